@@ -1,0 +1,57 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (rxlt)
+#     language: python
+#     name: rxlt
+# ---
+
+# %% [markdown]
+# # Phase 1 — intermediate-task training (English)
+#
+# **Purpose.** Train the encoder on one or more English intermediate tasks, in order, before it
+# meets the target task (X-STILTs-style; a fresh head per task, the encoder carries over).
+#
+# **Inputs.** The parameters below (see `rxlt params 01_intermediate`); the tasks' English
+# train/dev splits. **Outputs** in `run_dir`: `encoder/` (the encoder only — phase 2 puts a
+# fresh head on it) and `results.json` (config, versions, git hash, seeds, sample counts, dev scores).
+#
+# The embedded tasks are word/phrase-level classification derived from Unicode CLDR (not XTREME-R).
+
+# %% tags=["parameters"]
+model = "e5-small"
+encoder_layers = 0
+tasks = ["cldr-unit", "cldr-reltime"]
+seed = 0
+epochs = 10
+batch_size = 32
+lr = 5e-5
+head_lr = 1e-3
+weight_decay = 0.01
+warmup_ratio = 0.1
+max_grad_norm = 1.0
+max_length = 32
+freeze_word_embeddings = True
+precision = "auto"
+run_dir = ""
+
+# %%
+from rxlt.notebook import IntermediateParams, from_namespace, plots, run_intermediate, start_run, show_config
+
+cfg = from_namespace(IntermediateParams, globals())
+show_config(cfg)
+
+# %% [markdown]
+# ## Training (model selection on English dev only)
+
+# %%
+history = run_intermediate(start_run("01_intermediate", cfg))
+history
+
+# %%
+plots.training_curves(history);

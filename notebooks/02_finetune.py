@@ -1,0 +1,58 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (rxlt)
+#     language: python
+#     name: rxlt
+# ---
+
+# %% [markdown]
+# # Phase 2 — fine-tuning on the English target task
+#
+# **Purpose.** Put a fresh classification head on an encoder — the plain pretrained model (the
+# *direct* condition) or a phase-1 encoder (the *intermediate* condition) — and train it on the
+# English target task with the chosen `objective` (plain cross-entropy, `erm`, by default).
+#
+# **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
+# **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.
+# The epoch kept is the one with the best **English** dev accuracy: no target-language data is used.
+
+# %% tags=["parameters"]
+model = "e5-small"
+encoder_layers = 0
+task = "cldr-territory"
+init_from = ""
+objective = "erm"
+seed = 0
+epochs = 10
+batch_size = 32
+lr = 5e-5
+head_lr = 1e-3
+weight_decay = 0.01
+warmup_ratio = 0.1
+max_grad_norm = 1.0
+max_length = 32
+freeze_word_embeddings = True
+precision = "auto"
+run_dir = ""
+
+# %%
+from rxlt.notebook import FinetuneParams, from_namespace, plots, run_finetune, start_run, show_config
+
+cfg = from_namespace(FinetuneParams, globals())
+show_config(cfg)
+
+# %% [markdown]
+# ## Training
+
+# %%
+history = run_finetune(start_run("02_finetune", cfg))
+history
+
+# %%
+plots.training_curves(history);

@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (rxlt)
+#     language: python
+#     name: rxlt
+# ---
+
+# %% [markdown]
+# # Phase 4 — resource-tier statistics
+#
+# **Purpose.** Put the zero-shot results of all conditions and seeds side by side: per-language
+# transfer gap to English, per-tier summaries, and the intermediate-vs-direct gain by resource level —
+# a first answer to *do intermediate-trained encoders keep better transfer for low-resource languages?*
+#
+# **Inputs.** `evaluation_runs` (phase-3 run directories) and the parameters below.
+# **Outputs** in `run_dir`: `tidy_results.csv` (one row per run × language) and `results.json`.
+# Tiers come from `rxlt.languages` (Joshi class, CC-100 size, seen/unseen in pretraining; sources
+# cited there). English is the source language and is left out of tier averages unless `include_english`.
+
+# %% tags=["parameters"]
+evaluation_runs = []
+tier_scheme = "joshi"
+baseline_condition = "direct"
+include_english = False
+bootstrap_samples = 1000
+seed = 0
+smoke = False
+run_dir = ""
+
+# %%
+from rxlt.notebook import TiersParams, from_namespace, plots, run_tiers, start_run, show_answer, show_config
+
+cfg = from_namespace(TiersParams, globals())
+show_config(cfg)
+
+# %%
+out = run_tiers(start_run("04_tiers", cfg))
+show_answer(out, cfg)
+
+# %% [markdown]
+# ## Accuracy per language, by tier
+
+# %%
+plots.accuracy_by_language(out["per_language"]);
+
+# %%
+out["tier_accuracy"].round(3)
+
+# %% [markdown]
+# ## Transfer gap to English (accuracy − English accuracy of the same run)
+
+# %%
+plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)");
+
+# %%
+out["tier_gap"].round(3)
+
+# %% [markdown]
+# ## Intermediate vs direct: gain per language, paired by seed and test item
+
+# %%
+plots.by_tier(out["gains"], "gain", "Gain over direct fine-tuning per tier") if len(out["gains"]) else None;
+
+# %%
+plots.gain_vs_size(out["gains"], out["languages"]) if len(out["gains"]) else None;
+
+# %%
+out["tier_gain"].round(3) if len(out["tier_gain"]) else "single condition: no comparison"
+
+# %%
+out["correlation"].round(3) if len(out["correlation"]) else "single condition: no comparison"
+
+# %% [markdown]
+# ## Languages: tier, Joshi class, CC-100 size (sources cited in `rxlt/languages.py`)
+
+# %%
+out["languages"]

@@ -1,0 +1,55 @@
+"""Tokenise once, then batch with dynamic padding (no tokens wasted on fixed-length padding)."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Encoded:
+    """Token ids of a list of texts (unpadded) with optional integer labels."""
+
+    input_ids: list[list[int]]
+    labels: np.ndarray | None
+    pad_id: int
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    def lengths(self) -> np.ndarray:
+        return np.fromiter((len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
+
+
+def encode(tokenizer, texts, labels=None, max_length: int = 64) -> Encoded:
+    # NFC first: unnormalised real data exists and the tokenizer expects composed forms (encoder pitfall 3).
+    texts = [unicodedata.normalize("NFC", t) for t in texts]
+    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    return Encoded(ids, None if labels is None else np.asarray(labels, dtype=np.int64), tokenizer.pad_token_id)
+
+
+def collate(data: Encoded, index) -> dict[str, torch.Tensor]:
+    rows = [data.input_ids[i] for i in index]
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), data.pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for j, r in enumerate(rows):
+        ids[j, : len(r)] = torch.tensor(r)
+        mask[j, : len(r)] = 1
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if data.labels is not None:
+        batch["labels"] = torch.from_numpy(data.labels[np.asarray(index)])
+    return batch
+
+
+def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    order = rng.permutation(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def length_sorted_batches(data: Encoded, batch_size: int) -> list[np.ndarray]:
+    """Batches of similar length for inference; callers scatter results back by index."""
+    order = np.argsort(data.lengths(), kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

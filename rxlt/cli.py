@@ -1,0 +1,84 @@
+"""`rxlt` command line: run studies, export the embedded encoder, describe parameters."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .params import ParamsError
+
+
+def _study(args) -> int:
+    from .runner import main_exit_code, run_study
+    from .study import default_runs_dir, expand, load_study
+
+    cfg = load_study(args.params, smoke=args.smoke)
+    if args.max_workers:
+        from dataclasses import replace
+
+        cfg = replace(cfg, max_workers=args.max_workers)
+    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    reports_dir = Path(args.reports_dir) if args.reports_dir else runs_dir.parent / "reports"
+    if args.dry_run:
+        for spec in expand(cfg, runs_dir):
+            print(f"{spec.key}  needs: {', '.join(spec.needs) or '-'}")
+        return 0
+    outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor)
+    print(f"reports: {reports_dir.resolve() / 'index.html'}")
+    return main_exit_code(outcomes)
+
+
+def _export(args) -> int:
+    from .encoder import export_encoder
+
+    out = export_encoder(args.model, args.dir)
+    print(f"wrote {args.model} to {out} (load with AutoModel/AutoTokenizer.from_pretrained)")
+    return 0
+
+
+def _params(args) -> int:
+    from .config import PHASES
+    from .lookup import lookup
+    from .params import describe
+    from .study import StudyParams
+
+    cls = StudyParams if args.phase == "study" else lookup(PHASES, args.phase, "phase")
+    print(describe(cls))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rxlt", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("study", help="run a study (params/*.yaml): all phases, skipping finished runs")
+    s.add_argument("params", help="flat YAML study file, e.g. params/embedded.yaml")
+    s.add_argument("--smoke", action="store_true", help="tiny settings for a pipeline check (tests)")
+    s.add_argument("--executor", default="local", help="where runs execute (local)")
+    s.add_argument("--max-workers", type=int, default=0, help="override the study's max_workers")
+    s.add_argument("--runs-dir", default="", help="default: <repo>/runs")
+    s.add_argument("--reports-dir", default="", help="default: next to the runs dir, reports/")
+    s.add_argument("--dry-run", action="store_true", help="list the runs and their dependencies, run nothing")
+    s.set_defaults(fn=_study)
+    e = sub.add_parser("encoder", help="the embedded encoder")
+    esub = e.add_subparsers(dest="action", required=True)
+    x = esub.add_parser("export", help="write a save_pretrained directory (model + tokenizer)")
+    x.add_argument("dir")
+    x.add_argument("--model", default="e5-small", help="embedded model alias")
+    x.set_defaults(fn=_export)
+    d = sub.add_parser("params", help="list the keys of a phase (or 'study') with types, defaults and help")
+    d.add_argument("phase", help="study, 01_intermediate, 02_finetune, 03_evaluate or 04_tiers")
+    d.set_defaults(fn=_params)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (ParamsError, LookupError, FileNotFoundError, FileExistsError) as exc:
+        print(f"rxlt: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

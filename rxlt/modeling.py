@@ -1,0 +1,133 @@
+"""An encoder with a classification head, and how its encoder is saved and restored.
+
+The head pools token states (mean over real tokens for e5, which was trained that way; the first
+token for cls-pooled models) and applies dropout + a linear layer. The module also accepts
+`inputs_embeds`, so robust objectives can perturb the embedding layer's input.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .encoder import resolve_model
+from .models import MODELS
+
+ENCODER_WEIGHTS = "encoder_delta.safetensors"
+ENCODER_META = "encoder.json"
+HEAD_WEIGHTS = "head.safetensors"
+HEAD_META = "head.json"
+
+
+class EncoderClassifier(nn.Module):
+    def __init__(self, encoder: nn.Module, num_labels: int, pooling: str = "mean", dropout: float = 0.1):
+        super().__init__()
+        if pooling not in ("mean", "cls"):
+            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
+        self.encoder, self.pooling = encoder, pooling
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds).last_hidden_state
+        return self.head(self.dropout(self.pool(hidden, attention_mask)))
+
+
+def load_base_encoder(model: str, encoder_layers: int = 0) -> tuple[nn.Module, object]:
+    """(encoder, tokenizer) for an alias, hub id or checkpoint dir; keep the first `encoder_layers` layers (0 = all)."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path = resolve_model(model)
+    hf_logging.set_verbosity_error()  # "pooler newly initialised" is expected: we never use the pooler
+    kwargs = {"add_pooling_layer": False} if "bert" in _model_type(path) else {}
+    encoder = AutoModel.from_pretrained(path, **kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if encoder_layers:
+        layers = encoder.encoder.layer
+        if encoder_layers > len(layers):
+            raise ValueError(f"encoder_layers={encoder_layers} but {model} has only {len(layers)} layers")
+        encoder.encoder.layer = layers[:encoder_layers]
+        encoder.config.num_hidden_layers = encoder_layers
+    # Names of parameters still equal to the base checkpoint's: save_encoder may skip them if frozen.
+    encoder.rxlt_base_keys = {k for k, _ in encoder.named_parameters()}
+    return encoder, tokenizer
+
+
+def _model_type(path: str) -> str:
+    from transformers import AutoConfig
+
+    return AutoConfig.from_pretrained(path).model_type
+
+
+def default_pooling(model: str) -> str:
+    return MODELS[model]["pooling"] if model in MODELS else "cls"
+
+
+def freeze_word_embeddings(encoder: nn.Module) -> None:
+    encoder.get_input_embeddings().weight.requires_grad_(False)
+
+
+def save_encoder(encoder: nn.Module, out_dir: Path, base: dict) -> None:
+    """Save the encoder as a delta on its base: only parameters that were trainable.
+
+    `base` = {"model": ..., "encoder_layers": ...} (and the chain it came from); frozen tensors
+    (the 250k-row word embeddings) are reloaded from the base model instead of copied per run.
+    """
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    untouched = getattr(encoder, "rxlt_base_keys", set())
+    delta = {k: p.detach().contiguous().cpu() for k, p in encoder.named_parameters()
+             if p.requires_grad or k not in untouched}
+    save_file(delta, str(out_dir / ENCODER_WEIGHTS))
+    (out_dir / ENCODER_META).write_text(json.dumps(base, indent=2))
+
+
+def load_encoder(source: str, encoder_layers: int = 0) -> tuple[nn.Module, object, dict]:
+    """Load an encoder from an alias/hub id/path, or from a directory written by `save_encoder`."""
+    from safetensors.torch import load_file
+
+    meta_file = Path(source) / ENCODER_META
+    if not meta_file.is_file():
+        encoder, tokenizer = load_base_encoder(source, encoder_layers)
+        return encoder, tokenizer, {"model": source, "encoder_layers": encoder_layers}
+    meta = json.loads(meta_file.read_text())
+    if encoder_layers and encoder_layers != meta["encoder_layers"]:
+        raise ValueError(f"{meta_file}: saved with encoder_layers={meta['encoder_layers']}, asked for {encoder_layers}")
+    encoder, tokenizer = load_base_encoder(meta["model"], meta["encoder_layers"])
+    delta = load_file(str(Path(source) / ENCODER_WEIGHTS))
+    _, unexpected = encoder.load_state_dict(delta, strict=False)
+    if unexpected:
+        raise ValueError(f"{source}: checkpoint has parameters the base model lacks: {unexpected[:5]}")
+    encoder.rxlt_base_keys -= set(delta)
+    return encoder, tokenizer, meta
+
+
+def save_classifier(model: EncoderClassifier, out_dir: Path, base: dict, labels: list[str]) -> None:
+    from safetensors.torch import save_file
+
+    save_encoder(model.encoder, out_dir, base)
+    save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, str(out_dir / HEAD_WEIGHTS))
+    (out_dir / HEAD_META).write_text(json.dumps({"labels": labels, "pooling": model.pooling}, indent=2))
+
+
+def load_classifier(source: str | Path) -> tuple[EncoderClassifier, object, list[str]]:
+    from safetensors.torch import load_file
+
+    source = Path(source)
+    if not (source / HEAD_META).is_file():
+        raise FileNotFoundError(f"{source}: no {HEAD_META}; expected a fine-tuned model directory (phase 2 output)")
+    head_meta = json.loads((source / HEAD_META).read_text())
+    encoder, tokenizer, _ = load_encoder(str(source))
+    model = EncoderClassifier(encoder, len(head_meta["labels"]), head_meta["pooling"])
+    model.head.load_state_dict(load_file(str(source / HEAD_WEIGHTS)))
+    return model, tokenizer, head_meta["labels"]

@@ -1,0 +1,53 @@
+"""What the phase notebooks import: configs, phase functions and small display helpers.
+
+Notebooks narrate and this package computes; these helpers only shape output for a reader.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from . import plots
+from .analysis import run_tiers
+from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams
+from .evaluation import run_evaluation
+from .finetuning import run_finetune, run_intermediate
+from .params import build, to_dict
+from .results import start_run
+
+__all__ = ["EvaluateParams", "FinetuneParams", "IntermediateParams", "TiersParams", "from_namespace", "plots",
+           "run_evaluation", "run_finetune", "run_intermediate", "run_tiers", "show_answer", "show_config",
+           "start_run", "summarize_evaluation"]
+
+
+def from_namespace(cls, namespace: dict):
+    """Build the phase config from the parameters cell's variables (strictly typed and validated)."""
+    values = {f.name: namespace[f.name] for f in dataclasses.fields(cls) if f.name in namespace}
+    return build(cls, values, source="notebook parameters")
+
+
+def show_config(cfg) -> None:
+    rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in to_dict(cfg).items())
+    display(Markdown(f"**{type(cfg).__name__}** (resolved)\n\n| key | value |\n|---|---|\n{rows}"))
+
+
+def summarize_evaluation(table: pd.DataFrame) -> None:
+    en = table[table.language == "en"]
+    others = table[table.language != "en"]
+    display(Markdown(
+        f"**{len(table)} languages**, {int(table.n.sum())} test items. English accuracy "
+        f"{en.accuracy.mean():.3f}; macro-average over the other {len(others)} languages "
+        f"{others.accuracy.mean():.3f} (English excluded); median CI width {(table.ci_high - table.ci_low).median():.3f}."
+    ))
+
+
+def show_answer(out: dict, cfg) -> None:
+    banner = "> **SMOKE RUN — pipeline check on tiny data; not evidence.**\n\n" if cfg.smoke else ""
+    display(Markdown(
+        f"{banner}### Answer\n\n{out['answer']}\n\n"
+        f"*Tier scheme:* `{cfg.tier_scheme}`. *English in tier averages:* {'yes' if cfg.include_english else 'no'}. "
+        "*Model selection:* English dev accuracy only. *Tasks:* word/phrase-level CLDR classification "
+        "(real CLDR translations, mechanical labels) — not XTREME-R. *Weights:* 4-bit e5-small, dequantised."
+    ))

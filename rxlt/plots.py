@@ -1,0 +1,73 @@
+"""Figures for the reports (seaborn); each returns its matplotlib Figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .tiers import TIER_ORDER
+
+
+def _order(tiers) -> list[str]:
+    return [t for t in TIER_ORDER if t in set(tiers)]
+
+
+def accuracy_by_language(per_lang: pd.DataFrame, title: str = "Zero-shot accuracy per language"):
+    """Accuracy of every language (mean over seeds), languages sorted by tier then accuracy."""
+    df = per_lang.copy()
+    df["tier"] = pd.Categorical(df.tier, _order(df.tier), ordered=True)
+    order = (df.groupby("language", observed=True).agg(tier=("tier", "first"), acc=("accuracy", "mean"))
+             .sort_values(["tier", "acc"]).index.tolist())
+    fig, ax = plt.subplots(figsize=(max(8, len(order) * 0.09), 4))
+    sns.stripplot(data=df, x="language", y="accuracy", hue="condition", order=order, ax=ax, size=3, jitter=False)
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels(order, rotation=90, fontsize=5)
+    ax.set_title(title + " (x: languages ordered by tier, then accuracy)")
+    _tier_bands(ax, df.drop_duplicates("language").set_index("language").tier.reindex(order))
+    fig.tight_layout()
+    return fig
+
+
+def _tier_bands(ax, tiers: pd.Series) -> None:
+    start = 0
+    for tier, n in tiers.astype(str).groupby((tiers.astype(str) != tiers.astype(str).shift()).cumsum()).agg(["first", "size"]).values:
+        ax.axvspan(start - 0.5, start + n - 0.5, alpha=0.06 if len(ax.patches) % 2 else 0.12, color="grey")
+        ax.text(start + n / 2 - 0.5, ax.get_ylim()[1], tier, ha="center", va="bottom", fontsize=7)
+        start += n
+
+
+def by_tier(per_lang: pd.DataFrame, value: str, title: str):
+    """Box + strip plot of `value` per tier and condition (one point per language)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    order = _order(per_lang.tier)
+    sns.boxplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, showfliers=False)
+    sns.stripplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, dodge=True, size=2,
+                  color="black", legend=False)
+    ax.axhline(0, color="grey", lw=0.8) if value != "accuracy" else None
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def gain_vs_size(gains: pd.DataFrame, langs: pd.DataFrame):
+    """Gain over the baseline vs log2 CC-100 GiB (seen languages), with a fitted line per condition."""
+    df = gains.merge(langs[["language", "cc100_gib"]], on="language").dropna(subset=["cc100_gib"])
+    df = df.assign(log2_cc100_gib=np.log2(df.cc100_gib))
+    grid = sns.lmplot(data=df, x="log2_cc100_gib", y="gain", hue="condition", height=4, aspect=1.6,
+                      scatter_kws={"s": 12}, ci=95, n_boot=500, seed=0)
+    grid.ax.axhline(0, color="grey", lw=0.8)
+    grid.ax.set_title("Gain over direct fine-tuning vs pretraining data (CC-100, log2 GiB)")
+    return grid.figure
+
+
+def training_curves(history: pd.DataFrame):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+    sns.lineplot(data=history, x="epoch", y="train_loss", hue="task", ax=axes[0], marker="o")
+    sns.lineplot(data=history, x="epoch", y="dev_accuracy", hue="task", ax=axes[1], marker="o", legend=False)
+    sel = history[history.selected]
+    axes[1].scatter(sel.epoch, sel.dev_accuracy, s=80, facecolors="none", edgecolors="red", label="selected")
+    axes[1].set_title("English dev accuracy (model selection)")
+    axes[0].set_title("training loss")
+    fig.tight_layout()
+    return fig

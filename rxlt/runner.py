@@ -1,0 +1,170 @@
+"""Execute a study's runs with papermill in dependency order; skip finished runs; render reports.
+
+A run counts as done only when its results.json says "complete" (written last, atomically); any
+other run directory is partial and is cleared and executed again. Failures are reported with the
+path of the executed notebook and do not stop independent runs.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from .executors import make_executor
+from .params import to_dict
+from .progress import BATCH_ENV
+from .reports import record_report, render_html, write_index
+from .results import is_complete, read_results, repo_root
+from .study import RunSpec, StudyParams, expand
+
+NOTEBOOK_NAME = "notebook.ipynb"
+KERNEL = "rxlt"
+
+
+@dataclass
+class Outcome:
+    spec: RunSpec
+    status: str  # complete | failed | skipped (upstream failed) | cached
+    seconds: float = 0.0
+    error: str = ""
+
+
+def notebook_source(phase: str) -> Path:
+    path = repo_root() / "notebooks" / f"{phase}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: phase notebook missing (expected notebooks/{phase}.py)")
+    return path
+
+
+def kernel_name() -> str:
+    """The project's registered kernel if present (make sets it up), else the environment's python3."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute(spec: RunSpec, kernel: str) -> Outcome:
+    """Run one phase notebook with papermill into its (cleared) run directory."""
+    import jupytext
+    import papermill
+
+    run_dir = Path(spec.params.run_dir)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)  # a partial run: nothing in it is trusted
+    run_dir.mkdir(parents=True)
+    started = time.time()
+    try:
+        papermill.execute_notebook(
+            jupytext.read(notebook_source(spec.phase)), str(run_dir / NOTEBOOK_NAME),
+            parameters=to_dict(spec.params), kernel_name=kernel, progress_bar=False,
+            cwd=str(run_dir), coalesce_streams=True,
+        )
+    except papermill.PapermillExecutionError as exc:
+        return Outcome(spec, "failed", time.time() - started, f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # kernel died, timeout, …: still a failed run, never a finished one
+        return Outcome(spec, "failed", time.time() - started, f"{type(exc).__name__}: {exc}")
+    if not is_complete(run_dir):
+        return Outcome(spec, "failed", time.time() - started, "notebook finished without writing a complete results.json")
+    return Outcome(spec, "complete", time.time() - started)
+
+
+def report_path(reports_dir: Path, study: str, spec: RunSpec) -> Path:
+    return reports_dir / study / spec.phase / f"{spec.run_id}.html"
+
+
+def _record(outcome: Outcome, cfg: StudyParams, reports_dir: Path) -> None:
+    spec = outcome.spec
+    run_dir = Path(spec.params.run_dir)
+    html_path = report_path(reports_dir, cfg.study, spec)
+    nb = run_dir / NOTEBOOK_NAME
+    if nb.is_file() and (outcome.status != "cached" or not html_path.is_file()):
+        render_html(nb, html_path)
+    entry = {"phase": spec.phase, "run_id": spec.run_id, "status": "complete" if outcome.status == "cached" else outcome.status,
+             "params": {k: v for k, v in to_dict(spec.params).items() if k != "run_dir"},
+             "report": str(html_path.relative_to(reports_dir)) if html_path.is_file() else "",
+             "results": str(run_dir / "results.json"), "smoke": cfg.smoke,
+             "seconds": round(outcome.seconds, 1) if outcome.seconds else ""}
+    if outcome.error:
+        entry["error"] = outcome.error
+    if spec.phase == "04_tiers" and entry["status"] == "complete":
+        entry["answer"] = read_results(run_dir)["metrics"]["answer"]
+    record_report(reports_dir, cfg.study, entry)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str = "local") -> list[Outcome]:
+    """Execute every unfinished run of the study; return one outcome per run."""
+    specs = expand(cfg, runs_dir)
+    study_dir = runs_dir / cfg.study
+    study_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(study_dir / ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise RuntimeError(f"another rxlt process is running study {cfg.study!r} ({study_dir}); wait for it to finish") from None
+    os.environ[BATCH_ENV] = "1"  # inherited by every papermill kernel
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` shuts kernels down like Ctrl-C does
+    kernel = kernel_name()
+    outcomes: dict[str, Outcome] = {}
+    pending = list(specs)
+    for spec in specs:
+        if is_complete(spec.params.run_dir):
+            outcomes[spec.key] = Outcome(spec, "cached")
+            _record(outcomes[spec.key], cfg, reports_dir)
+    pending = [s for s in specs if s.key not in outcomes]
+    total, t0 = len(specs), time.time()
+    _say(f"study {cfg.study}: {total} runs, {total - len(pending)} already finished, {len(pending)} to run "
+         f"(executor {executor}, kernel {kernel})")
+    pool = make_executor(executor, cfg.max_workers)
+    running = {}
+    try:
+        while pending or running:
+            for spec in list(pending):
+                if len(running) >= cfg.max_workers:
+                    break
+                states = [outcomes[n].status if n in outcomes else None for n in spec.needs]
+                if any(s in ("failed", "skipped") for s in states):
+                    outcomes[spec.key] = Outcome(spec, "skipped", error="an upstream run failed")
+                    pending.remove(spec)
+                    _record(outcomes[spec.key], cfg, reports_dir)
+                elif all(s in ("complete", "cached") for s in states):
+                    _say(f"[{time.time() - t0:6.0f}s] start  {spec.key}")
+                    running[pool.submit(execute, spec, kernel)] = spec
+                    pending.remove(spec)
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                spec = running.pop(fut)
+                outcome = fut.result()
+                outcomes[spec.key] = outcome
+                _record(outcome, cfg, reports_dir)
+                extra = f" — {outcome.error}; see {Path(spec.params.run_dir) / NOTEBOOK_NAME}" if outcome.error else ""
+                _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s){extra}")
+    finally:
+        pool.shutdown()
+        write_index(reports_dir)
+        lock.close()
+    return [outcomes[s.key] for s in specs]
+
+
+def main_exit_code(outcomes: list[Outcome]) -> int:
+    bad = [o for o in outcomes if o.status in ("failed", "skipped")]
+    for o in bad:
+        print(f"{o.status}: {o.spec.key}: {o.error}", file=sys.stderr)
+    return 1 if bad else 0

@@ -1,0 +1,148 @@
+"""A study: conditions × seeds over one target task, expanded into a DAG of notebook runs.
+
+The study file is flat YAML validated against `StudyParams` before anything runs. Run ids are
+derived from each run's parameters, so a changed parameter makes a new run and an unchanged one is
+found finished and skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import taskdata
+from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, _check_tasks, _known
+from .lookup import suggest
+from .models import MODELS
+from .params import ParamsError, build, load, param, require, to_dict
+from .results import repo_root
+
+CONDITIONS = ("direct", "intermediate")
+
+# --smoke: the same pipeline on tiny settings, for tests (minutes, not evidence).
+SMOKE: dict = {
+    "seeds": [0],
+    "encoder_layers": 2,
+    "epochs": 2,
+    "intermediate_epochs": 1,
+    "max_test_items": 12,
+    # one language per tier at least: high (de, ja), mid (el), low (sw), unseen (yo, zu), + English
+    "languages": ["en", "de", "ja", "el", "sw", "yo", "zu"],
+    "bootstrap_samples": 200,
+}
+
+
+@dataclass(frozen=True)
+class StudyParams:
+    """A whole study: which model, tasks, conditions and seeds; shared training settings."""
+
+    study: str = param("embedded", "study name: runs go to runs/<study>/, reports to reports/<study>/")
+    model: str = param("e5-small", "encoder alias, hub id or path")
+    encoder_layers: int = param(0, "keep only the first N layers (0 = all)")
+    target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
+    intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
+    conditions: tuple[str, ...] = param(CONDITIONS, "direct fine-tuning and/or intermediate-then-fine-tune")
+    objective: str = param("erm", "fine-tuning objective")
+    seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
+    epochs: int = param(10, "fine-tuning epochs")
+    intermediate_epochs: int = param(10, "epochs per intermediate task")
+    batch_size: int = param(32, "training batch size")
+    lr: float = param(5e-5, "encoder learning rate")
+    head_lr: float = param(1e-3, "head learning rate")
+    max_length: int = param(32, "max tokens per input")
+    precision: str = param("auto", "auto, bf16 or fp32")
+    languages: tuple[str, ...] = param(("all",), "evaluation languages, or ['all']")
+    max_test_items: int = param(0, "cap of test items per language (0 = all)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples")
+    tier_scheme: str = param("joshi", "resource tier scheme (rxlt.tiers.TIER_SCHEMES)")
+    max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
+    smoke: bool = param(False, "smoke study (set by --smoke)")
+
+    def __post_init__(self):
+        require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
+        _known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        _check_tasks([self.target_task], "target_task")
+        _check_tasks(self.intermediate_tasks, "intermediate_tasks")
+        for c in self.conditions:
+            if c not in CONDITIONS:
+                raise ParamsError(f"key 'conditions': unknown condition {c!r}: {suggest(c, CONDITIONS)}")
+        require(len(self.conditions) >= 1, "conditions", "name at least one condition")
+        require(len(self.seeds) >= 1, "seeds", "name at least one seed")
+        require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
+        require(self.max_workers >= 1, "max_workers", "must be >= 1")
+        require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
+                f"must not contain the target task {self.target_task!r}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One notebook execution: phase, validated parameters, and the runs it needs first."""
+
+    phase: str
+    run_id: str
+    params: object
+    needs: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        return f"{self.phase}/{self.run_id}"
+
+
+def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
+    cfg = load(StudyParams, path)
+    if smoke:
+        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, "smoke": True, "study": cfg.study + "-smoke"}, source=f"{path} (--smoke)")
+    return cfg
+
+
+def _run_id(prefix: str, params, root: Path) -> str:
+    """prefix + hash of the parameters (paths taken relative to the study, so a moved checkout keeps its ids)."""
+    values = {k: v for k, v in to_dict(params).items() if k != "run_dir"}
+    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
+    return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
+    """The study's runs in dependency order, each with fully validated phase parameters."""
+    root = runs_dir / cfg.study
+    available = taskdata.evaluation_languages(cfg.target_task)
+    if tuple(cfg.languages) != ("all",):
+        missing = [l for l in cfg.languages if l not in available]
+        if missing:
+            raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
+                              f"{suggest(missing[0], available)}")
+    train = dict(model=cfg.model, encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
+                 head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision)
+    specs: list[RunSpec] = []
+
+    def add(phase: str, prefix: str, params, needs=()):
+        run_id = _run_id(prefix, params, root)
+        params = replace(params, run_dir=str(root / phase / run_id))
+        specs.append(RunSpec(phase, run_id, params, tuple(needs)))
+        return specs[-1]
+
+    evaluations = []
+    for seed in cfg.seeds:
+        inter = None
+        if "intermediate" in cfg.conditions:
+            inter = add("01_intermediate", f"inter-s{seed}", IntermediateParams(
+                **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs))
+        for condition in cfg.conditions:
+            up = inter if condition == "intermediate" else None
+            ft = add("02_finetune", f"{condition}-s{seed}", FinetuneParams(
+                **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=cfg.objective,
+                init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
+            ev = add("03_evaluate", f"{condition}-s{seed}", EvaluateParams(
+                finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
+                precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
+            evaluations.append(ev)
+    add("04_tiers", "tiers", TiersParams(
+        evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
+        baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
+        bootstrap_samples=cfg.bootstrap_samples, smoke=cfg.smoke), needs=[e.key for e in evaluations])
+    return specs
+
+
+def default_runs_dir() -> Path:
+    return repo_root() / "runs"

@@ -1,0 +1,104 @@
+"""Strict parameters: unknown keys, wrong types and bad values fail early with a clear message."""
+from pathlib import Path
+
+import pytest
+
+from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams
+from rxlt.params import ParamsError, build, load
+from rxlt.study import StudyParams, expand, load_study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _yaml(tmp_path, text):
+    p = tmp_path / "p.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_default_study_file_is_valid():
+    cfg = load_study(REPO / "params" / "embedded.yaml")
+    assert cfg.conditions == ("direct", "intermediate") and len(cfg.seeds) >= 2
+
+
+def test_unknown_key_names_file_key_and_close_match(tmp_path):
+    p = _yaml(tmp_path, "study: x\nlearning_rate: 0.1\nseeds: [0]\n")
+    with pytest.raises(ParamsError) as e:
+        load(StudyParams, p)
+    msg = str(e.value)
+    assert str(p) in msg and "'learning_rate'" in msg and "available:" in msg
+
+
+def test_misspelled_key_gets_did_you_mean(tmp_path):
+    with pytest.raises(ParamsError, match="did you mean 'epochs'"):
+        load(StudyParams, _yaml(tmp_path, "epoch: 3\n"))
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("epochs: three\n", "key 'epochs': expected int, got str"),
+    ("epochs: 2.5\n", "key 'epochs': expected int"),
+    ("lr: true\n", "key 'lr': expected float, got boolean"),
+    ("seeds: 0\n", "key 'seeds': expected a list"),
+    ("seeds: [0, x]\n", "key 'seeds'[1]"),
+])
+def test_wrong_types_are_errors(tmp_path, text, needle):
+    with pytest.raises(ParamsError) as e:
+        load(StudyParams, _yaml(tmp_path, text))
+    assert needle in str(e.value)
+
+
+@pytest.mark.parametrize("values,needle", [
+    ({"target_task": "cldr-teritory"}, "did you mean 'cldr-territory'"),
+    ({"model": "xlmr-base"}, "unknown model alias 'xlmr-base'"),
+    ({"conditions": ["direct", "intermedate"]}, "did you mean 'intermediate'"),
+    ({"seeds": [1, 1]}, "duplicate seeds"),
+    ({"intermediate_tasks": ["cldr-territory"]}, "must not contain the target task"),
+    ({"precision": "fp16"}, None),
+])
+def test_bad_values_are_errors(values, needle):
+    if "precision" in values:  # the study does not own precision validation; the phase does
+        with pytest.raises(ParamsError, match="precision"):
+            build(FinetuneParams, values)
+        return
+    with pytest.raises(ParamsError) as e:
+        build(StudyParams, values)
+    assert needle in str(e.value)
+
+
+def test_unknown_language_is_rejected_before_compute(tmp_path):
+    with pytest.raises(ParamsError, match="unknown language 'xx'"):
+        build(EvaluateParams, {"finetune_run": "r", "languages": ["en", "xx"]})
+    cfg = build(StudyParams, {"languages": ["en", "tlh"]})  # a table language with too few test items
+    with pytest.raises(ParamsError, match="too few cldr-territory test items"):
+        expand(cfg, tmp_path)
+
+
+def test_yaml_must_be_a_flat_mapping(tmp_path):
+    with pytest.raises(ParamsError, match="expected a mapping"):
+        load(StudyParams, _yaml(tmp_path, "- a\n- b\n"))
+    with pytest.raises(ParamsError, match="no such parameters file"):
+        load(StudyParams, tmp_path / "missing.yaml")
+
+
+def test_configs_are_frozen_and_int_widens_to_float():
+    cfg = build(IntermediateParams, {"lr": 1, "tasks": ["cldr-unit"]})
+    assert cfg.lr == 1.0 and isinstance(cfg.lr, float) and cfg.tasks == ("cldr-unit",)
+    with pytest.raises(Exception):
+        cfg.lr = 2.0
+    with pytest.raises(ParamsError, match="evaluation_runs"):
+        build(TiersParams, {})
+
+
+def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
+    cfg = load_study(REPO / "params" / "embedded.yaml")
+    specs = expand(cfg, tmp_path)
+    seen = set()
+    for s in specs:
+        assert all(n in seen for n in s.needs), s.key
+        seen.add(s.key)
+    n = len(cfg.seeds)
+    assert [s.phase for s in specs].count("03_evaluate") == 2 * n and specs[-1].phase == "04_tiers"
+    assert [s.key for s in expand(cfg, tmp_path / "elsewhere")] == [s.key for s in specs]  # ids do not depend on location
+    other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})
+    changed = {s.key for s in expand(other, tmp_path)} - seen
+    assert changed and all(not k.startswith("01_intermediate") for k in changed)  # phase 1 does not use `epochs`

@@ -1,0 +1,132 @@
+"""The real entry point end to end: `rxlt study params/embedded.yaml --smoke` on tiny settings."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _study(tmp, *extra, wait=True):
+    cmd = [sys.executable, "-m", "rxlt", "study", str(REPO / "params" / "embedded.yaml"), "--smoke",
+           "--runs-dir", str(tmp / "runs"), "--reports-dir", str(tmp / "reports"), *extra]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    if not wait:
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("smoke")
+    t0 = time.time()
+    res = _study(tmp)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return tmp, time.time() - t0, res.stdout
+
+
+def _results(tmp):
+    return {p.parent.parent.name + "/" + p.parent.name: json.loads(p.read_text())
+            for p in (tmp / "runs" / "embedded-smoke").glob("*/*/results.json")}
+
+
+def test_every_phase_ran_and_wrote_complete_results(smoke):
+    tmp, seconds, out = smoke
+    res = _results(tmp)
+    phases = sorted(k.split("/")[0] for k in res)
+    assert phases == ["01_intermediate", "02_finetune", "02_finetune", "03_evaluate", "03_evaluate", "04_tiers"]
+    for key, r in res.items():
+        assert r["status"] == "complete", key
+        assert r["provenance"]["versions"]["transformers"] and "commit" in r["provenance"]["git"]
+        assert (tmp / "runs" / "embedded-smoke" / key / "notebook.ipynb").is_file()
+    ev = [r for k, r in res.items() if k.startswith("03_evaluate")]
+    for r in ev:
+        langs = r["metrics"]["per_language"]
+        assert sorted(langs) == sorted(["en", "de", "ja", "el", "sw", "yo", "zu"])
+        for m in langs.values():
+            assert 0 <= m["ci_low"] <= m["accuracy"] <= m["ci_high"] <= 1 and m["n"] == 12
+        assert r["samples"]["test"]["de"]["used"] == 12 and r["samples"]["test"]["de"]["original"] > 12
+        assert r["metrics"]["average"]["english_in_grid"] is True
+    assert {r["condition"] for r in ev} == {"direct", "intermediate"}
+    ft = [r for k, r in res.items() if k.startswith("02_finetune")]
+    inter = next(r for r in ft if r["condition"] == "intermediate")
+    assert "01_intermediate" in inter["config"]["init_from"]
+    tiers = next(r for k, r in res.items() if k.startswith("04_tiers"))
+    assert "SMOKE" in tiers["metrics"]["answer"] and tiers["english_in_tier_averages"] is False
+    assert (tmp / "runs" / "embedded-smoke" / next(k for k in res if k.startswith("04_tiers")) / "tidy_results.csv").is_file()
+
+
+def test_reports_are_offline_html_with_figures_and_an_index(smoke):
+    tmp, _, _ = smoke
+    reports = sorted((tmp / "reports" / "embedded-smoke").glob("*/*.html"))
+    assert len(reports) == 6
+    for page in reports:
+        text = page.read_text()
+        assert not re.search(r"<script[^>]+src=", text), page  # no CDN (or any external) scripts
+        assert "Traceback" not in text, page
+    tiers_page = next(p for p in reports if p.parent.name == "04_tiers").read_text()
+    assert tiers_page.count("data:image/png;base64") >= 3
+    assert "SMOKE RUN" in tiers_page
+    # progress bars end as one final text line, not one line per refresh
+    ft_page = next(p for p in reports if p.parent.name == "02_finetune").read_text()
+    assert ft_page.count("cldr-territory: 100%") == 1
+    index = (tmp / "reports" / "index.html").read_text()
+    assert index.count("<tr>") == 7 and "smoke study" in index and "Study report" in index
+    assert "seed=0" in index and "init_from" in index
+
+
+def test_rerun_recomputes_nothing(smoke):
+    tmp, _, _ = smoke
+    before = {k: r["provenance"]["finished"] for k, r in _results(tmp).items()}
+    t0 = time.time()
+    res = _study(tmp)
+    assert res.returncode == 0, res.stderr
+    assert "6 already finished, 0 to run" in res.stdout
+    assert {k: r["provenance"]["finished"] for k, r in _results(tmp).items()} == before
+    assert time.time() - t0 < 60
+
+
+def test_killed_study_resumes_without_redoing_finished_runs(smoke):
+    tmp, _, _ = smoke
+    runs = tmp / "runs" / "embedded-smoke"
+    redo = sorted((runs / "03_evaluate").iterdir())[0]
+    tiers = next((runs / "04_tiers").iterdir())
+    import shutil
+
+    shutil.rmtree(redo)
+    shutil.rmtree(tiers)
+    kept = {k: r["provenance"]["finished"] for k, r in _results(tmp).items()}
+    proc = _study(tmp, wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (redo / "notebook.ipynb").exists():
+        time.sleep(0.5)
+    time.sleep(3)  # inside the evaluation notebook now
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not (redo / "results.json").exists()  # a killed run never looks finished
+    index = json.loads((tmp / "reports" / "index.json").read_text())["studies"]["embedded-smoke"]
+    assert all(e["status"] == "complete" for k, e in index.items() if redo.name not in k and "04_tiers" not in k)
+    res = _study(tmp)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert "4 already finished, 2 to run" in res.stdout
+    after = _results(tmp)
+    assert all(after[k]["provenance"]["finished"] == v for k, v in kept.items())
+    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 6
+
+
+def test_bad_study_file_fails_before_any_compute(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("study: x\nseeds: [0]\nepochz: 3\n")
+    res = subprocess.run([sys.executable, "-m", "rxlt", "study", str(bad), "--runs-dir", str(tmp_path / "runs")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2
+    assert f"{bad}: unknown key 'epochz'" in res.stderr and "did you mean 'epochs'" in res.stderr
+    assert not (tmp_path / "runs").exists()
