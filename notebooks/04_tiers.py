@@ -77,7 +77,7 @@ out["tier_gain"].round(3) if len(out["tier_gain"]) else "single condition: no co
 out["correlation"].round(3) if len(out["correlation"]) else "single condition: no comparison"
 
 # %% [markdown]
-# ## Languages: tier, Joshi class, CC-100 size (sources cited in `rxlt/languages.py`)
+# ## Languages in each tier (Joshi class, CC-100 size and sources per language: `rxlt/languages.py`, `tidy_results.csv`)
 
 # %%
-out["languages"]
+out["membership"].style.hide(axis="index")

@@ -56,6 +56,14 @@ def language_table(codes, tier_scheme: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def tier_membership(langs: pd.DataFrame) -> pd.DataFrame:
+    """Which languages are in each tier (the audit trail of every per-tier number)."""
+    rows = [{"tier": t, "languages": len(g), "codes": ", ".join(sorted(g.language))}
+            for t, g in langs.groupby("tier")]
+    order = {t: i for i, t in enumerate(TIER_ORDER)}
+    return pd.DataFrame(rows).sort_values("tier", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
 def add_gaps(scores: pd.DataFrame) -> pd.DataFrame:
     """Transfer gap = accuracy(language) − accuracy(English) of the same run."""
     en = scores[scores.language == SOURCE_LANGUAGE].set_index("run").accuracy
@@ -202,6 +210,6 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
         tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english,
         model_selection="English dev accuracy only (zero-shot)",
     )
-    return {"answer": text, "scores": scores, "languages": langs, "per_language": per_lang,
+    return {"answer": text, "scores": scores, "languages": langs, "membership": tier_membership(langs), "per_language": per_lang,
             "tier_accuracy": tiers_acc, "tier_gap": tiers_gap, "gains": gains, "tier_gain": gain_tiers,
             "correlation": correlation, "contrast": contrast}

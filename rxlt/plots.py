@@ -43,7 +43,7 @@ def by_tier(per_lang: pd.DataFrame, value: str, title: str):
     order = _order(per_lang.tier)
     sns.boxplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, showfliers=False)
     sns.stripplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, dodge=True, size=2,
-                  color="black", legend=False)
+                  palette="dark:black", legend=False)
     ax.axhline(0, color="grey", lw=0.8) if value != "accuracy" else None
     ax.set_title(title)
     fig.tight_layout()

@@ -54,6 +54,7 @@ def execute(spec: RunSpec, kernel: str) -> Outcome:
     """Run one phase notebook with papermill into its (cleared) run directory."""
     import jupytext
     import papermill
+    from traitlets.config import Config
 
     run_dir = Path(spec.params.run_dir)
     if run_dir.exists():
@@ -65,6 +66,8 @@ def execute(spec: RunSpec, kernel: str) -> Outcome:
             jupytext.read(notebook_source(spec.phase)), str(run_dir / NOTEBOOK_NAME),
             parameters=to_dict(spec.params), kernel_name=kernel, progress_bar=False,
             cwd=str(run_dir), coalesce_streams=True,
+            # IPC sockets: local-only kernel channels (and no "TCP without encryption" warning per run)
+            config=Config({"KernelManager": {"transport": "ipc"}}),
         )
     except papermill.PapermillExecutionError as exc:
         return Outcome(spec, "failed", time.time() - started, f"{exc.ename}: {exc.evalue}")
