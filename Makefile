@@ -4,18 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rxlt-installed
 KERNEL := $(VENV)/share/jupyter/kernels/rxlt/kernel.json
+# JupyterLab settings inside the environment (not ~/.jupyter): open py:percent notebooks as notebooks
+LABCONFIG := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+LAB_PORT ?= 8888
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup study smoke test clean-runs help
+.PHONY: setup wordnet lab study smoke test clean-runs help
 
 help:
 	@echo "make study   set up, run the embedded default study, render reports/index.html"
 	@echo "make test    set up, run the tests (includes an end-to-end smoke study)"
 	@echo "make smoke   set up, run the smoke study only"
+	@echo "make lab     set up, start JupyterLab on 127.0.0.1 (LAB_PORT=8888) and print its URL"
 
-setup: $(STAMP) $(KERNEL)
+setup: $(STAMP) $(KERNEL) $(LABCONFIG) wordnet
+
+# WordNet 3.0 (Debian wordnet-base) is rs_da's synonym source. Best effort: without root/apt, rs_da
+# asks for `synonyms_file` instead, and its WordNet test skips with that message.
+wordnet:
+	@test -f /usr/share/wordnet/data.noun || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -qq wordnet-base >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wordnet-base)) \
+	  || echo "note: WordNet not installed (apt-get install wordnet-base); rs_da needs it or a synonyms_file"; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +40,16 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 $(KERNEL): | $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name rxlt --display-name "Python (rxlt)"
+
+$(LABCONFIG): | $(STAMP)
+	$(BIN)/jupytext-config --settings-file $(LABCONFIG) set-default-viewer python
+
+# JupyterLab on loopback with a fresh token; the URL is printed. --allow-root matters only for root.
+lab: setup
+	@TOKEN=$$($(BIN)/python -c "import secrets; print(secrets.token_hex(16))"); \
+	echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab/tree/notebooks?token=$$TOKEN"; \
+	exec $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.token=$$TOKEN \
+	  --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 study: setup
 	$(BIN)/rxlt study params/embedded.yaml

@@ -14,8 +14,9 @@
 # %% [markdown]
 # # Phase 1 — intermediate-task training (English)
 #
-# **Purpose.** Train the encoder on one or more English intermediate tasks, in order, before it
-# meets the target task (X-STILTs-style; a fresh head per task, the encoder carries over).
+# **Purpose.** Train the encoder on one or more English intermediate tasks before it meets the
+# target task (X-STILTs-style): in sequence (a fresh head per task, the encoder carries over) or as a
+# multi-task mixture (one head per task, batches sampled by task size with a temperature).
 #
 # **Inputs.** The parameters below (see `rxlt params 01_intermediate`); the tasks' English
 # train/dev splits. **Outputs** in `run_dir`: `encoder/` (the encoder only — phase 2 puts a
@@ -27,6 +28,8 @@
 model = "e5-small"
 encoder_layers = 0
 tasks = ["cldr-unit", "cldr-reltime"]
+mixing = "sequence"
+mixture_temperature = 1.0
 seed = 0
 epochs = 10
 batch_size = 32

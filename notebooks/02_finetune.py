@@ -16,7 +16,10 @@
 #
 # **Purpose.** Put a fresh classification head on an encoder — the plain pretrained model (the
 # *direct* condition) or a phase-1 encoder (the *intermediate* condition) — and train it on the
-# English target task with the chosen `objective` (plain cross-entropy, `erm`, by default).
+# English target task with the chosen `objective`: plain cross-entropy (`erm`), PGD adversarial
+# training in the word-embedding space (`adversarial`), its one-pass "free" variant
+# (`adversarial_free`), randomized smoothing by random perturbation (`rs_rp`) or by synonym data
+# augmentation (`rs_da`) — Huang et al. 2021; each method's docstring in `rxlt.objectives` cites it.
 #
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.
@@ -28,6 +31,18 @@ encoder_layers = 0
 task = "cldr-territory"
 init_from = ""
 objective = "erm"
+adv_eps = 1.0
+adv_alpha = 0.5
+adv_steps = 2
+adv_norm = "l2"
+noise_sigma = 0.5
+noise_kind = "gaussian"
+noise_scale = "relative"
+rs_da_copies = 3
+rs_da_keep_original = False
+rs_da_max_synonyms = 8
+synonyms_file = ""
+wordnet_dir = "/usr/share/wordnet"
 seed = 0
 epochs = 10
 batch_size = 32

@@ -20,27 +20,42 @@
 # **Inputs.** `finetune_run` (a phase-2 run directory) and the parameters below.
 # **Outputs** in `run_dir`: `predictions.csv.gz` (one row per test item) and `results.json`
 # (per-language accuracy with percentile-bootstrap 95% CIs over test items; averages state
-# whether English is included).
+# whether English is included). With `smoothing_samples > 0`, also the smoothed (majority-vote)
+# prediction under Gaussian embedding noise and its certified L2 radius per item (Cohen et al. 2019).
+# For sentence-pair tasks, `generalized_languages` adds the language × language accuracy grid
+# (first sentence in one language, second in another; Robust-XLT's generalized setting).
 
 # %% tags=["parameters"]
-finetune_run = ""
+finetune_run = "runs/scratch/02_finetune"  # relative paths start at the repository
 languages = ["all"]
 max_test_items = 0
 batch_size = 128
 precision = "auto"
 bootstrap_samples = 1000
 seed = 0
+smoothing_samples = 0
+smoothing_sigma = 0.5
+certify_alpha = 0.001
+generalized_languages = []
 run_dir = ""
 
 # %%
-from rxlt.notebook import EvaluateParams, from_namespace, run_evaluation, start_run, show_config, summarize_evaluation
+from rxlt.notebook import (EvaluateParams, from_namespace, run_evaluation, show_config, show_generalized, start_run,
+                          summarize_evaluation)
 
 cfg = from_namespace(EvaluateParams, globals())
 show_config(cfg)
 
 # %%
-table = run_evaluation(start_run("03_evaluate", cfg))
+run = start_run("03_evaluate", cfg)
+table = run_evaluation(run)
 summarize_evaluation(table)
+
+# %% [markdown]
+# ## Generalized cross-lingual pairs (sentence-pair tasks with `generalized_languages` only)
+
+# %%
+show_generalized(run)
 
 # %% [markdown]
 # ## Every language (accuracy, 95% bootstrap CI, test items)

@@ -24,7 +24,7 @@
 # cited there). English is the source language and is left out of tier averages unless `include_english`.
 
 # %% tags=["parameters"]
-evaluation_runs = []
+evaluation_runs = ["runs/scratch/03_evaluate"]  # relative paths start at the repository
 tier_scheme = "joshi"
 baseline_condition = "direct"
 include_english = False

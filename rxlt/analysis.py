@@ -35,6 +35,22 @@ def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
     return scores, pd.concat(preds, ignore_index=True)
 
 
+def study_design(run_dirs) -> dict:
+    """What produced the evaluations: model, layers, epochs, objectives, seeds (from the phase-2 configs)."""
+    configs = [read_results(read_results(r)["finetune_run"])["config"] for r in run_dirs]
+    layers = sorted({c["encoder_layers"] for c in configs})
+    return {"models": sorted({c["model"] for c in configs}), "encoder_layers": layers,
+            "epochs": sorted({c["epochs"] for c in configs}), "objectives": sorted({c["objective"] for c in configs}),
+            "seeds": sorted({c["seed"] for c in configs}), "tasks": sorted({c["task"] for c in configs})}
+
+
+def describe_design(design: dict, languages: int, items: int) -> str:
+    layers = ", ".join("all" if n == 0 else str(n) for n in design["encoder_layers"])
+    return (f"{'/'.join(design['models'])} (layers used: {layers}), task {'/'.join(design['tasks'])}, "
+            f"objectives {', '.join(design['objectives'])}, epochs {'/'.join(map(str, design['epochs']))}, "
+            f"seeds {', '.join(map(str, design['seeds']))}; {languages} languages, {items} test items per run")
+
+
 def check_complete_grid(scores: pd.DataFrame) -> None:
     """Every run must cover the same languages; otherwise averages would compare different grids."""
     grid = scores.groupby("run").language.apply(frozenset)
@@ -70,6 +86,13 @@ def add_gaps(scores: pd.DataFrame) -> pd.DataFrame:
     if en.empty:
         raise ValueError("English is not in the evaluated languages: the transfer gap needs it")
     return scores.assign(gap=scores.accuracy - scores.run.map(en))
+
+
+def per_language_means(scores: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy and gap over seeds, per (condition, language, tier)."""
+    return (scores.groupby(["condition", "language", "tier"], observed=True)
+            .agg(accuracy=("accuracy", "mean"), gap=("gap", "mean"), seeds=("seed", "nunique"), n=("n", "first"))
+            .reset_index())
 
 
 def tier_summary(per_lang: pd.DataFrame, value: str, include_english: bool, n_boot: int, seed: int) -> pd.DataFrame:
@@ -142,7 +165,7 @@ def low_minus_high(gains: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
         boots = rng.choice(low, (n_boot, len(low))).mean(1) - rng.choice(high, (n_boot, len(high))).mean(1)
         lo, hi = np.quantile(boots, [0.025, 0.975])
         rows.append({"condition": cond, "difference": low.mean() - high.mean(), "ci_low": lo, "ci_high": hi,
-                     "n_low": len(low), "n_high": len(high)})
+                     "n_low": len(low), "n_high": len(high), "gain_low": low.mean(), "gain_high": high.mean()})
     return pd.DataFrame(rows)
 
 
@@ -151,16 +174,18 @@ def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool) -> st
     if contrast.empty:
         return "Only one condition was run: there is no intermediate-vs-direct comparison to report."
     parts = []
-    for r in contrast.itertuples():
+    # the study's question first: intermediate training alone, then the robust objectives
+    order = sorted(contrast.itertuples(), key=lambda r: (r.condition != "intermediate", r.condition))
+    for r in order:
         rho = correlation.set_index("condition").loc[r.condition] if r.condition in set(correlation.condition) else None
         if np.isnan(r.difference):
             parts.append(f"{r.condition}: too few low- or high-resource languages to compare.")
             continue
         direction = "larger" if r.difference > 0 else "smaller" if r.difference < 0 else "no different"
         sure = "the 95% interval excludes 0" if (r.ci_low > 0 or r.ci_high < 0) else "the 95% interval includes 0, so the data do not settle it"
-        text = (f"{r.condition} vs direct: the accuracy gain is {direction} for low-resource languages "
-                f"({r.n_low} unseen/low) than for high-resource ones ({r.n_high}) by {r.difference:+.3f} "
-                f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]; {sure}.")
+        text = (f"**{r.condition} vs direct**: the accuracy gain is {direction} for low-resource languages "
+                f"({r.n_low} unseen/low; mean gain {r.gain_low:+.3f}) than for high-resource ones ({r.n_high}; "
+                f"{r.gain_high:+.3f}) by {r.difference:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]; {sure}.")
         if rho is not None and np.isfinite(rho.rho):
             text += (f" Spearman rho of gain vs log CC-100 size: {rho.rho:+.2f} [{rho.ci_low:+.2f}, {rho.ci_high:+.2f}] "
                      f"over {int(rho.n)} seen languages (negative = more gain where data is scarcer).")
@@ -179,9 +204,7 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
     scores, preds = load_evaluations(cfg.evaluation_runs)
     langs = language_table(sorted(scores.language.unique()), cfg.tier_scheme)
     scores = add_gaps(scores).merge(langs[["language", "tier", "cc100_gib", "joshi"]], on="language")
-    per_lang = (scores.groupby(["condition", "language", "tier"], observed=True)
-                .agg(accuracy=("accuracy", "mean"), gap=("gap", "mean"), seeds=("seed", "nunique"), n=("n", "first"))
-                .reset_index())
+    per_lang = per_language_means(scores)
     tiers_acc = tier_summary(per_lang, "accuracy", cfg.include_english, cfg.bootstrap_samples, cfg.seed)
     tiers_gap = tier_summary(per_lang, "gap", False, cfg.bootstrap_samples, cfg.seed)
     gains = condition_gains(preds, cfg.baseline_condition, cfg.bootstrap_samples, cfg.seed) \
@@ -194,6 +217,8 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
     else:
         gain_tiers = correlation = contrast = pd.DataFrame()
     scores.to_csv(run.dir / TIDY, index=False)
+    design = study_design(cfg.evaluation_runs)
+    n_items = int(preds.groupby("run").size().iloc[0])
     text = answer(contrast, correlation, cfg.smoke)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
     run.finish(
@@ -202,14 +227,13 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
                  "low_minus_high_gain": records(contrast),
                  "languages_significant_after_holm": records(
                      gains[gains.p_holm < 0.05][["condition", "language", "gain", "p_holm"]]) if not gains.empty else []},
-        samples={"runs": len(cfg.evaluation_runs), "languages": int(langs.shape[0]),
-                 "test_items": int(preds.groupby("run").size().iloc[0]),
+        samples={"runs": len(cfg.evaluation_runs), "languages": int(langs.shape[0]), "test_items": n_items,
                  "seeds": sorted(int(s) for s in scores.seed.unique()),
                  "conditions": sorted(scores.condition.unique())},
         artifacts={"tidy": TIDY},
-        tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english,
+        design=design, tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english,
         model_selection="English dev accuracy only (zero-shot)",
     )
-    return {"answer": text, "scores": scores, "languages": langs, "membership": tier_membership(langs), "per_language": per_lang,
+    return {"answer": text, "design": describe_design(design, int(langs.shape[0]), n_items), "scores": scores, "languages": langs, "membership": tier_membership(langs), "per_language": per_lang,
             "tier_accuracy": tiers_acc, "tier_gap": tiers_gap, "gains": gains, "tier_gain": gain_tiers,
             "correlation": correlation, "contrast": contrast}

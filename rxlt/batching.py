@@ -23,10 +23,15 @@ class Encoded:
         return np.fromiter((len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
 
 
-def encode(tokenizer, texts, labels=None, max_length: int = 64) -> Encoded:
+def encode(tokenizer, texts, labels=None, max_length: int = 64, text_pairs=None) -> Encoded:
+    """Token ids of `texts` (and of sentence pairs when `text_pairs` is given), truncated to max_length."""
     # NFC first: unnormalised real data exists and the tokenizer expects composed forms (encoder pitfall 3).
     texts = [unicodedata.normalize("NFC", t) for t in texts]
-    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    if text_pairs is not None:
+        pairs = [unicodedata.normalize("NFC", t) for t in text_pairs]
+        ids = tokenizer(texts, pairs, truncation="longest_first", max_length=max_length)["input_ids"]
+    else:
+        ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
     return Encoded(ids, None if labels is None else np.asarray(labels, dtype=np.int64), tokenizer.pad_token_id)
 
 

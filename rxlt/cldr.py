@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 
+import numpy as np
 import pandas as pd
 from babel import Locale, localedata
 
@@ -87,8 +89,28 @@ def _split_of(task: str, group: str, fractions: dict[str, float]) -> str:
     return "test"
 
 
+EXTRACTION_VERSION = "1"  # bump when extraction or splitting changes: cached tables are rebuilt
+
+
 @functools.lru_cache(maxsize=None)
 def load_cldr_task(task: str) -> pd.DataFrame:
+    """All items of `task` in every CLDR base locale (built once per machine and babel version, then cached)."""
+    import babel
+
+    from .encoder import cache_root
+
+    path = cache_root() / "cldr" / f"{task}-babel{babel.__version__}-v{EXTRACTION_VERSION}.pkl"
+    if path.is_file():
+        return pd.read_pickle(path)
+    df = build_pair_task(task) if task_spec(task).get("pairs_of") else build_cldr_task(task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    df.to_pickle(tmp)
+    os.replace(tmp, path)
+    return df
+
+
+def build_cldr_task(task: str) -> pd.DataFrame:
     """All items of `task` in every CLDR base locale.
 
     Columns: language, key, group, split, text, label. Non-English items whose text equals the
@@ -114,6 +136,44 @@ def load_cldr_task(task: str) -> pd.DataFrame:
         en_counts = df[df.language == SOURCE_LANGUAGE].label.value_counts()
         labels = sorted(en_counts[en_counts >= spec["min_label_items"]].index)
     return df[df.label.isin(labels)].reset_index(drop=True)
+
+
+def build_pair_task(task: str) -> pd.DataFrame:
+    """Sentence pairs from a single-text task: (name A, name B) -> same / different label of A and B.
+
+    For every English item A, one partner with the same label and one with another label, drawn
+    deterministically from A's own split (so no test pair shares an item with English training
+    data); the pair exists in every language that has both names. Columns as `build_cldr_task`,
+    plus text_pair. Parallel across languages, so generalized (mixed-language) pairs can be built.
+    """
+    spec = task_spec(task)
+    base = load_cldr_task(spec["pairs_of"])
+    en = base[base.language == SOURCE_LANGUAGE]
+    pairs = []
+    for split, g in en.groupby("split"):
+        label_of = dict(zip(g.key, g.label))
+        keys = sorted(label_of)
+        for a in keys:
+            rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"{task}\0{a}".encode()).digest()[:8], "big"))
+            same = [k for k in keys if k != a and label_of[k] == label_of[a]]
+            other = [k for k in keys if label_of[k] != label_of[a]]
+            for pool, label in ((same, "same"), (other, "different")):
+                if pool:
+                    pairs.append((a, pool[int(rng.integers(len(pool)))], split, label))
+    rows = []
+    for code, g in base.groupby("language", sort=True):
+        name = dict(zip(g.key, g.text))
+        rows += [(code, f"{a}|{b}", a, split, name[a], name[b], label) for a, b, split, label in pairs if a in name and b in name]
+    return pd.DataFrame(rows, columns=["language", "key", "group", "split", "text", "text_pair", "label"])
+
+
+def generalized_pairs(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    """Mixed-language pairs from a parallel pair dataset: text in `first`, text_pair in `second`, same keys."""
+    a = df[df.language == first].set_index("key")
+    b = df[df.language == second].set_index("key")
+    keys = a.index.intersection(b.index)
+    out = a.loc[keys, ["text", "label"]].assign(text_pair=b.loc[keys, "text_pair"].values)
+    return out.reset_index().assign(language=f"{first}-{second}")
 
 
 def task_labels(task: str) -> list[str]:

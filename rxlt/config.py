@@ -54,22 +54,39 @@ class TrainingParams:
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
 
 
-def _check_tasks(tasks, key: str) -> None:
+def _check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
+    """Tasks must exist; targets (evaluated in many languages) must be embedded/benchmark tasks."""
+    from .hub_tasks import INTERMEDIATE_TASKS, TRAINABLE_KINDS
+
+    known = TASKS if embedded_only else {**TASKS, **INTERMEDIATE_TASKS}
     for t in tasks:
-        if t not in TASKS:
-            raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, TASKS)}")
+        if t not in known:
+            raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
+        kind = INTERMEDIATE_TASKS.get(t, {}).get("kind", "classification")
+        if kind not in TRAINABLE_KINDS:
+            raise ParamsError(f"key {key!r}: task {t!r} is {kind}, which needs a head this version lacks; "
+                              f"trainable kinds: {', '.join(TRAINABLE_KINDS)}")
+
+
+MIXING = ("sequence", "mixture")
 
 
 @dataclass(frozen=True)
 class IntermediateParams(TrainingParams):
-    """Phase 1: train the encoder on English intermediate tasks, one after another."""
+    """Phase 1: train the encoder on English intermediate tasks, in sequence or as a mixture."""
 
-    tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks, trained in this order")
+    tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks")
+    mixing: str = param("sequence", "sequence: one task after another (a fresh head each); mixture: all at once, "
+                        "one head per task, batches sampled by task size")
+    mixture_temperature: float = param(1.0, "mixture sampling ∝ n_task^(1/T): 1 = proportional, larger = flatter")
 
     def __post_init__(self):
         super().__post_init__()
         require(len(self.tasks) >= 1, "tasks", "name at least one intermediate task")
+        require(len(set(self.tasks)) == len(self.tasks), "tasks", f"a task is listed twice: {list(self.tasks)}")
         _check_tasks(self.tasks, "tasks")
+        require(self.mixing in MIXING, "mixing", f"{self.mixing!r}: expected one of {MIXING}")
+        require(self.mixture_temperature > 0, "mixture_temperature", "must be > 0")
 
 
 @dataclass(frozen=True)
@@ -78,12 +95,45 @@ class FinetuneParams(TrainingParams):
 
     task: str = param("cldr-territory", "target task (its English train/dev splits are used)")
     init_from: str = param("", "phase-1 run directory whose encoder to start from; empty = the plain `model`")
-    objective: str = param("erm", "training objective (erm; robust methods come with their own issue)")
+    objective: str = param("erm", "training objective: erm, adversarial (PGD-K), adversarial_free, rs_rp, rs_da "
+                           "(rxlt.objectives; citations and suggested values in each docstring)")
+    adv_eps: float = param(1.0, "adversarial: radius of the perturbation ball on the word embeddings")
+    adv_alpha: float = param(0.5, "adversarial: ascent step size")
+    adv_steps: int = param(2, "adversarial: PGD steps K (cost ≈ K+1 passes)")
+    adv_norm: str = param("l2", "adversarial: l2 (per example, over tokens×dims) or linf")
+    noise_sigma: float = param(0.5, "rs_rp: noise standard deviation (see noise_scale)")
+    noise_kind: str = param("gaussian", "rs_rp: gaussian or uniform (same standard deviation)")
+    noise_scale: str = param("relative", "rs_rp: relative (sigma × RMS of the embedding entries) or absolute")
+    rs_da_copies: int = param(3, "rs_da: augmented copies per training example (paper: 10 PAWS-X, 3 XNLI)")
+    rs_da_keep_original: bool = param(False, "rs_da: keep the original example too (the released code drops it)")
+    rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (SAFER lists hold ≤ 8)")
+    synonyms_file: str = param("", "rs_da: SAFER/Robust-XLT counterfitted_neighbors.json; empty = WordNet")
+    wordnet_dir: str = param("/usr/share/wordnet", "rs_da: WordNet 3.0 database directory (Debian wordnet-base)")
 
     def __post_init__(self):
         super().__post_init__()
-        _check_tasks([self.task], "task")
+        _check_tasks([self.task], "task", embedded_only=True)
         _known(self.objective, OBJECTIVES, "objective", "objective")
+        require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")
+        require(self.adv_steps >= 1, "adv_steps", "must be >= 1")
+        require(self.adv_norm in ("l2", "linf"), "adv_norm", f"{self.adv_norm!r}: expected 'l2' or 'linf'")
+        require(self.noise_sigma >= 0, "noise_sigma", "must be >= 0")
+        require(self.noise_kind in ("gaussian", "uniform"), "noise_kind", f"{self.noise_kind!r}: expected gaussian or uniform")
+        require(self.noise_scale in ("relative", "absolute"), "noise_scale", f"{self.noise_scale!r}: expected relative or absolute")
+        require(self.rs_da_copies >= 1, "rs_da_copies", "must be >= 1")
+        require(self.rs_da_max_synonyms >= 1, "rs_da_max_synonyms", "must be >= 1")
+        if self.objective == "rs_da":  # fail before compute if the synonym source is missing
+            from .synonyms import synonym_source
+
+            try:
+                synonym_source(self.synonyms_file, self.wordnet_dir)
+            except (FileNotFoundError, ValueError) as exc:
+                raise ParamsError(f"key {'synonyms_file' if self.synonyms_file else 'wordnet_dir'!r}: {exc}") from None
+
+    def objective_settings(self) -> dict:
+        """The keyword arguments of the chosen objective's constructor."""
+        return {k: getattr(self, k) for k in ("adv_eps", "adv_alpha", "adv_steps", "adv_norm",
+                                              "noise_sigma", "noise_kind", "noise_scale")}
 
 
 @dataclass(frozen=True)
@@ -96,7 +146,12 @@ class EvaluateParams:
     batch_size: int = param(128, "examples per inference batch")
     precision: str = param("auto", "auto (bf16 where the hardware has fast bf16, else fp32), bf16 or fp32")
     bootstrap_samples: int = param(1000, "bootstrap resamples for per-language confidence intervals")
-    seed: int = param(0, "seed of the bootstrap")
+    seed: int = param(0, "seed of the bootstrap and of smoothing noise")
+    smoothing_samples: int = param(0, "smoothed prediction: majority vote over this many noisy copies (0 = off)")
+    smoothing_sigma: float = param(0.5, "smoothing: Gaussian noise std on the word embeddings, × their RMS (relative)")
+    certify_alpha: float = param(0.001, "smoothing: 1 − confidence of the certified radius (Cohen et al. 2019)")
+    generalized_languages: tuple[str, ...] = param((), "sentence-pair tasks: evaluate every ordered pair of these "
+                                                   "languages (first sentence in A, second in B); empty = off")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
 
     def __post_init__(self):
@@ -109,6 +164,13 @@ class EvaluateParams:
         require(self.max_test_items >= 0, "max_test_items", "must be >= 0")
         require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
+        require(self.smoothing_samples >= 0, "smoothing_samples", "must be >= 0 (0 = plain prediction)")
+        require(self.smoothing_sigma >= 0, "smoothing_sigma", "must be >= 0")
+        require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
+        require(len(self.generalized_languages) != 1, "generalized_languages", "name at least two languages (or none)")
+        for code in self.generalized_languages:
+            if code not in LANGUAGES:
+                raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
 
 
 @dataclass(frozen=True)
@@ -140,3 +202,25 @@ PHASES: dict[str, type] = {
 
 __all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams",
            "ParamsError", "UnknownNameError", "SOURCE_LANGUAGE"]
+
+
+@dataclass(frozen=True)
+class ExploreParams:
+    """The explore notebook: which finished study to slice, and how (empty filter = everything)."""
+
+    study: str = param("embedded", "study name (a directory under runs/)")
+    languages: tuple[str, ...] = param((), "language codes to keep")
+    tiers: tuple[str, ...] = param((), "tiers to keep: unseen, low, mid, high, unclassified")
+    conditions: tuple[str, ...] = param((), "conditions to keep, e.g. direct, intermediate+rs_rp")
+    seeds: tuple[int, ...] = param((), "seeds to keep")
+
+    def __post_init__(self):
+        from .tiers import TIER_ORDER
+
+        require(bool(self.study), "study", "name a study")
+        for t in self.tiers:
+            if t not in TIER_ORDER:
+                raise ParamsError(f"key 'tiers': unknown tier {t!r}: {suggest(t, TIER_ORDER)}")
+        for code in self.languages:
+            if code not in LANGUAGES:
+                raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")

@@ -6,14 +6,36 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import taskdata
+from . import cldr, taskdata
 from .batching import encode
 from .modeling import load_classifier
 from .results import Run, read_results
+from .smoothing import certified_radius, embedding_rms, smoothed_votes
 from .stats import bootstrap_mean_ci
 from .training import predict_logits
 
 PREDICTIONS = "predictions.csv.gz"
+GENERALIZED = "generalized.csv"
+
+
+def encode_rows(tokenizer, rows: pd.DataFrame, index: dict, max_length: int):
+    pairs = rows.text_pair.tolist() if "text_pair" in rows else None
+    return encode(tokenizer, rows.text.tolist(), [index[l] for l in rows.label], max_length, text_pairs=pairs)
+
+
+def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: int) -> pd.DataFrame:
+    """Accuracy on every ordered language pair (first sentence in A, second in B) of a parallel pair task —
+    Robust-XLT's "generalized cross-lingual transfer" (49 PAWS-X / 225 XNLI pairs; protocols.md §1.4)."""
+    test = taskdata.examples(task, "test", cfg.generalized_languages)
+    index = {label: i for i, label in enumerate(labels)}
+    rows = []
+    for a in cfg.generalized_languages:
+        for b in cfg.generalized_languages:
+            pairs = cldr.generalized_pairs(test, a, b)
+            logits = predict_logits(model, encode_rows(tokenizer, pairs, index, max_length), cfg.batch_size, cfg.precision)
+            correct = logits.argmax(-1) == pairs.label.map(index).to_numpy()
+            rows.append({"first": a, "second": b, "accuracy": float(correct.mean()) if len(pairs) else float("nan"), "n": len(pairs)})
+    return pd.DataFrame(rows)
 
 
 def _cap(df: pd.DataFrame, max_items: int) -> pd.DataFrame:
@@ -28,6 +50,12 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     upstream = read_results(cfg.finetune_run)
     task = upstream["config"]["task"]
     available = taskdata.evaluation_languages(task)
+    if cfg.generalized_languages:
+        if "text_pair" not in taskdata.examples(task, "test", [taskdata.SOURCE_LANGUAGE]):
+            raise ValueError(f"generalized_languages needs a sentence-pair task; {task!r} has single texts")
+        missing = sorted(set(cfg.generalized_languages) - set(available))
+        if missing:
+            raise ValueError(f"generalized_languages {missing} have too few {task} test items")
     if tuple(cfg.languages) == ("all",):
         languages = available
     else:
@@ -37,25 +65,46 @@ def run_evaluation(run: Run) -> pd.DataFrame:
                              f"{len(available)} languages qualify")
         languages = list(cfg.languages)
     model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"])
+    if labels != taskdata.labels(task):  # a head trained on another label map would be scored wrongly
+        raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
+                         f"{taskdata.labels(task)}")
     full = taskdata.examples(task, "test", languages)
     used = _cap(full, cfg.max_test_items).reset_index(drop=True)
     index = {label: i for i, label in enumerate(labels)}
-    data = encode(tokenizer, used.text.tolist(), [index[l] for l in used.label], upstream["config"]["max_length"])
+    max_length = upstream["config"]["max_length"]
+    data = encode_rows(tokenizer, used, index, max_length)
     logits = predict_logits(model, data, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
     predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])
     predictions["correct"] = (predictions.prediction == predictions.label).astype(int)
+    smoothing = {}
+    if cfg.smoothing_samples:
+        sigma = cfg.smoothing_sigma * embedding_rms(model, data)
+        votes = smoothed_votes(model, data, cfg.smoothing_samples, sigma, cfg.batch_size, cfg.precision, cfg.seed)
+        top, radius = certified_radius(votes, sigma, cfg.certify_alpha)
+        predictions["smoothed_prediction"] = [labels[i] for i in top]
+        predictions["smoothed_correct"] = (predictions.smoothed_prediction == predictions.label).astype(int)
+        predictions["certified_radius"] = radius
+        smoothing = {"samples": cfg.smoothing_samples, "sigma_relative": cfg.smoothing_sigma, "sigma_absolute": sigma,
+                     "alpha": cfg.certify_alpha, "note": "selection and estimation share the noise samples (see rxlt.smoothing)"}
     predictions.to_csv(run.dir / PREDICTIONS, index=False)
     table = per_language_table(predictions, cfg.bootstrap_samples, cfg.seed)
+    generalized = None
+    if cfg.generalized_languages:
+        generalized = evaluate_generalized(model, tokenizer, labels, task, cfg, max_length)
+        generalized.to_csv(run.dir / GENERALIZED, index=False)
     original = full.language.value_counts()
     run.finish(
         metrics={
             "metric": "accuracy",
-            "per_language": {r.language: {"accuracy": r.accuracy, "ci_low": r.ci_low, "ci_high": r.ci_high, "n": int(r.n)}
-                             for r in table.itertuples()},
+            "per_language": {row["language"]: {k: (int(v) if k == "n" else float(v)) for k, v in row.items() if k != "language"}
+                             for row in table.to_dict("records")},
             "average": averages(table),
+            **({"smoothing": smoothing} if smoothing else {}),
+            **({"generalized": {f"{r.first}-{r.second}": {"accuracy": float(r.accuracy), "n": int(r.n)}
+                                for r in generalized.itertuples()}} if generalized is not None else {}),
         },
         samples={"test": {lang: {"original": int(original[lang]), "used": int((used.language == lang).sum())} for lang in languages}},
-        artifacts={"predictions": PREDICTIONS},
+        artifacts={"predictions": PREDICTIONS, **({"generalized": GENERALIZED} if generalized is not None else {})},
         task=task,
         condition=upstream.get("condition"),
         finetune_seed=upstream["config"]["seed"],
@@ -68,7 +117,13 @@ def per_language_table(predictions: pd.DataFrame, n_boot: int, seed: int) -> pd.
     rows = []
     for lang, g in predictions.groupby("language", sort=True):
         lo, hi = bootstrap_mean_ci(g.correct.to_numpy(), n_boot=n_boot, seed=seed)
-        rows.append({"language": lang, "accuracy": g.correct.mean(), "ci_low": lo, "ci_high": hi, "n": len(g)})
+        row = {"language": lang, "accuracy": g.correct.mean(), "ci_low": lo, "ci_high": hi, "n": len(g)}
+        if "smoothed_correct" in g:
+            certified = g.certified_radius > 0
+            row.update({"smoothed_accuracy": g.smoothed_correct.mean(),
+                        "certified_accuracy": float((g.smoothed_correct.astype(bool) & certified).mean()),
+                        "mean_certified_radius": float(g.certified_radius.mean())})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

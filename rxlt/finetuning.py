@@ -7,42 +7,45 @@ import pandas as pd
 import torch
 
 from . import taskdata
+from .augmentation import augment
 from .batching import encode
 from .modeling import (EncoderClassifier, default_pooling, freeze_word_embeddings, load_encoder,
                        save_classifier, save_encoder)
-from .objectives import make_objective
+from .objectives import ERM, make_objective
 from .results import Run, read_results
-from .training import accuracy, predict_logits, seed_everything, train_classifier
+from .synonyms import synonym_source
+from .training import Stream, accuracy, predict_logits, seed_everything, train_streams
 
 ENCODER_DIR = "encoder"
 MODEL_DIR = "model"
+SELECTION = "best English-dev accuracy over epochs (zero-shot: no target-language data)"
 
 
-def _english(task: str, split: str, tokenizer, labels: list[str], max_length: int):
+def english(task: str, split: str) -> pd.DataFrame:
     df = taskdata.examples(task, split, [taskdata.SOURCE_LANGUAGE])
     if df.empty:
         raise ValueError(f"task {task!r} has no English {split} items")
-    index = {label: i for i, label in enumerate(labels)}
-    return df, encode(tokenizer, df.text.tolist(), [index[l] for l in df.label], max_length)
+    return df
 
 
-def train_task(encoder, tokenizer, task: str, cfg, pooling: str, desc: str) -> tuple[EncoderClassifier, dict]:
-    """Put a fresh head for `task` on `encoder` and train it on English; returns (model, summary)."""
+def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.DataFrame | None = None):
+    """A fresh head for `task` on `encoder` with its English train/dev data (train_df overrides train)."""
     labels = taskdata.labels(task)
-    train_df, train = _english(task, "train", tokenizer, labels, cfg.max_length)
-    dev_df, dev = _english(task, "dev", tokenizer, labels, cfg.max_length)
-    torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
+    index = {label: i for i, label in enumerate(labels)}
+    train_df = english(task, "train") if train_df is None else train_df
+    dev_df = english(task, "dev")
+    def enc(df):
+        pairs = df.text_pair.tolist() if "text_pair" in df else None
+        return encode(tokenizer, df.text.tolist(), [index[l] for l in df.label], cfg.max_length, text_pairs=pairs)
+
     model = EncoderClassifier(encoder, len(labels), pooling)
-    objective = make_objective(getattr(cfg, "objective", "erm"))
-    history = train_classifier(model, objective, train, dev, cfg, cfg.seed, desc=desc)
+    return Stream(task, model, enc(train_df), enc(dev_df)), labels, dev_df
+
+
+def _summary(task, labels, history, samples) -> dict:
     selected = next(h for h in history if h["selected"])
-    summary = {
-        "task": task, "labels": labels, "history": history,
-        "selected_epoch": selected["epoch"], "english_dev_accuracy": selected["dev_accuracy"],
-        "selection": "best English-dev accuracy over epochs (zero-shot: no target-language data)",
-        "samples": {"train": {"original": len(train_df), "used": len(train)}, "dev": {"original": len(dev_df), "used": len(dev)}},
-    }
-    return model, summary
+    return {"task": task, "labels": labels, "history": history, "selected_epoch": selected["epoch"],
+            "english_dev_accuracy": selected["dev_accuracy"], "selection": SELECTION, "samples": samples}
 
 
 def _prepare_encoder(cfg, source: str):
@@ -54,15 +57,28 @@ def _prepare_encoder(cfg, source: str):
 
 
 def run_intermediate(run: Run) -> pd.DataFrame:
-    """Train on each intermediate task in turn (fresh head each time); save the encoder only."""
+    """Train on the intermediate tasks (in sequence, or as one mixture); save the encoder only."""
     cfg = run.config
     encoder, tokenizer, meta = _prepare_encoder(cfg, cfg.model)
     pooling = default_pooling(cfg.model)
     summaries = []
-    for i, task in enumerate(cfg.tasks):
-        _, summary = train_task(encoder, tokenizer, task, cfg, pooling, desc=f"{task} ({i + 1}/{len(cfg.tasks)})")
-        summaries.append(summary)
-    save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "intermediate_tasks": list(cfg.tasks)})
+    torch.manual_seed(cfg.seed)  # seed right before heads are built (embedded-pilot.md)
+    if cfg.mixing == "mixture":
+        built = [make_stream(encoder, tokenizer, t, cfg, pooling) for t in cfg.tasks]
+        streams = [b[0] for b in built]
+        history = train_streams(streams, ERM(), cfg, cfg.seed, desc="mixture: " + " + ".join(cfg.tasks),
+                                temperature=cfg.mixture_temperature)
+        for (stream, labels, dev_df) in built:
+            samples = {"train": {"original": len(stream.train), "used": len(stream.train)}, "dev": {"original": len(dev_df), "used": len(dev_df)}}
+            rows = [{**h, "dev_accuracy": h[f"dev_accuracy[{stream.name}]"]} for h in history]
+            summaries.append(_summary(stream.name, labels, rows, samples))
+    else:
+        for i, task in enumerate(cfg.tasks):
+            stream, labels, dev_df = make_stream(encoder, tokenizer, task, cfg, pooling)
+            history = train_streams([stream], ERM(), cfg, cfg.seed, desc=f"{task} ({i + 1}/{len(cfg.tasks)})")
+            samples = {"train": {"original": len(stream.train), "used": len(stream.train)}, "dev": {"original": len(dev_df), "used": len(dev_df)}}
+            summaries.append(_summary(task, labels, history, samples))
+    save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "intermediate_tasks": list(cfg.tasks), "mixing": cfg.mixing})
     run.finish(
         metrics={s["task"]: {"english_dev_accuracy": s["english_dev_accuracy"], "selected_epoch": s["selected_epoch"]} for s in summaries},
         samples={s["task"]: s["samples"] for s in summaries},
@@ -70,6 +86,19 @@ def run_intermediate(run: Run) -> pd.DataFrame:
         training=summaries,
     )
     return history_table(summaries)
+
+
+def training_data(cfg, objective) -> tuple[pd.DataFrame, dict]:
+    """English training rows for the target task, RS-DA-augmented when the objective asks for it."""
+    original = english(cfg.task, "train")
+    if not getattr(objective, "augments_data", False):
+        return original, {"original": len(original), "used": len(original)}
+    synonyms = synonym_source(cfg.synonyms_file, cfg.wordnet_dir)
+    used = augment(original, synonyms, cfg.rs_da_copies, cfg.seed, cfg.rs_da_keep_original, cfg.rs_da_max_synonyms)
+    changed = float((used.text.values != original.text.reindex(used.index % len(original)).values).mean())
+    return used, {"original": len(original), "used": len(used), "augmented_copies": cfg.rs_da_copies,
+                  "kept_original": cfg.rs_da_keep_original, "fraction_of_texts_changed": round(changed, 4),
+                  "synonyms": cfg.synonyms_file or f"WordNet 3.0 ({cfg.wordnet_dir})"}
 
 
 def run_finetune(run: Run) -> pd.DataFrame:
@@ -83,14 +112,22 @@ def run_finetune(run: Run) -> pd.DataFrame:
                              f"but this run's model is {cfg.model!r}")
         source = str(Path(cfg.init_from) / upstream["artifacts"]["encoder"])
     encoder, tokenizer, meta = _prepare_encoder(cfg, source)
-    model, summary = train_task(encoder, tokenizer, cfg.task, cfg, default_pooling(cfg.model), desc=cfg.task)
-    en_test_df, en_test = _english(cfg.task, "test", tokenizer, summary["labels"], cfg.max_length)
+    objective = make_objective(cfg.objective, **cfg.objective_settings())
+    train_df, train_counts = training_data(cfg, objective)
+    torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
+    stream, labels, dev_df = make_stream(encoder, tokenizer, cfg.task, cfg, default_pooling(cfg.model), train_df)
+    history = train_streams([stream], objective, cfg, cfg.seed, desc=cfg.task)
+    summary = _summary(cfg.task, labels, history, {"train": train_counts, "dev": {"original": len(dev_df), "used": len(dev_df)}})
+    model = stream.model
+    test_df = english(cfg.task, "test")
+    index = {label: i for i, label in enumerate(labels)}
+    en_test = encode(tokenizer, test_df.text.tolist(), [index[l] for l in test_df.label], cfg.max_length)
     en_test_acc = accuracy(predict_logits(model, en_test, cfg.batch_size * 2, cfg.precision), en_test.labels)
-    save_classifier(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, summary["labels"])
+    save_classifier(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
     run.finish(
         metrics={"english_dev_accuracy": summary["english_dev_accuracy"], "english_test_accuracy": en_test_acc,
                  "selected_epoch": summary["selected_epoch"]},
-        samples={**summary["samples"], "test_en": {"original": len(en_test_df), "used": len(en_test)}},
+        samples={**summary["samples"], "test_en": {"original": len(test_df), "used": len(en_test)}},
         artifacts={"model": MODEL_DIR},
         training=[summary],
         condition=condition_of(cfg),
@@ -99,10 +136,11 @@ def run_finetune(run: Run) -> pd.DataFrame:
 
 
 def condition_of(cfg) -> str:
-    """'direct' fine-tuning, or 'intermediate' when the encoder came from phase 1."""
-    return "intermediate" if cfg.init_from else "direct"
+    """'direct' or 'intermediate' (encoder from phase 1), plus the objective when it is not plain ERM."""
+    base = "intermediate" if cfg.init_from else "direct"
+    return base if cfg.objective == "erm" else f"{base}+{cfg.objective}"
 
 
 def history_table(summaries: list[dict]) -> pd.DataFrame:
-    rows = [{"task": s["task"], **h} for s in summaries for h in s["history"]]
+    rows = [{"task": s["task"], **{k: v for k, v in h.items() if not k.startswith("dev_accuracy[")}} for s in summaries for h in s["history"]]
     return pd.DataFrame(rows)

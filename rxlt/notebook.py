@@ -5,27 +5,46 @@ Notebooks narrate and this package computes; these helpers only shape output for
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
 
 from . import plots
 from .analysis import run_tiers
-from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams
-from .evaluation import run_evaluation
+from .config import EvaluateParams, ExploreParams, FinetuneParams, IntermediateParams, TiersParams
+from .evaluation import GENERALIZED, run_evaluation
+from .explore import load_tidy, select, summarize
 from .finetuning import run_finetune, run_intermediate
 from .params import build, to_dict
-from .results import start_run
+from .results import repo_root, start_run
 
-__all__ = ["EvaluateParams", "FinetuneParams", "IntermediateParams", "TiersParams", "from_namespace", "plots",
-           "run_evaluation", "run_finetune", "run_intermediate", "run_tiers", "show_answer", "show_config",
+__all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "select", "summarize", "IntermediateParams", "TiersParams", "from_namespace", "plots",
+           "run_evaluation", "run_finetune", "show_generalized", "run_intermediate", "run_tiers", "show_answer", "show_config",
            "start_run", "summarize_evaluation"]
 
 
+PATH_KEYS = ("run_dir", "init_from", "finetune_run", "evaluation_runs")
+
+
 def from_namespace(cls, namespace: dict):
-    """Build the phase config from the parameters cell's variables (strictly typed and validated)."""
+    """Build the phase config from the parameters cell's variables (strictly typed and validated).
+
+    Relative paths are taken relative to the repository, not to where Jupyter was started.
+    """
     values = {f.name: namespace[f.name] for f in dataclasses.fields(cls) if f.name in namespace}
+    for key in PATH_KEYS:
+        if key in values:
+            values[key] = resolve_paths(values[key])
     return build(cls, values, source="notebook parameters")
+
+
+def resolve_paths(value):
+    if isinstance(value, (list, tuple)):
+        return [resolve_paths(v) for v in value]
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str(repo_root() / value)
+    return value
 
 
 def show_config(cfg) -> None:
@@ -43,10 +62,21 @@ def summarize_evaluation(table: pd.DataFrame) -> None:
     ))
 
 
+def show_generalized(run) -> None:
+    """The language × language heat map and table, when the run evaluated generalized pairs."""
+    path = run.dir / GENERALIZED
+    if not path.is_file():
+        display(Markdown("*Not requested (`generalized_languages` is empty or the task has single texts).*"))
+        return
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    plots.generalized_heatmap(table)
+    display(table.pivot(index="first", columns="second", values="accuracy").round(3))
+
+
 def show_answer(out: dict, cfg) -> None:
     banner = "> **SMOKE RUN — pipeline check on tiny data; not evidence.**\n\n" if cfg.smoke else ""
     display(Markdown(
-        f"{banner}### Answer\n\n{out['answer']}\n\n"
+        f"{banner}### Answer\n\n{out['answer']}\n\n*Design:* {out['design']}.\n\n"
         f"*Tier scheme:* `{cfg.tier_scheme}`. *English in tier averages:* {'yes' if cfg.include_english else 'no'}. "
         "*Model selection:* English dev accuracy only. *Tasks:* word/phrase-level CLDR classification "
         "(real CLDR translations, mechanical labels) — not XTREME-R. *Weights:* 4-bit e5-small, dequantised."

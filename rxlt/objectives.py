@@ -1,9 +1,16 @@
-"""Training objectives: pure loss functions plus a thin class the training loop calls.
+"""Training objectives: pure functions plus thin classes the training loop calls.
 
-The loop only ever calls `objective.loss(model, batch)`; methods that need extra forward passes
-(adversarial training, randomized smoothing — their own issue) own them inside `loss`.
+The loop only ever calls `objective.loss(model, batch)` and back-propagates what it returns;
+methods that need extra passes own them inside `loss`. Perturbations act on the *input word
+embeddings* (the encoder adds position/type embeddings itself), as in Huang et al. 2021, where
+robustness is trained in the embedding space (protocols.md §1.1-1.2).
+
+Which objectives fit which head: all of them work for every head that classifies a sequence
+(sentence / sentence pair); `rs_da` needs whitespace-tokenised English text.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -11,22 +18,188 @@ import torch.nn.functional as F
 from .lookup import lookup
 
 
+# ---------------------------------------------------------------- pure functions
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.float(), labels)
 
 
+def token_mask(attention_mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """[B, L, 1] mask so perturbations never touch padding."""
+    return attention_mask.unsqueeze(-1).to(like.dtype)
+
+
+def project(delta: torch.Tensor, eps: float, norm: str, mask: torch.Tensor) -> torch.Tensor:
+    """Project a [B, L, H] perturbation into the per-example eps-ball (L2 over tokens×dims, or L∞)."""
+    delta = delta * mask
+    if norm == "linf":
+        return delta.clamp(-eps, eps)
+    flat = delta.flatten(1).norm(dim=1).clamp(min=1e-12)
+    return delta * (eps / flat).clamp(max=1.0).view(-1, 1, 1)
+
+
+def ascent_step(delta: torch.Tensor, grad: torch.Tensor, alpha: float, norm: str) -> torch.Tensor:
+    """One steepest-ascent step of size alpha for the given norm (sign for L∞, normalised for L2)."""
+    if norm == "linf":
+        return delta + alpha * grad.sign()
+    g = grad.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, 1, 1)
+    return delta + alpha * grad / g
+
+
+def random_start(shape, eps: float, norm: str, mask: torch.Tensor, generator=None, device=None) -> torch.Tensor:
+    """Uniform start inside the ball (L∞: per coordinate; L2: random direction, radius ~ U(0, eps))."""
+    u = torch.rand(shape, generator=generator, device=device) * 2 - 1
+    if norm == "linf":
+        return u * eps * mask
+    u = u * mask
+    u = u / u.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, 1, 1)
+    return u * eps * torch.rand(shape[0], 1, 1, generator=generator, device=device)
+
+
+def embedding_noise(embeds: torch.Tensor, sigma: float, kind: str, scale: str, mask: torch.Tensor) -> torch.Tensor:
+    """RS-RP noise for [B, L, H] embeddings. scale='relative': sigma × RMS of the batch's real-token
+    embedding entries (so one sigma suits any model); 'absolute': sigma in embedding units."""
+    unit = sigma
+    if scale == "relative":
+        unit = sigma * float(((embeds.detach() ** 2) * mask).sum().div(mask.sum() * embeds.shape[-1]).sqrt())
+    noise = torch.randn_like(embeds) if kind == "gaussian" else (torch.rand_like(embeds) * 2 - 1) * math.sqrt(3)
+    return noise * unit * mask  # uniform scaled to the same standard deviation as the Gaussian
+
+
+def word_embeddings(model, input_ids: torch.Tensor) -> torch.Tensor:
+    return model.encoder.get_input_embeddings()(input_ids)
+
+
+# ---------------------------------------------------------------- objectives
 class ERM:
-    """Empirical risk minimisation: plain cross-entropy on clean inputs (the baseline)."""
+    """Empirical risk minimisation: cross-entropy on clean inputs (the baseline)."""
 
     name = "erm"
+
+    def __init__(self, **_):
+        pass
 
     def loss(self, model, batch: dict) -> torch.Tensor:
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
         return cross_entropy(logits, batch["labels"])
 
 
-OBJECTIVES: dict[str, type] = {"erm": ERM}
+class Adversarial:
+    """PGD-K adversarial training in the word-embedding space (Madry et al. 2018; as applied to
+    cross-lingual transfer by Huang et al. 2021), loss = CE(clean) + CE(adversarial).
+
+    Cost ≈ K+1 forward/backward passes: the clean backward (run here, adding its parameter
+    gradients) also yields ∇_embeddings, the first ascent direction; K-1 further ascent steps
+    back-propagate to the perturbation only; the loop back-propagates the returned adversarial loss.
+    Suggested: L2, adv_eps 1.0 (relative to an embedding-vector norm ≈ 1 for e5/XLM-R), adv_alpha
+    = adv_eps/adv_steps·1.25, adv_steps 2-3; L∞ adv_eps ≈ 1e-2.
+    """
+
+    name = "adversarial"
+
+    def __init__(self, adv_eps=1.0, adv_alpha=0.5, adv_steps=2, adv_norm="l2", **_):
+        self.eps, self.alpha, self.steps, self.norm = adv_eps, adv_alpha, adv_steps, adv_norm
+
+    def loss(self, model, batch: dict) -> torch.Tensor:
+        ids, attn, labels = batch["input_ids"], batch["attention_mask"], batch["labels"]
+        embeds = word_embeddings(model, ids)
+        if embeds.requires_grad:
+            embeds.retain_grad()  # trainable word embeddings keep their clean-loss gradient
+        else:
+            embeds = embeds.detach().requires_grad_(True)
+        mask = token_mask(attn, embeds)
+        clean = cross_entropy(model(inputs_embeds=embeds, attention_mask=attn), labels)
+        clean.backward()  # parameter gradients of the clean loss, and ∇ wrt the embeddings
+        delta = project(ascent_step(torch.zeros_like(embeds), embeds.grad, self.alpha, self.norm), self.eps, self.norm, mask)
+        base = embeds.detach()
+        for _ in range(self.steps - 1):
+            delta = delta.detach().requires_grad_(True)
+            adv = cross_entropy(model(inputs_embeds=base + delta, attention_mask=attn), labels)
+            (grad,) = torch.autograd.grad(adv, delta)
+            delta = project(ascent_step(delta, grad, self.alpha, self.norm), self.eps, self.norm, mask)
+        logits = model(inputs_embeds=word_embeddings(model, ids) + delta.detach(), attention_mask=attn)
+        return cross_entropy(logits, labels)
 
 
-def make_objective(name: str):
-    return lookup(OBJECTIVES, name, "objective")()
+class AdversarialFree:
+    """"Free" adversarial training (Shafahi et al. 2019): one forward/backward per step updates both
+    the parameters and the perturbation, which carries over to the next minibatch. Minibatches differ
+    in size and length, so the carried perturbation is universal — one [max_length, hidden] tensor
+    shared by the batch (Shafahi et al. 2020, universal adversarial training). Cost ≈ 1 pass + a
+    projection; weaker per step than PGD. loss = CE(clean) + CE(perturbed) when free_clean is set
+    (2 passes), else CE(perturbed) only. Suggested: L2 adv_eps 1.0, adv_alpha 0.3.
+    """
+
+    name = "adversarial_free"
+
+    def __init__(self, adv_eps=1.0, adv_alpha=0.3, adv_norm="l2", free_clean=False, **_):
+        self.eps, self.alpha, self.norm, self.clean = adv_eps, adv_alpha, adv_norm, free_clean
+        self.delta: torch.Tensor | None = None
+
+    def _advance(self) -> None:
+        """Ascent on the gradient the last backward left in the perturbation."""
+        if self.delta is not None and self.delta.grad is not None:
+            d = ascent_step(self.delta.detach()[None], self.delta.grad[None], self.alpha, self.norm)[0]
+            d = project(d[None], self.eps, self.norm, torch.ones_like(d[None, :, :1]))[0]
+            self.delta = d.requires_grad_(True)
+
+    def loss(self, model, batch: dict) -> torch.Tensor:
+        embeds = word_embeddings(model, batch["input_ids"])
+        self._advance()
+        B, L, H = embeds.shape
+        if self.delta is None or self.delta.shape[0] < L:
+            old = self.delta.detach() if self.delta is not None else torch.zeros(0, H, device=embeds.device)
+            grown = torch.zeros(max(L, old.shape[0]), H, device=embeds.device)
+            grown[: old.shape[0]] = old
+            self.delta = grown.requires_grad_(True)
+        mask = token_mask(batch["attention_mask"], embeds)
+        logits = model(inputs_embeds=embeds + self.delta[:L][None] * mask, attention_mask=batch["attention_mask"])
+        loss = cross_entropy(logits, batch["labels"])
+        if self.clean:
+            loss = loss + cross_entropy(model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]), batch["labels"])
+        return loss
+
+
+class RandomPerturbation:
+    """RS-RP: randomized smoothing by random perturbation — Gaussian (or uniform, same std) noise on
+    the input word embeddings of every training example (Huang et al. 2021; Cohen et al. 2019).
+    noise_scale='relative' (default): noise_sigma × the RMS of the embedding entries (model-free);
+    'absolute': noise_sigma in embedding units. One pass per step. Suggested: noise_sigma 0.5-1.0
+    relative; evaluate with smoothing_samples > 0 and the same sigma to get certified radii.
+    """
+
+    name = "rs_rp"
+
+    def __init__(self, noise_sigma=0.5, noise_kind="gaussian", noise_scale="relative", **_):
+        self.sigma, self.kind, self.scale = noise_sigma, noise_kind, noise_scale
+
+    def loss(self, model, batch: dict) -> torch.Tensor:
+        embeds = word_embeddings(model, batch["input_ids"])
+        noise = embedding_noise(embeds, self.sigma, self.kind, self.scale, token_mask(batch["attention_mask"], embeds))
+        logits = model(inputs_embeds=embeds + noise, attention_mask=batch["attention_mask"])
+        return cross_entropy(logits, batch["labels"])
+
+
+class SynonymAugmentation(ERM):
+    """RS-DA: randomized smoothing by data augmentation (Huang et al. 2021, `perturb.py`): training
+    data are rs_da_copies copies of every English example with each word that has synonyms replaced
+    by a uniform draw from itself and its synonyms; the original is dropped unless
+    rs_da_keep_original. The loss is plain cross-entropy — the work is in rxlt.augmentation, which
+    the fine-tuning phase applies before tokenising. Paper settings: 10 copies (PAWS-X), 3 (XNLI).
+    """
+
+    name = "rs_da"
+    augments_data = True
+
+
+OBJECTIVES: dict[str, type] = {
+    "erm": ERM,
+    "adversarial": Adversarial,
+    "adversarial_free": AdversarialFree,
+    "rs_rp": RandomPerturbation,
+    "rs_da": SynonymAugmentation,
+}
+
+
+def make_objective(name: str, **settings):
+    """An objective by name; `settings` are the phase's objective parameters (unused ones ignored)."""
+    return lookup(OBJECTIVES, name, "objective")(**settings)

@@ -71,3 +71,16 @@ def training_curves(history: pd.DataFrame):
     axes[0].set_title("training loss")
     fig.tight_layout()
     return fig
+
+
+def generalized_heatmap(table: pd.DataFrame):
+    """Accuracy for every (first-sentence language, second-sentence language) pair."""
+    grid = table.pivot(index="first", columns="second", values="accuracy")
+    size = max(4, 0.45 * len(grid))
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    sns.heatmap(grid, annot=len(grid) <= 15, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "accuracy"})
+    ax.set_xlabel("language of sentence 2")
+    ax.set_ylabel("language of sentence 1")
+    ax.set_title("Generalized cross-lingual transfer (diagonal = same language)")
+    fig.tight_layout()
+    return fig

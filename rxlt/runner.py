@@ -11,8 +11,10 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +68,10 @@ def execute(spec: RunSpec, kernel: str) -> Outcome:
             jupytext.read(notebook_source(spec.phase)), str(run_dir / NOTEBOOK_NAME),
             parameters=to_dict(spec.params), kernel_name=kernel, progress_bar=False,
             cwd=str(run_dir), coalesce_streams=True,
-            # IPC sockets: local-only kernel channels (and no "TCP without encryption" warning per run)
-            config=Config({"KernelManager": {"transport": "ipc"}}),
+            # IPC sockets: local-only kernel channels (and no "TCP without encryption" warning per run);
+            # a unique short socket prefix per run, or parallel kernels would share "./kernel-ipc-N"
+            config=Config({"KernelManager": {"transport": "ipc",
+                                             "ip": os.path.join(tempfile.gettempdir(), f"rxlt-{uuid.uuid4().hex[:12]}")}}),
         )
     except papermill.PapermillExecutionError as exc:
         return Outcome(spec, "failed", time.time() - started, f"{exc.ename}: {exc.evalue}")
@@ -120,6 +124,8 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
     except BlockingIOError:
         raise RuntimeError(f"another rxlt process is running study {cfg.study!r} ({study_dir}); wait for it to finish") from None
     os.environ[BATCH_ENV] = "1"  # inherited by every papermill kernel
+    if cfg.max_workers > 1 and "OMP_NUM_THREADS" not in os.environ:  # share the cores instead of oversubscribing
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // cfg.max_workers))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` shuts kernels down like Ctrl-C does
     kernel = kernel_name()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from . import taskdata
 from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, _check_tasks, _known
 from .lookup import suggest
 from .models import MODELS
+from .objectives import OBJECTIVES
 from .params import ParamsError, build, load, param, require, to_dict
 from .results import repo_root
 
@@ -43,7 +44,13 @@ class StudyParams:
     target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
     intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
     conditions: tuple[str, ...] = param(CONDITIONS, "direct fine-tuning and/or intermediate-then-fine-tune")
-    objective: str = param("erm", "fine-tuning objective")
+    objectives: tuple[str, ...] = param(("erm",), "fine-tuning objectives, each run under every condition (rxlt.objectives)")
+    adv_eps: float = param(1.0, "adversarial: perturbation radius on the word embeddings")
+    adv_alpha: float = param(0.5, "adversarial: ascent step size")
+    adv_steps: int = param(2, "adversarial: PGD steps")
+    adv_norm: str = param("l2", "adversarial: l2 or linf")
+    noise_sigma: float = param(0.5, "rs_rp: noise std relative to the embedding RMS")
+    rs_da_copies: int = param(3, "rs_da: augmented copies per English training example")
     seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
     epochs: int = param(10, "fine-tuning epochs")
     intermediate_epochs: int = param(10, "epochs per intermediate task")
@@ -62,12 +69,15 @@ class StudyParams:
     def __post_init__(self):
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
         _known(self.model, MODELS, "model", "model alias", allow_paths=True)
-        _check_tasks([self.target_task], "target_task")
+        _check_tasks([self.target_task], "target_task", embedded_only=True)
         _check_tasks(self.intermediate_tasks, "intermediate_tasks")
         for c in self.conditions:
             if c not in CONDITIONS:
                 raise ParamsError(f"key 'conditions': unknown condition {c!r}: {suggest(c, CONDITIONS)}")
         require(len(self.conditions) >= 1, "conditions", "name at least one condition")
+        for o in self.objectives:
+            _known(o, OBJECTIVES, "objectives", "objective")
+        require(len(self.objectives) >= 1, "objectives", "name at least one objective")
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
         require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
@@ -97,10 +107,20 @@ def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
 
 
 def _run_id(prefix: str, params, root: Path) -> str:
-    """prefix + hash of the parameters (paths taken relative to the study, so a moved checkout keeps its ids)."""
-    values = {k: v for k, v in to_dict(params).items() if k != "run_dir"}
+    """prefix + hash of the parameters that differ from their defaults.
+
+    Paths are taken relative to the study (a moved checkout keeps its ids), and only non-default
+    values count, so a parameter added to a phase later leaves finished runs valid.
+    """
+    defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(params)}
+    values = {k: v for k, v in to_dict(params).items()
+              if k != "run_dir" and to_dict_value(defaults.get(k, MISSING)) != v}
     blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
     return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def to_dict_value(v):
+    return list(v) if isinstance(v, tuple) else v
 
 
 def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
@@ -130,13 +150,17 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                 **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs))
         for condition in cfg.conditions:
             up = inter if condition == "intermediate" else None
-            ft = add("02_finetune", f"{condition}-s{seed}", FinetuneParams(
-                **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=cfg.objective,
-                init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
-            ev = add("03_evaluate", f"{condition}-s{seed}", EvaluateParams(
-                finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
-                precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
-            evaluations.append(ev)
+            for objective in cfg.objectives:
+                name = f"{condition}-{objective}-s{seed}"
+                ft = add("02_finetune", name, FinetuneParams(
+                    **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=objective,
+                    adv_eps=cfg.adv_eps, adv_alpha=cfg.adv_alpha, adv_steps=cfg.adv_steps, adv_norm=cfg.adv_norm,
+                    noise_sigma=cfg.noise_sigma, rs_da_copies=cfg.rs_da_copies,
+                    init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
+                ev = add("03_evaluate", name, EvaluateParams(
+                    finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
+                    precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
+                evaluations.append(ev)
     add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],

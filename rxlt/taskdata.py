@@ -3,14 +3,29 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import cldr
-from .tasks import task_spec
+from . import cldr, hub_tasks
+from .lookup import UnknownNameError, suggest
+from .tasks import TASKS, task_spec
 
 SOURCE_LANGUAGE = cldr.SOURCE_LANGUAGE
 
 
+def known_tasks() -> list[str]:
+    """Embedded tasks (rxlt.tasks) and English intermediate tasks from the hub (rxlt.hub_tasks)."""
+    return sorted({*TASKS, *hub_tasks.INTERMEDIATE_TASKS})
+
+
+def check_task(task: str) -> None:
+    if task not in TASKS and task not in hub_tasks.INTERMEDIATE_TASKS:
+        raise UnknownNameError(f"unknown task {task!r}: {suggest(task, known_tasks())}")
+
+
 def examples(task: str, split: str, languages=None) -> pd.DataFrame:
-    """Rows (language, key, text, label) of `task`'s `split`, optionally restricted to `languages`."""
+    """Rows (language, [key,] text[, text_pair], label) of `task`'s `split`, optionally restricted to `languages`."""
+    if task in hub_tasks.INTERMEDIATE_TASKS:
+        if split == "test":
+            raise ValueError(f"{task!r} is an English intermediate task: it has train and dev splits only")
+        return hub_tasks.load_split(task, split)
     source = task_spec(task)["source"]
     if source != "cldr":
         raise NotImplementedError(f"task {task!r} has source {source!r}, which this version cannot load")
@@ -22,6 +37,8 @@ def examples(task: str, split: str, languages=None) -> pd.DataFrame:
 
 
 def labels(task: str) -> list[str]:
+    if task in hub_tasks.INTERMEDIATE_TASKS:
+        return list(hub_tasks.INTERMEDIATE_TASKS[task].get("labels") or [])
     return cldr.task_labels(task)
 
 

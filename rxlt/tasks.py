@@ -27,6 +27,18 @@ TASKS: dict[str, dict] = {
         # Below this a locale's accuracy has a 95% CI wider than about ±0.25 (binomial, p≈0.5).
         "min_test_items": 15,
     },
+    "cldr-territory-pair": {
+        "source": "cldr",
+        "domain": "geography",
+        "description": "pair of territory names -> same or different continent (sentence-pair task, parallel "
+                       "across languages, so generalized mixed-language pairs exist as in Robust-XLT)",
+        "pairs_of": "cldr-territory",
+        "labels": ["different", "same"],
+        "metric": "accuracy",
+        "english_task": "cldr-territory-pair",
+        "split": {"train": 0.55, "dev": 0.15, "test": 0.30},  # inherited: pairs stay inside cldr-territory's splits
+        "min_test_items": 15,
+    },
     "cldr-unit": {
         "source": "cldr",
         "domain": "measurement",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -58,52 +59,102 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     return float((logits.argmax(-1) == labels).mean()) if len(labels) else float("nan")
 
 
+@dataclass
+class Stream:
+    """One task being trained: its classifier (sharing the encoder with other streams) and data."""
+
+    name: str
+    model: torch.nn.Module
+    train: Encoded
+    dev: Encoded
+
+
+def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, temperature: float = 1.0):
+    """One epoch as (stream, example indices) batches.
+
+    One stream: its shuffled batches. Several (a multi-task mixture): as many steps as all their
+    batches together, each step's task drawn with probability ∝ n_t^(1/T) — T=1 proportional to size,
+    larger T flatter (temperature sampling as in multilingual/multi-task training, e.g. Arivazhagan et
+    al. 2019) — cycling through each task's own shuffled batches.
+    """
+    per = [shuffled_batches(n, batch_size, rng) for n in sizes]
+    if len(sizes) == 1:
+        return [(0, b) for b in per[0]]
+    p = np.asarray(sizes, dtype=np.float64) ** (1.0 / temperature)
+    picks = rng.choice(len(sizes), size=sum(len(b) for b in per), p=p / p.sum())
+    pos, out = [0] * len(sizes), []
+    for t in picks:
+        if pos[t] == len(per[t]):
+            per[t], pos[t] = shuffled_batches(sizes[t], batch_size, rng), 0
+        out.append((int(t), per[t][pos[t]]))
+        pos[t] += 1
+    return out
+
+
 def train_classifier(model, objective, train: Encoded, dev: Encoded, cfg, seed: int, desc: str = "train") -> list[dict]:
-    """Train `model` with `objective`; keep the epoch with the best English-dev accuracy.
+    """Train one classifier; see `train_streams`."""
+    return train_streams([Stream(desc, model, train, dev)], objective, cfg, seed, desc)
+
+
+def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = "train", temperature: float = 1.0) -> list[dict]:
+    """Train on one or several tasks; keep the epoch with the best (mean) English-dev accuracy.
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision. Returns the per-epoch history.
     """
-    device = next(model.parameters()).device
-    head = [p for p in model.head.parameters()]
-    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
+    params = {}
+    for s in streams:  # shared encoder parameters appear once
+        for n, p in s.model.named_parameters():
+            if p.requires_grad:
+                params.setdefault(id(p), (f"{s.name}.{n}", p))
+    head = [p for n, p in params.values() if ".head." in n]
+    body = [p for n, p in params.values() if ".head." not in n]
     optimizer = torch.optim.AdamW(
         [{"params": body, "lr": cfg.lr}, {"params": head, "lr": cfg.head_lr}], weight_decay=cfg.weight_decay
     )
-    steps_per_epoch = -(-len(train) // cfg.batch_size)
+    rng = np.random.default_rng(seed)
+    sizes = [len(s.train) for s in streams]
+    steps_per_epoch = sum(-(-n // cfg.batch_size) for n in sizes)
     total = max(1, steps_per_epoch * cfg.epochs)
     warmup = int(cfg.warmup_ratio * total)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
     )
-    rng = np.random.default_rng(seed)
-    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    device = body[0].device if body else head[0].device
     history, best, best_epoch, best_state = [], -1.0, 0, None
     bar = progress(range(total), desc=desc, total=total)
     step_iter = iter(bar)
     for epoch in range(cfg.epochs):
-        model.train()
+        for s in streams:
+            s.model.train()
         losses = []
-        for index in shuffled_batches(len(train), cfg.batch_size, rng):
-            batch = {k: v.to(device) for k, v in collate(train, index).items()}
+        for t, index in epoch_schedule(sizes, cfg.batch_size, rng, temperature):
+            stream = streams[t]
+            batch = {k: v.to(device) for k, v in collate(stream.train, index).items()}
+            optimizer.zero_grad(set_to_none=True)  # before the objective: it may back-propagate extra passes
             with autocast(cfg.precision):
-                loss = objective.loss(model, batch)
-            optimizer.zero_grad(set_to_none=True)
+                loss = objective.loss(stream.model, batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(body + head, cfg.max_grad_norm)
             optimizer.step()
             schedule.step()
             losses.append(loss.item())
             next(step_iter, None)
-        dev_acc = accuracy(predict_logits(model, dev, cfg.batch_size * 2, cfg.precision), dev.labels)
-        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_accuracy": dev_acc})
+        devs = {s.name: accuracy(predict_logits(s.model, s.dev, cfg.batch_size * 2, cfg.precision), s.dev.labels) for s in streams}
+        dev_acc = float(np.mean(list(devs.values())))
+        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_accuracy": dev_acc}
+        if len(streams) > 1:
+            row.update({f"dev_accuracy[{k}]": v for k, v in devs.items()})
+        history.append(row)
         if dev_acc > best:  # ties keep the earlier epoch
             best, best_epoch = dev_acc, epoch + 1
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items() if k in trainable}
+            # trainable tensors only: the frozen 250k-row embedding matrix would cost ~400 MB a copy
+            best_state = [{k: p.detach().clone() for k, p in s.model.named_parameters() if p.requires_grad} for s in streams]
     next(step_iter, None)
     bar.close()
     if best_state is not None:
-        model.load_state_dict(best_state, strict=False)
+        for s, state in zip(streams, best_state):
+            s.model.load_state_dict(state, strict=False)
     for h in history:
         h["selected"] = h["epoch"] == best_epoch
     return history

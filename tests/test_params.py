@@ -97,8 +97,37 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
         assert all(n in seen for n in s.needs), s.key
         seen.add(s.key)
     n = len(cfg.seeds)
-    assert [s.phase for s in specs].count("03_evaluate") == 2 * n and specs[-1].phase == "04_tiers"
+    assert [s.phase for s in specs].count("03_evaluate") == 2 * n * len(cfg.objectives) and specs[-1].phase == "04_tiers"
     assert [s.key for s in expand(cfg, tmp_path / "elsewhere")] == [s.key for s in specs]  # ids do not depend on location
     other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})
     changed = {s.key for s in expand(other, tmp_path)} - seen
     assert changed and all(not k.startswith("01_intermediate") for k in changed)  # phase 1 does not use `epochs`
+
+
+def test_missing_synonym_source_fails_at_validation(tmp_path):
+    with pytest.raises(ParamsError, match="key 'wordnet_dir': WordNet 3.0 files missing"):
+        build(FinetuneParams, {"objective": "rs_da", "wordnet_dir": str(tmp_path)})
+    with pytest.raises(ParamsError, match="key 'synonyms_file'.*does not exist"):
+        build(FinetuneParams, {"objective": "rs_da", "synonyms_file": str(tmp_path / "none.json")})
+    with pytest.raises(ParamsError, match="adv_norm"):
+        build(FinetuneParams, {"objective": "adversarial", "adv_norm": "l3"})
+    with pytest.raises(ParamsError, match="did you mean 'rs_rp'"):
+        build(StudyParams, {"objectives": ["erm", "rs-rp"]})
+
+
+def test_notebook_paths_resolve_against_the_repository(monkeypatch, tmp_path):
+    from rxlt.notebook import from_namespace
+    from rxlt.config import TiersParams
+
+    monkeypatch.chdir(tmp_path)  # a server started elsewhere
+    cfg = from_namespace(TiersParams, {"evaluation_runs": ["runs/scratch/03_evaluate", "/abs/x"], "run_dir": ""})
+    assert cfg.evaluation_runs == (str(REPO / "runs/scratch/03_evaluate"), "/abs/x") and cfg.run_dir == ""
+
+
+def test_run_ids_count_only_non_default_values(tmp_path):
+    from rxlt.study import _run_id
+
+    a = build(FinetuneParams, {"seed": 1})
+    same = build(FinetuneParams, {"seed": 1, "adv_eps": 1.0})  # a default given explicitly
+    other = build(FinetuneParams, {"seed": 1, "adv_eps": 2.0})
+    assert _run_id("x", a, tmp_path) == _run_id("x", same, tmp_path) != _run_id("x", other, tmp_path)

@@ -95,4 +95,4 @@ def test_low_minus_high_contrast_and_answer_text():
     assert c.difference.iloc[0] == pytest.approx(0.2 - 0.0)  # English is excluded
     assert (c.n_low.iloc[0], c.n_high.iloc[0]) == (3, 3)
     text = answer(c, pd.DataFrame(columns=["condition"]), smoke=True)
-    assert "larger for low-resource" in text and "SMOKE" in text
+    assert "larger for low-resource" in text and "SMOKE" in text and "mean gain +0.200" in text

@@ -41,8 +41,9 @@ def _results(tmp):
 def test_every_phase_ran_and_wrote_complete_results(smoke):
     tmp, seconds, out = smoke
     res = _results(tmp)
-    phases = sorted(k.split("/")[0] for k in res)
-    assert phases == ["01_intermediate", "02_finetune", "02_finetune", "03_evaluate", "03_evaluate", "04_tiers"]
+    phases = [k.split("/")[0] for k in res]
+    # smoke grid: 1 seed × {direct, intermediate} × {erm, adversarial, rs_rp, rs_da}
+    assert {p: phases.count(p) for p in set(phases)} == {"01_intermediate": 1, "02_finetune": 8, "03_evaluate": 8, "04_tiers": 1}
     for key, r in res.items():
         assert r["status"] == "complete", key
         assert r["provenance"]["versions"]["transformers"] and "commit" in r["provenance"]["git"]
@@ -55,10 +56,14 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
             assert 0 <= m["ci_low"] <= m["accuracy"] <= m["ci_high"] <= 1 and m["n"] == 12
         assert r["samples"]["test"]["de"]["used"] == 12 and r["samples"]["test"]["de"]["original"] > 12
         assert r["metrics"]["average"]["english_in_grid"] is True
-    assert {r["condition"] for r in ev} == {"direct", "intermediate"}
+    assert {r["condition"] for r in ev} == {f"{c}{o}" for c in ("direct", "intermediate")
+                                            for o in ("", "+adversarial", "+rs_rp", "+rs_da")}
     ft = [r for k, r in res.items() if k.startswith("02_finetune")]
     inter = next(r for r in ft if r["condition"] == "intermediate")
     assert "01_intermediate" in inter["config"]["init_from"]
+    da = next(r for r in ft if r["condition"] == "direct+rs_da")
+    train = da["samples"]["train"]
+    assert train["used"] == 2 * train["original"] and train["fraction_of_texts_changed"] > 0.05
     tiers = next(r for k, r in res.items() if k.startswith("04_tiers"))
     assert "SMOKE" in tiers["metrics"]["answer"] and tiers["english_in_tier_averages"] is False
     assert (tmp / "runs" / "embedded-smoke" / next(k for k in res if k.startswith("04_tiers")) / "tidy_results.csv").is_file()
@@ -67,7 +72,7 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
 def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     tmp, _, _ = smoke
     reports = sorted((tmp / "reports" / "embedded-smoke").glob("*/*.html"))
-    assert len(reports) == 6
+    assert len(reports) == 18
     for page in reports:
         text = page.read_text()
         assert not re.search(r"<script[^>]+src=", text), page  # no CDN (or any external) scripts
@@ -76,10 +81,10 @@ def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     assert tiers_page.count("data:image/png;base64") >= 3
     assert "SMOKE RUN" in tiers_page
     # progress bars end as one final text line, not one line per refresh
-    ft_page = next(p for p in reports if p.parent.name == "02_finetune").read_text()
+    ft_page = next(p for p in reports if p.parent.name == "02_finetune" and p.name.startswith("direct-erm")).read_text()
     assert ft_page.count("cldr-territory: 100%") == 1
     index = (tmp / "reports" / "index.html").read_text()
-    assert index.count("<tr>") == 7 and "smoke study" in index and "Study report" in index
+    assert index.count("<tr>") == 19 and "smoke study" in index and "Study report" in index
     assert "seed=0" in index and "init_from" in index
 
 
@@ -89,7 +94,7 @@ def test_rerun_recomputes_nothing(smoke):
     t0 = time.time()
     res = _study(tmp)
     assert res.returncode == 0, res.stderr
-    assert "6 already finished, 0 to run" in res.stdout
+    assert "18 already finished, 0 to run" in res.stdout
     assert {k: r["provenance"]["finished"] for k, r in _results(tmp).items()} == before
     assert time.time() - t0 < 60
 
@@ -116,10 +121,30 @@ def test_killed_study_resumes_without_redoing_finished_runs(smoke):
     assert all(e["status"] == "complete" for k, e in index.items() if redo.name not in k and "04_tiers" not in k)
     res = _study(tmp)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    assert "4 already finished, 2 to run" in res.stdout
+    assert "16 already finished, 2 to run" in res.stdout
     after = _results(tmp)
     assert all(after[k]["provenance"]["finished"] == v for k, v in kept.items())
-    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 6
+    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 18
+
+
+def test_evaluation_refuses_a_model_with_another_label_map(smoke, tmp_path):
+    import shutil
+
+    from rxlt.config import EvaluateParams
+    from rxlt.evaluation import run_evaluation
+    from rxlt.params import build
+    from rxlt.results import start_run
+
+    tmp, _, _ = smoke
+    ft = next((tmp / "runs" / "embedded-smoke" / "02_finetune").glob("direct-erm-*"))
+    copy = tmp_path / "ft"
+    shutil.copytree(ft, copy)
+    head = json.loads((copy / "model" / "head.json").read_text())
+    head["labels"] = list(reversed(head["labels"]))
+    (copy / "model" / "head.json").write_text(json.dumps(head))
+    cfg = build(EvaluateParams, {"finetune_run": str(copy), "languages": ["en"], "run_dir": str(tmp_path / "ev")})
+    with pytest.raises(ValueError, match="do not match task"):
+        run_evaluation(start_run("03_evaluate", cfg))
 
 
 def test_bad_study_file_fails_before_any_compute(tmp_path):

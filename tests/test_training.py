@@ -79,3 +79,36 @@ def test_encoder_delta_round_trip(tmp_path, e5_dir):
     again, _, _ = load_encoder(str(tmp_path / "enc"))
     for (k, a), (_, b) in zip(encoder.state_dict().items(), again.state_dict().items()):
         assert torch.equal(a, b), k
+
+
+def test_mixture_schedule_follows_temperature_and_covers_every_task():
+    from rxlt.training import epoch_schedule
+
+    rng = np.random.default_rng(0)
+    sizes = [800, 200]
+    counts = np.zeros(2)
+    for _ in range(30):
+        for t, idx in epoch_schedule(sizes, 10, rng, temperature=1.0):
+            counts[t] += 1
+            assert idx.max() < sizes[t]
+    assert counts[0] / counts.sum() == pytest.approx(0.8, abs=0.03)  # proportional
+    flat = np.zeros(2)
+    for _ in range(30):
+        for t, _ in epoch_schedule(sizes, 10, rng, temperature=1e6):
+            flat[t] += 1
+    assert flat[0] / flat.sum() == pytest.approx(0.5, abs=0.03)  # T -> inf: uniform
+    assert len(epoch_schedule(sizes, 10, rng)) == 100  # as many steps as all batches together
+
+
+def test_two_task_mixture_trains_both_heads_on_one_encoder(tiny_encoder, e5_tokenizer):
+    from rxlt.training import Stream, train_streams
+
+    torch.manual_seed(0)
+    a = EncoderClassifier(tiny_encoder, 2, dropout=0.0)
+    b = EncoderClassifier(tiny_encoder, 2, dropout=0.0)
+    data = _toy(e5_tokenizer)
+    flipped = Encoded(data.input_ids, 1 - data.labels, data.pad_id)
+    history = train_streams([Stream("a", a, data, data), Stream("b", b, flipped, flipped)], ERM(), CFG, 0)
+    assert a.encoder is b.encoder
+    assert {"dev_accuracy[a]", "dev_accuracy[b]"} <= set(history[0])
+    assert history[-1]["train_loss"] < history[0]["train_loss"]

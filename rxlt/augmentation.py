@@ -1,0 +1,54 @@
+"""RS-DA data augmentation (Huang et al. 2021, `perturb.py` of uclanlp/Robust-XLT@175cddb).
+
+Every whitespace token with synonyms is replaced by a uniform draw from {token} ∪ synonyms(token)
+(so a token with k synonyms changes with probability k/(k+1)); `copies` perturbed copies per
+example; the original is dropped unless `keep_original`. Differences from the released script,
+each a parameter: tokens are looked up lowercased with surrounding punctuation set aside (the
+script matches raw tokens, so 'Movie' or 'movie,' never change), replacements keep the token's
+capitalisation, and at most `max_synonyms` candidates are used (the SAFER lists hold ≤ 8).
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .synonyms import PROTECTED_WORDS
+
+_EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.UNICODE)
+
+
+def _candidates(token: str, synonyms, max_synonyms: int, case_insensitive: bool) -> tuple[str, str, str, list[str]]:
+    pre, core, post = _EDGE.match(token).groups() if case_insensitive else ("", token, "")
+    key = core.lower() if case_insensitive else core
+    if not key or key in PROTECTED_WORDS:
+        return pre, core, post, []
+    return pre, core, post, synonyms(key)[:max_synonyms]
+
+
+def _match_case(word: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
+
+
+def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: int = 8, case_insensitive: bool = True) -> str:
+    out = []
+    for token in text.split(" "):
+        pre, core, post, cands = _candidates(token, synonyms, max_synonyms, case_insensitive)
+        if cands:
+            pick = int(rng.integers(0, len(cands) + 1))  # 0 keeps the word itself
+            core = core if pick == 0 else _match_case(cands[pick - 1], core)
+        out.append(pre + core + post)
+    return " ".join(out)
+
+
+def augment(df: pd.DataFrame, synonyms, copies: int, seed: int, keep_original: bool = False,
+            max_synonyms: int = 8, case_insensitive: bool = True) -> pd.DataFrame:
+    """`copies` perturbed copies of every row of `df` (column `text`), deterministic per seed."""
+    rng = np.random.default_rng(seed)
+    parts = [df.assign(copy=0)] if keep_original else []
+    for c in range(1, copies + 1):
+        parts.append(df.assign(text=[perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in df.text], copy=c))
+    return pd.concat(parts, ignore_index=True)
