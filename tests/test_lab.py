@@ -70,7 +70,8 @@ def test_py_percent_files_are_served_as_notebooks_with_tagged_parameters(lab, na
 def test_environment_makes_jupytext_the_default_viewer_and_offers_the_kernel(lab):
     get, _ = lab
     settings = get("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
-    assert settings["settings"]["defaultViewers"]["python"] == "Jupytext Notebook"
+    # an environment-level override becomes the schema default (a user's own setting could still change it)
+    assert settings["schema"]["properties"]["defaultViewers"]["default"]["python"] == "Jupytext Notebook"
     assert (Path(sys.prefix) / "etc" / "jupyter" / "labconfig" / "default_setting_overrides.json").is_file()
     assert "rxlt" in get("/api/kernelspecs")["kernelspecs"]
 
