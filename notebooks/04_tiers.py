@@ -50,7 +50,7 @@ show_answer(out, cfg)
 plots.accuracy_by_language(out["per_language"]);
 
 # %%
-out["tier_accuracy"].round(3)
+out["tier_accuracy"].pivot(index="condition", columns="tier", values="mean_accuracy").round(3)
 
 # %% [markdown]
 # ## Transfer gap to English (accuracy − English accuracy of the same run)
@@ -59,7 +59,7 @@ out["tier_accuracy"].round(3)
 plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)");
 
 # %%
-out["tier_gap"].round(3)
+out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").round(3)
 
 # %% [markdown]
 # ## Intermediate vs direct: gain per language, paired by seed and test item

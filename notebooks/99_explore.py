@@ -23,6 +23,7 @@
 
 # %% tags=["parameters"]
 study = "embedded"
+runs_dir = "runs"
 languages = []
 tiers = []
 conditions = []
@@ -35,7 +36,7 @@ cfg = from_namespace(ExploreParams, globals())
 show_config(cfg)
 
 # %%
-tidy = load_tidy(cfg.study)
+tidy = load_tidy(cfg.study, cfg.runs_dir)
 view = select(tidy, cfg.languages, cfg.tiers, cfg.conditions, cfg.seeds)
 view.groupby(["condition", "tier"]).accuracy.describe().round(3)
 

@@ -192,7 +192,7 @@ def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool) -> st
         parts.append(text)
     if smoke:
         parts.append("SMOKE RUN: tiny data and few steps — these numbers test the pipeline, not the hypothesis.")
-    return " ".join(parts)
+    return "\n".join(f"- {p}" for p in parts)
 
 
 TIDY = "tidy_results.csv"

@@ -208,7 +208,8 @@ __all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "
 class ExploreParams:
     """The explore notebook: which finished study to slice, and how (empty filter = everything)."""
 
-    study: str = param("embedded", "study name (a directory under runs/)")
+    study: str = param("embedded", "study name (a directory under runs_dir)")
+    runs_dir: str = param("runs", "where the study's runs are (relative paths start at the repository)")
     languages: tuple[str, ...] = param((), "language codes to keep")
     tiers: tuple[str, ...] = param((), "tiers to keep: unseen, low, mid, high, unclassified")
     conditions: tuple[str, ...] = param((), "conditions to keep, e.g. direct, intermediate+rs_rp")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,8 +58,9 @@ def write_index(reports_dir: Path) -> Path:
                      + (" <span class='smoke'>(smoke study: pipeline check, not evidence)</span>" if smoke else "") + "</h2>")
         final = [r for r in runs.values() if r["phase"] == "04_tiers" and r.get("status") == "complete"]
         for r in final:
+            answer = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(r.get("answer", ""))).replace("\n", "<br>")
             parts.append(f"<p><b>Study report:</b> <a href='{html.escape(r['report'])}'>{html.escape(r['report'])}</a>"
-                         f"<br>{html.escape(r.get('answer', ''))}</p>")
+                         f"<br>{answer}</p>")
         parts.append("<table><tr><th>phase</th><th>run</th><th>status</th><th>parameters</th><th>report</th><th>results</th><th>seconds</th></tr>")
         for key in sorted(runs):
             r = runs[key]

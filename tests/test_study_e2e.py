@@ -155,3 +155,19 @@ def test_bad_study_file_fails_before_any_compute(tmp_path):
     assert res.returncode == 2
     assert f"{bad}: unknown key 'epochz'" in res.stderr and "did you mean 'epochs'" in res.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_explore_notebook_slices_the_finished_study(smoke, tmp_path):
+    import jupytext
+    import papermill
+
+    tmp, _, _ = smoke
+    out = papermill.execute_notebook(
+        jupytext.read(REPO / "notebooks" / "99_explore.py"), str(tmp_path / "explore.ipynb"), kernel_name="rxlt",
+        progress_bar=False, parameters={"study": "embedded-smoke", "runs_dir": str(tmp / "runs"),
+                                        "tiers": ["unseen", "high"], "seeds": [0]})
+    outputs = [o for c in out.cells if c.cell_type == "code" for o in c.outputs]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
+    table = outputs[-1]["data"]["text/plain"]  # the per-language table
+    # unseen (yo, zu) and high (en, de, ja) kept; low (sw) and mid (el) filtered out
+    assert set(re.findall(r"\b(en|de|ja|el|sw|yo|zu)\b", table)) == {"en", "de", "ja", "yo", "zu"}
