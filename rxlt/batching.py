@@ -35,6 +35,12 @@ def encode(tokenizer, texts, labels=None, max_length: int = 64, text_pairs=None)
     return Encoded(ids, None if labels is None else np.asarray(labels, dtype=np.int64), tokenizer.pad_token_id)
 
 
+def encode_frame(tokenizer, rows, label_index: dict, max_length: int) -> Encoded:
+    """Encode a task's rows: `text` (and `text_pair` for sentence-pair tasks) with integer labels."""
+    pairs = rows.text_pair.tolist() if "text_pair" in rows else None
+    return encode(tokenizer, rows.text.tolist(), [label_index[l] for l in rows.label], max_length, text_pairs=pairs)
+
+
 def collate(data: Encoded, index) -> dict[str, torch.Tensor]:
     rows = [data.input_ids[i] for i in index]
     width = max(len(r) for r in rows)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import cldr, taskdata
-from .batching import encode
+from .batching import encode_frame
 from .modeling import load_classifier
 from .results import Run, read_results
 from .smoothing import certified_radius, embedding_rms, smoothed_votes
@@ -16,11 +16,6 @@ from .training import predict_logits
 
 PREDICTIONS = "predictions.csv.gz"
 GENERALIZED = "generalized.csv"
-
-
-def encode_rows(tokenizer, rows: pd.DataFrame, index: dict, max_length: int):
-    pairs = rows.text_pair.tolist() if "text_pair" in rows else None
-    return encode(tokenizer, rows.text.tolist(), [index[l] for l in rows.label], max_length, text_pairs=pairs)
 
 
 def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: int) -> pd.DataFrame:
@@ -32,7 +27,7 @@ def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: i
     for a in cfg.generalized_languages:
         for b in cfg.generalized_languages:
             pairs = cldr.generalized_pairs(test, a, b)
-            logits = predict_logits(model, encode_rows(tokenizer, pairs, index, max_length), cfg.batch_size, cfg.precision)
+            logits = predict_logits(model, encode_frame(tokenizer, pairs, index, max_length), cfg.batch_size, cfg.precision)
             correct = logits.argmax(-1) == pairs.label.map(index).to_numpy()
             rows.append({"first": a, "second": b, "accuracy": float(correct.mean()) if len(pairs) else float("nan"), "n": len(pairs)})
     return pd.DataFrame(rows)
@@ -72,7 +67,7 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     used = _cap(full, cfg.max_test_items).reset_index(drop=True)
     index = {label: i for i, label in enumerate(labels)}
     max_length = upstream["config"]["max_length"]
-    data = encode_rows(tokenizer, used, index, max_length)
+    data = encode_frame(tokenizer, used, index, max_length)
     logits = predict_logits(model, data, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
     predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])
     predictions["correct"] = (predictions.prediction == predictions.label).astype(int)

@@ -8,7 +8,7 @@ import torch
 
 from . import taskdata
 from .augmentation import augment
-from .batching import encode
+from .batching import encode_frame
 from .modeling import (EncoderClassifier, default_pooling, freeze_word_embeddings, load_encoder,
                        save_classifier, save_encoder)
 from .objectives import ERM, make_objective
@@ -35,8 +35,7 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     train_df = english(task, "train") if train_df is None else train_df
     dev_df = english(task, "dev")
     def enc(df):
-        pairs = df.text_pair.tolist() if "text_pair" in df else None
-        return encode(tokenizer, df.text.tolist(), [index[l] for l in df.label], cfg.max_length, text_pairs=pairs)
+        return encode_frame(tokenizer, df, index, cfg.max_length)
 
     model = EncoderClassifier(encoder, len(labels), pooling)
     return Stream(task, model, enc(train_df), enc(dev_df)), labels, dev_df
@@ -121,7 +120,7 @@ def run_finetune(run: Run) -> pd.DataFrame:
     model = stream.model
     test_df = english(cfg.task, "test")
     index = {label: i for i, label in enumerate(labels)}
-    en_test = encode(tokenizer, test_df.text.tolist(), [index[l] for l in test_df.label], cfg.max_length)
+    en_test = encode_frame(tokenizer, test_df, index, cfg.max_length)
     en_test_acc = accuracy(predict_logits(model, en_test, cfg.batch_size * 2, cfg.precision), en_test.labels)
     save_classifier(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
     run.finish(

@@ -112,3 +112,16 @@ def test_two_task_mixture_trains_both_heads_on_one_encoder(tiny_encoder, e5_toke
     assert a.encoder is b.encoder
     assert {"dev_accuracy[a]", "dev_accuracy[b]"} <= set(history[0])
     assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_sentence_pairs_are_encoded_as_pairs(e5_tokenizer):
+    import pandas as pd
+
+    from rxlt.batching import encode_frame
+
+    rows = pd.DataFrame({"text": ["Spain"], "text_pair": ["France"], "label": ["same"]})
+    ids = encode_frame(e5_tokenizer, rows, {"same": 0}, 32).input_ids[0]
+    # XLM-R pair template: <s> A </s></s> B </s>
+    assert ids[0] == 0 and ids[-1] == 2 and any(ids[i] == ids[i + 1] == 2 for i in range(len(ids) - 1))
+    single = encode_frame(e5_tokenizer, rows.drop(columns="text_pair"), {"same": 0}, 32).input_ids[0]
+    assert len(single) < len(ids)
