@@ -12,7 +12,7 @@ from .modeling import load_classifier
 from .results import Run, read_results
 from .smoothing import certified_radius, embedding_rms, smoothed_votes
 from .stats import bootstrap_mean_ci
-from .training import predict_logits
+from .training import compute_device, predict_logits
 
 PREDICTIONS = "predictions.csv.gz"
 GENERALIZED = "generalized.csv"
@@ -60,6 +60,7 @@ def run_evaluation(run: Run) -> pd.DataFrame:
                              f"{len(available)} languages qualify")
         languages = list(cfg.languages)
     model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"])
+    model.to(compute_device())
     if labels != taskdata.labels(task):  # a head trained on another label map would be scored wrongly
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
                          f"{taskdata.labels(task)}")

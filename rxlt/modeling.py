@@ -116,7 +116,7 @@ def save_classifier(model: EncoderClassifier, out_dir: Path, base: dict, labels:
     from safetensors.torch import save_file
 
     save_encoder(model.encoder, out_dir, base)
-    save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, str(out_dir / HEAD_WEIGHTS))
+    save_file({k: v.detach().contiguous().cpu() for k, v in model.head.state_dict().items()}, str(out_dir / HEAD_WEIGHTS))
     (out_dir / HEAD_META).write_text(json.dumps({"labels": labels, "pooling": model.pooling}, indent=2))
 
 

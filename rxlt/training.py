@@ -18,6 +18,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def compute_device() -> torch.device:
+    """The GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def resolve_precision(precision: str) -> str:
     """'auto' -> 'bf16' where the hardware has fast bf16 matrix units, else 'fp32'.
 
@@ -102,6 +107,9 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision. Returns the per-epoch history.
     """
+    device = compute_device()
+    for s in streams:
+        s.model.to(device)
     params = {}
     for s in streams:  # shared encoder parameters appear once
         for n, p in s.model.named_parameters():
@@ -120,7 +128,6 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
     )
-    device = body[0].device if body else head[0].device
     history, best, best_epoch, best_state = [], -1.0, 0, None
     bar = progress(range(total), desc=desc, total=total)
     step_iter = iter(bar)
