@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .evaluation import PREDICTIONS
 from .languages import language
 from .results import read_results
 from .stats import bootstrap_mean_ci, holm, paired_bootstrap_diff, spearman_with_ci

@@ -45,16 +45,6 @@ def ascent_step(delta: torch.Tensor, grad: torch.Tensor, alpha: float, norm: str
     return delta + alpha * grad / g
 
 
-def random_start(shape, eps: float, norm: str, mask: torch.Tensor, generator=None, device=None) -> torch.Tensor:
-    """Uniform start inside the ball (L∞: per coordinate; L2: random direction, radius ~ U(0, eps))."""
-    u = torch.rand(shape, generator=generator, device=device) * 2 - 1
-    if norm == "linf":
-        return u * eps * mask
-    u = u * mask
-    u = u / u.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, 1, 1)
-    return u * eps * torch.rand(shape[0], 1, 1, generator=generator, device=device)
-
-
 def embedding_noise(embeds: torch.Tensor, sigma: float, kind: str, scale: str, mask: torch.Tensor) -> torch.Tensor:
     """RS-RP noise for [B, L, H] embeddings. scale='relative': sigma × RMS of the batch's real-token
     embedding entries (so one sigma suits any model); 'absolute': sigma in embedding units."""

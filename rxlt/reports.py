@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .results import RESULTS, write_json_atomic
+from .results import write_json_atomic
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 INDEX_DATA = "index.json"
@@ -76,7 +76,3 @@ def write_index(reports_dir: Path) -> Path:
     reports_dir.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts), encoding="utf-8")
     return out
-
-
-def results_path(run_dir: Path) -> Path:
-    return run_dir / RESULTS

@@ -1,5 +1,4 @@
 """Sentence-pair task and generalized (mixed-language) cross-lingual evaluation."""
-import json
 
 import pandas as pd
 import pytest
