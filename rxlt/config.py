@@ -15,7 +15,7 @@ from .tiers import TIER_SCHEMES
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
-def _known(value: str, table, key: str, what: str, allow_paths: bool = False) -> None:
+def check_known(value: str, table, key: str, what: str, allow_paths: bool = False) -> None:
     if value in table or (allow_paths and ("/" in value or value.startswith("."))):
         return
     raise ParamsError(f"key {key!r}: unknown {what} {value!r}: {suggest(value, table)}"
@@ -44,7 +44,7 @@ class TrainingParams:
     run_dir: str = param("", "where outputs go; empty = runs/scratch/<phase> (interactive runs)")
 
     def __post_init__(self):
-        _known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
         for key in ("epochs", "batch_size", "max_length"):
             require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
         require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
@@ -54,7 +54,7 @@ class TrainingParams:
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
 
 
-def _check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
+def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
     """Tasks must exist; targets (evaluated in many languages) must be embedded/benchmark tasks."""
     from .hub_tasks import INTERMEDIATE_TASKS, TRAINABLE_KINDS
 
@@ -84,7 +84,7 @@ class IntermediateParams(TrainingParams):
         super().__post_init__()
         require(len(self.tasks) >= 1, "tasks", "name at least one intermediate task")
         require(len(set(self.tasks)) == len(self.tasks), "tasks", f"a task is listed twice: {list(self.tasks)}")
-        _check_tasks(self.tasks, "tasks")
+        check_tasks(self.tasks, "tasks")
         require(self.mixing in MIXING, "mixing", f"{self.mixing!r}: expected one of {MIXING}")
         require(self.mixture_temperature > 0, "mixture_temperature", "must be > 0")
 
@@ -112,8 +112,8 @@ class FinetuneParams(TrainingParams):
 
     def __post_init__(self):
         super().__post_init__()
-        _check_tasks([self.task], "task", embedded_only=True)
-        _known(self.objective, OBJECTIVES, "objective", "objective")
+        check_tasks([self.task], "task", embedded_only=True)
+        check_known(self.objective, OBJECTIVES, "objective", "objective")
         require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")
         require(self.adv_steps >= 1, "adv_steps", "must be >= 1")
         require(self.adv_norm in ("l2", "linf"), "adv_norm", f"{self.adv_norm!r}: expected 'l2' or 'linf'")

@@ -47,6 +47,11 @@ def _summary(task, labels, history, samples) -> dict:
             "english_dev_accuracy": selected["dev_accuracy"], "selection": SELECTION, "samples": samples}
 
 
+def _counts(stream, dev_df) -> dict:
+    return {"train": {"original": len(stream.train), "used": len(stream.train)},
+            "dev": {"original": len(dev_df), "used": len(dev_df)}}
+
+
 def _prepare_encoder(cfg, source: str):
     seed_everything(cfg.seed)
     encoder, tokenizer, meta = load_encoder(source, cfg.encoder_layers if source == cfg.model else 0)
@@ -68,15 +73,13 @@ def run_intermediate(run: Run) -> pd.DataFrame:
         history = train_streams(streams, ERM(), cfg, cfg.seed, desc="mixture: " + " + ".join(cfg.tasks),
                                 temperature=cfg.mixture_temperature)
         for (stream, labels, dev_df) in built:
-            samples = {"train": {"original": len(stream.train), "used": len(stream.train)}, "dev": {"original": len(dev_df), "used": len(dev_df)}}
             rows = [{**h, "dev_accuracy": h[f"dev_accuracy[{stream.name}]"]} for h in history]
-            summaries.append(_summary(stream.name, labels, rows, samples))
+            summaries.append(_summary(stream.name, labels, rows, _counts(stream, dev_df)))
     else:
         for i, task in enumerate(cfg.tasks):
             stream, labels, dev_df = make_stream(encoder, tokenizer, task, cfg, pooling)
             history = train_streams([stream], ERM(), cfg, cfg.seed, desc=f"{task} ({i + 1}/{len(cfg.tasks)})")
-            samples = {"train": {"original": len(stream.train), "used": len(stream.train)}, "dev": {"original": len(dev_df), "used": len(dev_df)}}
-            summaries.append(_summary(task, labels, history, samples))
+            summaries.append(_summary(task, labels, history, _counts(stream, dev_df)))
     save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "intermediate_tasks": list(cfg.tasks), "mixing": cfg.mixing})
     run.finish(
         metrics={s["task"]: {"english_dev_accuracy": s["english_dev_accuracy"], "selected_epoch": s["selected_epoch"]} for s in summaries},

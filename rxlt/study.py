@@ -12,7 +12,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from . import taskdata
-from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, _check_tasks, _known
+from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, check_tasks, check_known
 from .lookup import suggest
 from .models import MODELS
 from .objectives import OBJECTIVES
@@ -68,15 +68,15 @@ class StudyParams:
 
     def __post_init__(self):
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
-        _known(self.model, MODELS, "model", "model alias", allow_paths=True)
-        _check_tasks([self.target_task], "target_task", embedded_only=True)
-        _check_tasks(self.intermediate_tasks, "intermediate_tasks")
+        check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        check_tasks([self.target_task], "target_task", embedded_only=True)
+        check_tasks(self.intermediate_tasks, "intermediate_tasks")
         for c in self.conditions:
             if c not in CONDITIONS:
                 raise ParamsError(f"key 'conditions': unknown condition {c!r}: {suggest(c, CONDITIONS)}")
         require(len(self.conditions) >= 1, "conditions", "name at least one condition")
         for o in self.objectives:
-            _known(o, OBJECTIVES, "objectives", "objective")
+            check_known(o, OBJECTIVES, "objectives", "objective")
         require(len(self.objectives) >= 1, "objectives", "name at least one objective")
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
         require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")

@@ -96,11 +96,6 @@ def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, 
     return out
 
 
-def train_classifier(model, objective, train: Encoded, dev: Encoded, cfg, seed: int, desc: str = "train") -> list[dict]:
-    """Train one classifier; see `train_streams`."""
-    return train_streams([Stream(desc, model, train, dev)], objective, cfg, seed, desc)
-
-
 def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = "train", temperature: float = 1.0) -> list[dict]:
     """Train on one or several tasks; keep the epoch with the best (mean) English-dev accuracy.
 

@@ -9,7 +9,7 @@ import torch
 from rxlt.batching import Encoded, encode, length_sorted_batches
 from rxlt.modeling import EncoderClassifier, load_encoder, save_encoder
 from rxlt.objectives import ERM, make_objective
-from rxlt.training import predict_logits, train_classifier
+from rxlt.training import Stream, predict_logits, train_streams
 
 CFG = SimpleNamespace(epochs=8, batch_size=8, lr=1e-3, head_lr=1e-2, weight_decay=0.0, warmup_ratio=0.0,
                       max_grad_norm=1.0, precision="fp32")
@@ -26,7 +26,7 @@ def _train(tiny_encoder, tok, seed):
     torch.manual_seed(seed)
     model = EncoderClassifier(tiny_encoder, 2, "mean", dropout=0.0)
     data = _toy(tok)
-    return model, train_classifier(model, ERM(), data, data, CFG, seed)
+    return model, train_streams([Stream("toy", model, data, data)], ERM(), CFG, seed)
 
 
 def test_erm_loss_decreases_and_best_dev_epoch_is_kept(tiny_encoder, e5_tokenizer):
