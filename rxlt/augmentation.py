@@ -2,7 +2,8 @@
 
 Every whitespace token with synonyms is replaced by a uniform draw from {token} ∪ synonyms(token)
 (so a token with k synonyms changes with probability k/(k+1)); `copies` perturbed copies per
-example; the original is dropped unless `keep_original`. Differences from the released script,
+example; the original is dropped unless `keep_original`. Both sentences of a pair (`text`, `text_pair`)
+are perturbed, independently, as the released script does (protocols.md §1.2). Differences from the released script,
 each a parameter: tokens are looked up lowercased with surrounding punctuation set aside (the
 script matches raw tokens, so 'Movie' or 'movie,' never change), replacements keep the token's
 capitalisation, and at most `max_synonyms` candidates are used (the SAFER lists hold ≤ 8).
@@ -16,6 +17,7 @@ import pandas as pd
 
 from .synonyms import PROTECTED_WORDS
 
+TEXT_COLUMNS = ("text", "text_pair")  # the columns RS-DA perturbs, each independently
 _EDGE = re.compile(r"^(\W*)(.*?)(\W*)$", re.UNICODE)
 
 
@@ -46,9 +48,12 @@ def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: in
 
 def augment(df: pd.DataFrame, synonyms, copies: int, seed: int, keep_original: bool = False,
             max_synonyms: int = 8, case_insensitive: bool = True) -> pd.DataFrame:
-    """`copies` perturbed copies of every row of `df` (column `text`), deterministic per seed."""
+    """`copies` perturbed copies of every row of `df` (its `text` and, for pair tasks, `text_pair`
+    columns), deterministic per seed."""
     rng = np.random.default_rng(seed)
+    columns = [c for c in TEXT_COLUMNS if c in df.columns]
     parts = [df.assign(copy=0)] if keep_original else []
     for c in range(1, copies + 1):
-        parts.append(df.assign(text=[perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in df.text], copy=c))
+        perturbed = {col: [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in df[col]] for col in columns}
+        parts.append(df.assign(**perturbed, copy=c))
     return pd.concat(parts, ignore_index=True)

@@ -146,3 +146,11 @@ def test_certified_radius_golden():
     p = beta.ppf(0.001, 990, 11)
     assert top.tolist() == [0, 0, 1]
     assert radius[0] == pytest.approx(0.5 * norm.ppf(p)) and radius[1] == 0.0 and radius[2] > radius[0]
+
+
+def test_rs_da_perturbs_both_sentences_of_a_pair_independently():
+    df = pd.DataFrame({"text": ["good movie"] * 40, "text_pair": ["good movie"] * 40, "label": [0] * 40})
+    out = augment(df, SYN, 1, seed=0)
+    assert out.text_pair.ne("good movie").any() and out.text.ne("good movie").any()
+    assert out.text.ne(out.text_pair).any()  # independent draws, not one copy of the other
+    assert out.label.tolist() == df.label.tolist()
