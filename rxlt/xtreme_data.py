@@ -92,8 +92,15 @@ def _fill(pattern: str, lang: str) -> str:
     return pattern.format(lang=lang, lang3=_LANG3.get(lang, lang), name=_TYDI.get(lang, lang))
 
 
+# Files without a language placeholder hold English only (SQuAD, COPA train, MNLI), except the XNLI-1.0
+# release files, which hold every language with a `language` column.
+MULTILINGUAL_FILES = ("XNLI-1.0/",)
+
+
 def _find(root: Path, patterns: list[str], lang: str) -> list[Path]:
     for pattern in patterns:
+        if "{" not in pattern and lang != "en" and not pattern.startswith(MULTILINGUAL_FILES):
+            continue
         filled = _fill(pattern, lang)
         found = sorted(root.glob(filled)) if "*" in filled else ([root / filled] if (root / filled).is_file() else [])
         if found:
@@ -107,10 +114,11 @@ def _available_languages(spec: dict, split: str, root: Path) -> list[str]:
 
 def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:
     fmt = spec["local"]["format"]
-    if langs is None:
-        langs = _available_languages(spec, split, root)
-        if not langs:
-            return None
+    present = _available_languages(spec, split, root) if split != "train" else \
+        (["en"] if _find(root, spec["local"][split], "en") else [])
+    if not present:
+        return None  # the task is not in this directory: the caller falls back to the hub
+    langs = present if langs is None else langs
     if fmt == "lareqa":
         return _lareqa(spec, split, langs, root)
     if fmt == "mewslix":
@@ -130,7 +138,10 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
             got = _READERS[fmt](path, lg, spec, split)
             prefix = f"{path.parent.name}/" if len(files) > 1 else ""
             rows += [{**r, "key": prefix + r["key"]} for r in got]
-        frames.append(pd.DataFrame(rows).assign(language=lg))
+        if not rows and explicit:
+            raise FileNotFoundError(f"{task} {split} {lg}: no {lg} rows in {[str(f) for f in files]}")
+        if rows:
+            frames.append(pd.DataFrame(rows).assign(language=lg))
     if not frames:
         return None
     return _finish(spec, pd.concat(frames, ignore_index=True))
@@ -358,8 +369,9 @@ def _from_hub_columns(task: str, spec: dict, raw: pd.DataFrame, lang: str) -> pd
 # ---------------- summaries and development splits ----------------
 
 def summary(task: str, data_dir=None) -> pd.DataFrame:
-    """Examples per split × language that `load` finds (retrieval: queries), one row per split and language.
-    Missing splits or languages are simply absent; nothing is downloaded when a local copy exists."""
+    """Examples per split × language that `load` finds (retrieval: queries). Missing splits or languages are
+    absent; a split whose files are unusable (e.g. test labels removed by download_data.sh) gets one row
+    with language "-", 0 examples and the reason in `problem`. Nothing is downloaded when a local copy exists."""
     spec = xtreme_task(task)
     rows = []
     for split in splits(task):
@@ -367,11 +379,14 @@ def summary(task: str, data_dir=None) -> pd.DataFrame:
             df = load(task, split, data_dir=data_dir)
         except (FileNotFoundError, NotImplementedError):
             continue
+        except DataFileError as exc:
+            rows.append({"task": task, "split": split, "language": "-", "examples": 0, "problem": str(exc)})
+            continue
         if spec["kind"] == "retrieval":
             df = df[df.role == "query"]
         for lg, n in df.groupby("language").size().items():
-            rows.append({"task": task, "split": split, "language": lg, "examples": int(n)})
-    return pd.DataFrame(rows, columns=["task", "split", "language", "examples"])
+            rows.append({"task": task, "split": split, "language": lg, "examples": int(n), "problem": ""})
+    return pd.DataFrame(rows, columns=["task", "split", "language", "examples", "problem"])
 
 
 def split_by_item(frame: pd.DataFrame, fractions: dict[str, float], seed: int = 0) -> pd.DataFrame:
