@@ -114,8 +114,13 @@ def _available_languages(spec: dict, split: str, root: Path) -> list[str]:
 
 def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:
     fmt = spec["local"]["format"]
-    present = _available_languages(spec, split, root) if split != "train" else \
-        (["en"] if _find(root, spec["local"][split], "en") else [])
+    if fmt == "mewslix" or split == "train":  # one file for every language / English only
+        present = (spec["languages"] if fmt == "mewslix" else ["en"]) if _find(root, spec["local"][split], "en") else []
+    else:
+        present = _available_languages(spec, split, root)
+    if not present and task == "tatoeba" and any(root.glob("tatoeba/*-en.en")):
+        raise DataFileError(f"{next(root.glob('tatoeba/*-en.en'))}: download_data.sh sorts the English side of "
+                            f"Tatoeba, so the gold alignment is lost; use LASER's data/tatoeba/v1 files")
     if not present:
         return None  # the task is not in this directory: the caller falls back to the hub
     langs = present if langs is None else langs
@@ -127,9 +132,6 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
     for lg in langs:
         files = _find(root, spec["local"][split], lg)
         if not files:
-            if task == "tatoeba" and (root / f"tatoeba/{lg}-en.en").is_file():
-                raise DataFileError(f"{root / f'tatoeba/{lg}-en.en'}: download_data.sh sorts the English side of "
-                                    f"Tatoeba, so the gold alignment is lost; use LASER's data/tatoeba/v1 files")
             if explicit:
                 raise FileNotFoundError(f"{task} {split} {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]} exists")
             continue
@@ -245,15 +247,22 @@ def _lareqa(spec, split, langs, root) -> pd.DataFrame:
 
 
 def _mewslix(spec, split, langs, root) -> pd.DataFrame:
-    """Mentions (ContextualMention JSON lines) retrieve entities (candidate_set_entities.jsonl); the query
-    text follows utils_mewslix.preprocess_mention in simplified form: "mention: context with {mention}"."""
-    ent_files = _find(root, spec["local"]["candidates"], "en")
+    """Mentions (ContextualMention JSON lines; wikipedia_pairs-* wrap them with their entity as
+    MentionEntityPair) retrieve entities (candidate_set_entities.jsonl). The query text follows
+    utils_mewslix.preprocess_mention in simplified form: "mention: context with { mention }"."""
     men_files = _find(root, spec["local"][split], "en")
-    if not ent_files or not men_files:
+    ent_files = _find(root, spec["local"]["candidates"], "en")
+    if not men_files or (split != "train" and not ent_files):
         raise FileNotFoundError(f"mewslix {split}: need {spec['local']['candidates']} and {spec['local'][split]} "
                                 f"under {root}")
-    rows = []
-    for r in readers.jsonl(men_files[0], ["context", "mention"]):
+    rows, entities = [], []
+    for no, r in enumerate(readers.jsonl(men_files[0], []), start=1):
+        if "contextual_mention" in r:
+            entities.append(r["entity"])
+            r = r["contextual_mention"]
+        if "context" not in r or "mention" not in r:
+            raise DataFileError(f"{men_files[0]}:{no}: expected a ContextualMention (context, mention) or a "
+                                f"MentionEntityPair (contextual_mention, entity)")
         ctx, m = r["context"], r["mention"]
         if ctx.get("language") not in langs:
             continue
@@ -261,9 +270,14 @@ def _mewslix(spec, split, langs, root) -> pd.DataFrame:
         text = f"{m['mention_span']['text']}: {ctx['text'][:s]}{{ {ctx['text'][s:e]} }}{ctx['text'][e:]}"
         rows.append({"language": ctx["language"], "key": m["example_id"], "role": "query",
                      "text": " ".join(text.split()), "target": m["entity_id"]})
-    for r in readers.jsonl(ent_files[0], ["entity_id", "title", "description"]):
-        rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
-                     "text": " ".join(r["description"].split()), "context": r["title"]})
+    if ent_files and split != "train":
+        entities = readers.jsonl(ent_files[0], ["entity_id", "title", "description"])
+    seen = set()
+    for r in entities:
+        if r["entity_id"] not in seen:
+            seen.add(r["entity_id"])
+            rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
+                         "text": " ".join(r["description"].split()), "context": r["title"]})
     return _finish(spec, pd.DataFrame(rows))
 
 
