@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rxlt import taskdata, xtreme_data
@@ -212,3 +213,34 @@ def test_cli_data_summary_table_and_json():
     assert any(r["split"] == "test" and "removes test labels" in r["problem"] for r in records)
     bad = run("xnlii", "--data-dir", str(DL))
     assert bad.returncode == 2 and "did you mean 'xnli'" in bad.stderr
+
+
+def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monkeypatch, tmp_path):
+    """Phase 2 trains on English items of one portion, phase 3 tests other items in de/fr (dev-split switch)."""
+    from rxlt.config import EvaluateParams, FinetuneParams
+    from rxlt.evaluation import run_evaluation
+    from rxlt.finetuning import run_finetune
+    from rxlt.params import build
+    from rxlt.results import read_results, start_run
+
+    data = tmp_path / "data"
+    (data / "xnli").mkdir(parents=True)
+    labels = ["entailment", "neutral", "contradiction"]
+    for lg in ("en", "de", "fr"):  # 24 parallel items of our own, aligned by line
+        rows = [f"[{lg}] Item {i} happens.\t[{lg}] Claim {i % 3}.\t{labels[i % 3]}\n" for i in range(24)]
+        (data / "xnli" / f"dev-{lg}.tsv").write_text("".join(rows))
+    (data / taskdata.DEV_SPLIT_FILE).write_text(json.dumps({"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25},
+                                                            "seed": 1}))
+    monkeypatch.setenv("RXLT_DATA_DIR", str(data))
+    ft = build(FinetuneParams, {"task": "xnli", "encoder_layers": 1, "epochs": 1, "run_dir": str(tmp_path / "ft")})
+    run_finetune(start_run("02_finetune", ft))
+    ev = build(EvaluateParams, {"finetune_run": str(tmp_path / "ft"), "languages": ["de", "fr"],
+                                "run_dir": str(tmp_path / "ev")})
+    run_evaluation(start_run("03_evaluate", ev))
+    res = read_results(tmp_path / "ev")
+    preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz")
+    assert set(preds.language) == {"de", "fr"} and preds.groupby("language").size().tolist() == [6, 6]
+    train_keys = set(taskdata.examples("xnli", "train").key) | set(taskdata.examples("xnli", "dev").key)
+    assert not set(preds.key.astype(str)) & train_keys
+    assert read_results(tmp_path / "ft")["samples"]["train"]["used"] == 12
+    assert res["config"]["languages"] == ["de", "fr"]
