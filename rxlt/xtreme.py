@@ -219,9 +219,10 @@ XTREME_TASKS: dict[str, dict] = {
 }
 
 # evaluate.py@838c13b groups for XTREME-R (protocols.md §2.1): XTREME-R drops PAWS-X and BUCC and lists
-# xcopa under classification (and multi_choice). The "xtreme" set is evaluate.py's v1 GROUP2TASK minus BUCC.
+# xcopa under classification and multi_choice. The overall score averages each task once (evaluate.py
+# averages over the distinct tasks of TASK2LANGS). "xtreme" is evaluate.py's v1 GROUP2TASK minus BUCC.
 GROUPS: dict[str, dict[str, list[str]]] = {
-    "xtreme-r": {"classification": ["xnli", "xcopa"], "tagging": ["udpos", "panx"],
+    "xtreme-r": {"classification": ["xnli", "xcopa"], "multi_choice": ["xcopa"], "tagging": ["udpos", "panx"],
                  "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["mewslix", "lareqa", "tatoeba"]},
     "xtreme": {"classification": ["pawsx", "xnli"], "tagging": ["udpos", "panx"],
                "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["tatoeba"]},
@@ -268,8 +269,7 @@ def aggregate(scores: dict[str, dict[str, float]], version: str = "xtreme-r",
             out["incomplete"].append(f"{group}: missing {absent}")
         else:
             out["groups"][group] = sum(tasks[t]["score"] for t in members) / len(members)
-    every = [t for members in groups.values() for t in dict.fromkeys(members)]
-    every = list(dict.fromkeys(every))
+    every = list(dict.fromkeys(t for members in groups.values() for t in members))
     if all(t in tasks for t in every):
         out["overall"] = sum(tasks[t]["score"] for t in every) / len(every)
     return out

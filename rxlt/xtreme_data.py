@@ -195,6 +195,10 @@ def _squad(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
 
 def _xcopa(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
     rows = readers.jsonl(path, ["premise", "choice1", "choice2", "question", "label", "idx"])
+    for no, r in enumerate(rows, start=1):
+        if r["label"] not in (0, 1) or r["question"] not in ("cause", "effect"):
+            raise DataFileError(f"{path}:{no}: expected label 0 or 1 and question cause/effect, got "
+                                f"{r['label']!r} and {r['question']!r}")
     return [{"key": str(r["idx"]), "premise": r["premise"], "question": r["question"],
              "choices": [r["choice1"], r["choice2"]], "label": int(r["label"])} for r in rows]
 
@@ -220,7 +224,7 @@ def _lareqa(spec, split, langs, root) -> pd.DataFrame:
         files = _find(root, spec["local"][split], lg)
         if not files:
             raise FileNotFoundError(f"lareqa {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]}")
-        data = readers._json(files[0])
+        data = readers.json_file(files[0])
         n_par = 0
         for a, article in enumerate(data.get("data", [])):
             for par in article.get("paragraphs", []):

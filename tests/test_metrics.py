@@ -102,7 +102,7 @@ def test_aggregation_refuses_incomplete_grids_and_states_english():
         task_score("xnli", {k: v for k, v in xnli.items() if k != "sw"})
     xcopa = {lg: 0.7 for lg in XTREME_TASKS["xcopa"]["languages"]}
     out = aggregate({"xnli": xnli, "xcopa": xcopa})
-    assert out["groups"] == {"classification": pytest.approx(0.6)}
+    assert out["groups"] == {"classification": pytest.approx(0.6), "multi_choice": pytest.approx(0.7)}
     assert "overall" not in out and any(s.startswith("tagging") for s in out["incomplete"])
     no_en = aggregate({"xnli": {**xnli, "en": 1.0}}, include_english=False)
     assert no_en["tasks"]["xnli"] == pytest.approx(0.5) and no_en["english_included"] is False
@@ -111,4 +111,4 @@ def test_aggregation_refuses_incomplete_grids_and_states_english():
 def test_overall_score_only_with_every_task():
     scores = {t: {lg: 0.4 for lg in spec["languages"]} for t, spec in XTREME_TASKS.items() if t != "pawsx"}
     out = aggregate(scores)
-    assert out["overall"] == pytest.approx(0.4) and not out["incomplete"] and len(out["groups"]) == 4
+    assert out["overall"] == pytest.approx(0.4) and not out["incomplete"] and len(out["groups"]) == 5

@@ -244,3 +244,12 @@ def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monk
     assert not set(preds.key.astype(str)) & train_keys
     assert read_results(tmp_path / "ft")["samples"]["train"]["used"] == 12
     assert res["config"]["languages"] == ["de", "fr"]
+
+
+def test_xcopa_label_out_of_range_is_named(offline, tmp_path):
+    (tmp_path / "xcopa").mkdir()
+    (tmp_path / "xcopa/test.et.jsonl").write_text(
+        '{"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "label": 0, "idx": 1}\n'
+        '{"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "label": 2, "idx": 2}\n')
+    with pytest.raises(DataFileError, match=r"test.et.jsonl:2: expected label 0 or 1"):
+        load("xcopa", "test", ["et"], data_dir=tmp_path)
