@@ -52,6 +52,9 @@ XTREME_TASKS: dict[str, dict] = {
         # utils_preprocess.py maps XNLI's "contradictory" to "contradiction"; we do the same everywhere
         "labels": ["entailment", "neutral", "contradiction"],
         "parallel": True,
+        # facebook/xnli README@30f0591 (hub blob page): per-language configs, columns premise/hypothesis/label
+        # (0 entailment, 1 neutral, 2 contradiction), train 392,702 / validation 2,490 / test 5,010 rows. That
+        # commit is mid-conversion ("Add bg data files"), so it is cited, not pinned.
         "hub": {"id": "facebook/xnli", "config": "{lang}", "revision": UNVERIFIED,  # protocols.md §2.3
                 "splits": {"train": "train", "dev": "validation", "test": "test"}},
         "local": {"format": "xnli",
