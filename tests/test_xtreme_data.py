@@ -116,6 +116,14 @@ def test_hub_path_reads_local_snapshots_in_the_hub_column_layout(offline, monkey
         xc = load("xcopa", "test", ["et"])
     assert xq.answers.tolist() == [["Berlin"], ["300 km"]] and ner.tags.iloc[0][:2] == ["B-PER", "I-PER"]
     assert xc.choices.iloc[1] == ["Ta jooksis võistlusel.", "Ta sõi suppi."]
+    with pytest.warns(UserWarning):
+        pos = load("udpos", "test", ["de"])
+        tydi = load("tydiqa", "test", ["fi"])
+        tat = load("tatoeba", "test", ["de"])
+        mlqa = load("mlqa", "test", ["de"])
+    assert pos.tags.tolist() == [["PRON", "VERB", "PUNCT"]] and tydi.key.tolist() == ["finnish-1"]
+    assert tat[tat.role == "candidate"].text.tolist() == ["I am hungry.", "The house is old."]
+    assert mlqa.answer_starts.tolist() == [[0], [14]]
     with pytest.warns(UserWarning), pytest.raises(FileNotFoundError, match="facebook/xnli split 'test': not found locally"):
         load("xnli", "test", ["fr"])
 
