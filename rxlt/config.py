@@ -57,8 +57,10 @@ class TrainingParams:
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
     """Tasks must exist; targets (evaluated in many languages) must be embedded/benchmark tasks."""
     from .hub_tasks import INTERMEDIATE_TASKS, TRAINABLE_KINDS
+    from .taskdata import XTREME_CLASSIFICATION
 
-    known = TASKS if embedded_only else {**TASKS, **INTERMEDIATE_TASKS}
+    targets = {**TASKS, **dict.fromkeys(XTREME_CLASSIFICATION, {})}  # xnli, pawsx: rxlt.taskdata loads them
+    known = targets if embedded_only else {**targets, **INTERMEDIATE_TASKS}
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
