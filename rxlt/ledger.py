@@ -33,8 +33,13 @@ class Ledger:
         return {k for k, e in self.entries.items() if e.get("state") in ("failed", "skipped")}
 
 
+# squeue states of a job that may still run; anything else (COMPLETED, CANCELLED, TIMEOUT, …) has ended
+ACTIVE_SLURM_STATES = ("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD",
+                       "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED")
+
+
 def _slurm_states(job_ids: list[str]) -> dict[str, str] | None:
-    """squeue's state of each job id still queued or running; None when squeue is unavailable."""
+    """squeue's state of each of these jobs that is still queued or running; None when squeue is unavailable."""
     if not job_ids or not shutil.which("squeue"):
         return None
     try:
@@ -47,7 +52,8 @@ def _slurm_states(job_ids: list[str]) -> dict[str, str] | None:
     states = {}
     for line in out.stdout.splitlines():
         job, state = line.split()  # -r: one line per array element, "<array id>_<index>"
-        states[job] = state
+        if state in ACTIVE_SLURM_STATES:
+            states[job] = state
     return states
 
 

@@ -9,7 +9,7 @@ complete when it starts and otherwise reports itself skipped, as the local execu
 Each array element runs the same `runner.execute` as the local executor (papermill into the same
 run directory, results.json written last), so run ids, caching and outputs are the same. The
 `rxlt study` process waits for the jobs, renders the reports, and keeps the ledger (rxlt.ledger).
-Slurm logs: runs/<study>/slurm/<array id>_<index>_log.{out,err}.
+Slurm logs: runs/<study>/slurm/<job id>/<job id>_0_log.{out,err} (job id = <array id>_<index>).
 
 Resources per run come from the study's `slurm_*` keys (`rxlt params study`):
 partition -> --partition, slurm_gpus_per_run -> --gpus-per-node (0 for 04_tiers),
@@ -106,7 +106,8 @@ def submit(cfg, pending, kernel: str, study_dir: Path, on_submit) -> list[tuple]
         specs = [s for s in pending if s.phase == phase]
         if not specs:
             continue
-        executor = submitit.AutoExecutor(folder=study_dir / LOG_DIR / "%A_%a", cluster="slurm")
+        # %j = "<array id>_<index>" (or "<id>" for a one-run phase: submitit then submits no array)
+        executor = submitit.AutoExecutor(folder=study_dir / LOG_DIR / "%j", cluster="slurm")
         executor.update_parameters(**resources(cfg, phase),
                                    slurm_additional_parameters={"dependency": "afterany:" + ":".join(earlier)} if earlier else {})
         array = executor.map_array(run_job, specs, [kernel] * len(specs))
