@@ -18,7 +18,8 @@ import tempfile
 from . import distributed
 from .config import PHASES
 from .lookup import lookup
-from .params import load, to_dict
+from .params import ParamsError, load, to_dict
+from .progress import BATCH_ENV
 
 
 def notebook_cells(phase: str) -> list[str]:
@@ -42,6 +43,7 @@ def run_phase(phase: str, params_path: str) -> None:
         if not distributed.is_main():
             scratch = tempfile.mkdtemp(prefix=f"rxlt-rank{distributed.rank()}-")
             namespace["run_dir"] = scratch
+            os.environ[BATCH_ENV] = "1"  # one progress bar (rank 0's) is enough
         try:
             for i, code in enumerate(cells):
                 exec(compile(code, f"notebooks/{phase}.py [cell {i + 1}]", "exec"), namespace)
@@ -55,7 +57,11 @@ def main(argv=None) -> int:
     if len(argv) != 2:
         print("usage: torchrun --standalone --nproc_per_node N -m rxlt.launch PHASE PARAMS.yaml", file=sys.stderr)
         return 2
-    run_phase(*argv)
+    try:
+        run_phase(*argv)
+    except (ParamsError, LookupError, FileNotFoundError) as exc:
+        print(f"rxlt.launch: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -50,3 +50,32 @@ def test_weights_equal_single_process(runs):
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4)
     # the run trained: weights moved from their start and the loss is finite
     assert all(h["train_loss"] == h["train_loss"] for h in single["history"])
+
+
+def test_launch_runs_a_phase_notebook_under_torchrun(tmp_path):
+    """`torchrun … -m rxlt.launch 02_finetune PARAMS`: 2 ranks train one run; only rank 0 writes it."""
+    import json
+
+    run_dir = tmp_path / "run"
+    params = tmp_path / "ft.yaml"
+    params.write_text(f"model: e5-small\nencoder_layers: 1\ntask: cldr-territory\nepochs: 1\nmax_length: 16\n"
+                      f"precision: fp32\nrun_dir: {run_dir}\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TMPDIR": str(scratch)}
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "rxlt.launch", "02_finetune", str(params)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["status"] == "complete" and results["phase"] == "02_finetune"
+    assert 0 <= results["metrics"]["english_dev_accuracy"] <= 1 and results["metrics"]["selected_epoch"] == 1
+    assert not [p for p in scratch.iterdir() if p.name.startswith("rxlt-rank")]  # rank 1's copy was dropped
+
+
+def test_launch_rejects_bad_params_before_starting(tmp_path):
+    params = tmp_path / "ft.yaml"
+    params.write_text("model: e5-small\nepocs: 1\n")
+    proc = subprocess.run([sys.executable, "-m", "rxlt.launch", "02_finetune", str(params)], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "unknown key 'epocs'" in proc.stderr and "did you mean 'epochs'" in proc.stderr
