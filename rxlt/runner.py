@@ -175,9 +175,10 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
         _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s){extra}")
 
     if executor == "slurm":
-        from .slurm import collect, submit
+        from .slurm import check_not_running, collect, submit
 
         try:
+            check_not_running(ledger, pending)
             jobs = submit(cfg, pending, kernel, study_dir, started)
             _say(f"submitted {len(jobs)} runs to Slurm; logs under {study_dir / 'slurm'}; `rxlt status` shows progress")
             collect(jobs, finished)

@@ -84,6 +84,17 @@ def check_cluster(cfg) -> None:
                               f"{suggest(cfg.slurm_partition, partitions)}")
 
 
+def check_not_running(ledger, pending) -> None:
+    """Refuse to submit runs that an earlier, killed `rxlt study` left queued or running on Slurm:
+    two jobs would write the same run directory."""
+    ids = {s.key: ledger.entries.get(s.key, {}).get("job_id") for s in pending}
+    active = _slurm_states([i for i in ids.values() if i]) or {}
+    busy = [f"{key} (job {job})" for key, job in ids.items() if job in active]
+    if busy:
+        raise RuntimeError(f"{len(busy)} runs are still on Slurm from an earlier `rxlt study`: {', '.join(busy[:5])}"
+                           f"{' …' if len(busy) > 5 else ''}; wait for them (`rxlt status`) or scancel them")
+
+
 def run_job(spec, kernel: str):
     """What one array element runs: the run itself, if its inputs are complete."""
     from .runner import Outcome, execute

@@ -204,3 +204,34 @@ def test_clear_errors_before_submitting(slurm, tmp_path):
     assert not (tmp_path / "runs").exists()  # nothing submitted, nothing written
     res = _rxlt(slurm, tmp_path, "status", str(STUDY))
     assert res.returncode == 2 and "has no runs under" in res.stderr
+
+
+def test_runs_left_on_slurm_are_not_submitted_twice(slurm, tmp_path):
+    """A killed `rxlt study` leaves its jobs queued: a new one refuses to submit them again; status shows them."""
+    proc = _study(slurm, tmp_path, "--executor", "slurm", wait=False)
+    ledger, entries, deadline = tmp_path / "runs" / "slurm-tiny" / "ledger.json", {}, time.time() + 120
+    try:
+        while len(entries) < 6 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            try:
+                entries = json.loads(ledger.read_text())
+            except (OSError, ValueError):
+                pass
+    finally:
+        proc.kill()  # the driver dies; its jobs stay on Slurm
+        proc.wait()
+    jobs = sorted({e["job_id"].split("_")[0] for e in entries.values()})
+    try:
+        assert len(entries) == 6, entries
+        again = _study(slurm, tmp_path, "--executor", "slurm")
+        assert again.returncode == 2 and "still on Slurm from an earlier" in again.stderr, again.stderr
+        status = json.loads(_rxlt(slurm, tmp_path, "status", str(STUDY), "--json").stdout)
+        states = [r["state"] for r in status["runs"]]
+        assert states.count("queued") + states.count("running") + states.count("done") == 6, status
+        assert "queued" in states  # the 04_tiers array waits for its dependencies
+    finally:
+        subprocess.run(["scancel", *jobs], env=slurm, timeout=30)
+        deadline = time.time() + 60
+        while time.time() < deadline and subprocess.run(["squeue", "-h"], env=slurm, capture_output=True,
+                                                        text=True, timeout=30).stdout.strip():
+            time.sleep(1)
