@@ -13,6 +13,7 @@ Backends: nccl on GPUs, gloo on CPU (toolchain.md §6: gloo DDP verified on this
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 
@@ -39,8 +40,11 @@ def launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def init_from_env() -> bool:
-    """Join torchrun's process group (RANK/WORLD_SIZE/MASTER_ADDR from the environment); True if joined."""
+def init_from_env(teardown_at_exit: bool = False) -> bool:
+    """Join torchrun's process group (RANK/WORLD_SIZE/MASTER_ADDR from the environment); True if joined.
+
+    `teardown_at_exit` for callers without a `with process_group()` around them (a notebook kernel).
+    """
     if not launched() or dist.is_initialized():
         return dist.is_initialized()
     if torch.cuda.is_available():
@@ -48,6 +52,8 @@ def init_from_env() -> bool:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
+    if teardown_at_exit:
+        atexit.register(teardown)
     return True
 
 

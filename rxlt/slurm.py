@@ -15,6 +15,7 @@ Resources per run come from the study's `slurm_*` keys (`rxlt params study`):
 partition -> --partition, slurm_gpus_per_run -> --gpus-per-node (0 for 04_tiers),
 slurm_cpus_per_run -> --cpus-per-task (and the run's OMP_NUM_THREADS), slurm_mem_gb -> --mem,
 slurm_time_min_<phase> -> --time, slurm_array_parallelism -> --array=0-N%P.
+01/02 training runs use `slurm_ddp_processes` data-parallel ranks (0 = one per GPU; rxlt.launch).
 """
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ def resources(cfg, phase: str) -> dict:
     return out
 
 
+def processes(cfg) -> int:
+    """Data-parallel ranks per training run: slurm_ddp_processes, or one per GPU when it is 0."""
+    return cfg.slurm_ddp_processes or max(1, cfg.slurm_gpus_per_run)
+
+
 def check_cluster(cfg) -> None:
     """Clear errors before anything is submitted: no Slurm here, or an unknown partition."""
     if not shutil.which("sbatch"):
@@ -95,9 +101,11 @@ def check_not_running(ledger, pending) -> None:
                            f"{' …' if len(busy) > 5 else ''}; wait for them (`rxlt status`) or scancel them")
 
 
-def run_job(spec, kernel: str):
-    """What one array element runs: the run itself, if its inputs are complete."""
-    from .runner import Outcome, execute
+def run_job(spec, kernel: str, processes: int = 1):
+    """What one array element runs: the run itself, if its inputs are complete (training runs over
+    `processes` data-parallel ranks, one per GPU)."""
+    from .launch import execute_data_parallel
+    from .runner import Outcome
 
     root = Path(spec.params.run_dir).parents[1]  # runs/<study>/<phase>/<run id>
     missing = [n for n in spec.needs if not is_complete(root / n)]
@@ -105,7 +113,7 @@ def run_job(spec, kernel: str):
         return Outcome(spec, "skipped", error=f"inputs not complete: {', '.join(missing)}")
     os.environ[BATCH_ENV] = "1"
     os.environ["OMP_NUM_THREADS"] = os.environ.get("SLURM_CPUS_PER_TASK", os.environ.get("OMP_NUM_THREADS", "1"))
-    return execute(spec, kernel)
+    return execute_data_parallel(spec, kernel, processes)
 
 
 def submit(cfg, pending, kernel: str, study_dir: Path, on_submit) -> list[tuple]:
@@ -121,7 +129,7 @@ def submit(cfg, pending, kernel: str, study_dir: Path, on_submit) -> list[tuple]
         executor = submitit.AutoExecutor(folder=study_dir / LOG_DIR / "%j", cluster="slurm")
         executor.update_parameters(**resources(cfg, phase),
                                    slurm_additional_parameters={"dependency": "afterany:" + ":".join(earlier)} if earlier else {})
-        array = executor.map_array(run_job, specs, [kernel] * len(specs))
+        array = executor.map_array(run_job, specs, [kernel] * len(specs), [processes(cfg)] * len(specs))
         earlier.append(array[0].job_id.split("_")[0])
         for spec, job in zip(specs, array):
             on_submit(spec, job.job_id, str(job.paths.stdout))

@@ -69,6 +69,7 @@ class StudyParams:
     slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
     slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
     slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers gets none)")
+    slurm_ddp_processes: int = param(0, "Slurm: data-parallel processes per 01/02 training run (0 = one per GPU)")
     slurm_cpus_per_run: int = param(4, "Slurm: CPU cores per run (its OMP_NUM_THREADS)")
     slurm_mem_gb: int = param(16, "Slurm: memory per run, GB")
     slurm_time_min_intermediate: int = param(240, "Slurm: time limit of a 01_intermediate run, minutes")
@@ -93,7 +94,7 @@ class StudyParams:
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
         for f in fields(self):
             if f.name.startswith("slurm_") and f.type == "int":
-                low = 0 if f.name == "slurm_gpus_per_run" else 1
+                low = 0 if f.name in ("slurm_gpus_per_run", "slurm_ddp_processes") else 1
                 require(getattr(self, f.name) >= low, f.name, f"must be >= {low}")
         require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
                 f"must not contain the target task {self.target_task!r}")

@@ -106,6 +106,7 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     max_grad_norm and precision. Returns the per-epoch history.
     Under torchrun each rank trains on its slice of every batch (rxlt.distributed).
     """
+    distributed.init_from_env(teardown_at_exit=True)  # a rank of a data-parallel run (else nothing)
     device = compute_device()
     for s in streams:
         s.model.to(device)

@@ -79,3 +79,21 @@ def test_launch_rejects_bad_params_before_starting(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "rxlt.launch", "02_finetune", str(params)], cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "unknown key 'epocs'" in proc.stderr and "did you mean 'epochs'" in proc.stderr
+
+
+def test_study_run_over_two_ranks(tmp_path):
+    """What a Slurm job runs with slurm_ddp_processes: 2 — rank 0 the papermill kernel, rank 1 rxlt.launch."""
+    from rxlt.launch import execute_data_parallel
+    from rxlt.runner import NOTEBOOK_NAME, kernel_name
+    from rxlt.study import expand, load_study
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    spec = next(s for s in expand(load_study(REPO / "tests" / "fixtures" / "slurm_study.yaml"), tmp_path / "runs")
+                if s.phase == "02_finetune" and not s.needs)
+    outcome = execute_data_parallel(spec, kernel_name(), 2)
+    assert outcome.status == "complete", outcome.error
+    run_dir = Path(spec.params.run_dir)
+    assert (run_dir / "results.json").is_file() and (run_dir / NOTEBOOK_NAME).is_file()
+    log = (run_dir.parent / ".ranks" / f"{spec.run_id}.rank1.log").read_text()
+    assert "rxlt.launch: rank 1 of 2" in log  # rank 1 joined: without rank 0 in the group it could not finish
+    assert "RANK" not in os.environ and "MASTER_PORT" not in os.environ  # the caller's environment is restored
