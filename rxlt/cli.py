@@ -24,9 +24,28 @@ def _study(args) -> int:
         for spec in expand(cfg, runs_dir):
             print(f"{spec.key}  needs: {', '.join(spec.needs) or '-'}")
         return 0
-    outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor)
+    outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
+                         retry_failed=args.retry_failed)
     print(f"reports: {reports_dir.resolve() / 'index.html'}")
     return main_exit_code(outcomes)
+
+
+def _status(args) -> int:
+    import json
+
+    from .ledger import format_status, study_status
+    from .study import default_runs_dir, expand, load_study
+
+    cfg = load_study(args.params, smoke=args.smoke)
+    runs_dir = (Path(args.runs_dir) if args.runs_dir else default_runs_dir()).resolve()
+    study_dir = runs_dir / cfg.study
+    if not study_dir.is_dir():
+        raise FileNotFoundError(f"{study_dir}: study {cfg.study!r} has no runs under {runs_dir} "
+                                f"(another --runs-dir{'' if args.smoke else ', or --smoke'}?)")
+    rows = study_status(expand(cfg, runs_dir), study_dir)
+    print(json.dumps({"study": cfg.study, "runs_dir": str(runs_dir), "runs": rows}, indent=2) if args.json
+          else format_status(rows))
+    return 0
 
 
 def _export(args) -> int:
@@ -73,12 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("study", help="run a study (params/*.yaml): all phases, skipping finished runs")
     s.add_argument("params", help="flat YAML study file, e.g. params/embedded.yaml")
     s.add_argument("--smoke", action="store_true", help="tiny settings for a pipeline check (tests)")
-    s.add_argument("--executor", default="local", help="where runs execute (local)")
+    s.add_argument("--executor", default="local",
+                   help="where runs execute: local (this machine, the default) or slurm (job arrays; see README)")
+    s.add_argument("--retry-failed", action="store_true",
+                   help="run only the runs that failed (or were skipped after a failure) last time")
     s.add_argument("--max-workers", type=int, default=0, help="override the study's max_workers")
     s.add_argument("--runs-dir", default="", help="default: <repo>/runs")
     s.add_argument("--reports-dir", default="", help="default: next to the runs dir, reports/")
     s.add_argument("--dry-run", action="store_true", help="list the runs and their dependencies, run nothing")
     s.set_defaults(fn=_study)
+    t = sub.add_parser("status", help="done / running / queued / failed / pending runs of a study, with log paths")
+    t.add_argument("params", help="the study's YAML file (as given to `rxlt study`)")
+    t.add_argument("--smoke", action="store_true", help="the study's --smoke variant")
+    t.add_argument("--runs-dir", default="", help="default: <repo>/runs")
+    t.add_argument("--json", action="store_true", help="machine-readable output")
+    t.set_defaults(fn=_status)
     e = sub.add_parser("encoder", help="the embedded encoder")
     esub = e.add_subparsers(dest="action", required=True)
     x = esub.add_parser("export", help="write a save_pretrained directory (model + tokenizer)")
@@ -102,7 +130,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (ParamsError, LookupError, FileNotFoundError, FileExistsError, DataFileError) as exc:
+    except (ParamsError, LookupError, FileNotFoundError, FileExistsError, DataFileError, RuntimeError) as exc:
         print(f"rxlt: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,10 @@
-"""Where runs execute. The runner only needs `submit(fn, *args) -> Future` and `shutdown()`.
+"""Where runs execute: `local` (this machine, a pool of --max-workers runs) or `slurm` (rxlt.slurm).
 
-`local` runs notebooks in a thread pool (the work happens in each papermill kernel's own process);
-a Slurm executor (submitit) plugs in behind the same interface in its own issue.
+The local pool is a *thread* pool on purpose: each run is a papermill kernel, a separate process,
+so the threads only start kernels and wait on them — the GIL never limits the work, and a process
+pool would add a second Python interpreter (and pickling) per run for nothing. `--max-workers`
+caps how many kernels run at once. Slurm runs are array jobs scheduled by Slurm itself; the runner
+hands them to rxlt.slurm instead of a pool.
 """
 from __future__ import annotations
 
@@ -24,8 +27,17 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-EXECUTORS: dict[str, type] = {"local": LocalExecutor}
+EXECUTORS: dict[str, str] = {
+    "local": "this machine: a pool running --max-workers runs at once (the default)",
+    "slurm": "Slurm job arrays via submitit, one per phase; resources from the study's slurm_* keys",
+}
 
 
-def make_executor(name: str, max_workers: int):
-    return lookup(EXECUTORS, name, "executor")(max_workers)
+def check_executor(name: str) -> None:
+    """An unknown executor name is an error with a did-you-mean."""
+    lookup(EXECUTORS, name, "executor")
+
+
+def make_executor(name: str, max_workers: int) -> LocalExecutor:
+    check_executor(name)
+    return LocalExecutor(max_workers)

@@ -19,7 +19,8 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .executors import make_executor
+from .executors import check_executor, make_executor
+from .ledger import Ledger
 from .params import to_dict
 from .progress import BATCH_ENV
 from .reports import record_report, render_html, write_index
@@ -36,6 +37,7 @@ class Outcome:
     status: str  # complete | failed | skipped (upstream failed) | cached
     seconds: float = 0.0
     error: str = ""
+    log: str = ""  # the executor's log of this attempt (Slurm stdout); the executed notebook is in the run dir
 
 
 def notebook_source(phase: str) -> Path:
@@ -113,9 +115,16 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str = "local") -> list[Outcome]:
-    """Execute every unfinished run of the study; return one outcome per run."""
+def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str = "local",
+              retry_failed: bool = False) -> list[Outcome]:
+    """Execute every unfinished run of the study (only those that failed last time with
+    `retry_failed`); return one outcome per run (runs left alone are "pending")."""
+    check_executor(executor)
     specs = expand(cfg, runs_dir)
+    if executor == "slurm":
+        from .slurm import check_cluster
+
+        check_cluster(cfg)
     study_dir = runs_dir / cfg.study
     study_dir.mkdir(parents=True, exist_ok=True)
     lock = open(study_dir / ".lock", "w")
@@ -136,9 +145,47 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
             outcomes[spec.key] = Outcome(spec, "cached")
             _record(outcomes[spec.key], cfg, reports_dir)
     pending = [s for s in specs if s.key not in outcomes]
+    ledger = Ledger(study_dir)
+    if retry_failed:
+        failed = ledger.failed()
+        for spec in pending:
+            if spec.key not in failed:
+                outcomes[spec.key] = Outcome(spec, "pending", error="not retried: it had not failed")
+        pending = [s for s in pending if s.key in failed]
     total, t0 = len(specs), time.time()
-    _say(f"study {cfg.study}: {total} runs, {total - len(pending)} already finished, {len(pending)} to run "
+    cached = sum(o.status == "cached" for o in outcomes.values())
+    _say(f"study {cfg.study}: {total} runs, {cached} already finished, "
+         f"{len(pending)} to run{' (failed last time)' if retry_failed else ''} "
          f"(executor {executor}, kernel {kernel})")
+
+    def started(spec: RunSpec, job_id: str = "", log: str = "") -> None:
+        ledger.set(spec.key, state="submitted" if job_id else "running", executor=executor, job_id=job_id,
+                   log=log or str(Path(spec.params.run_dir) / NOTEBOOK_NAME))
+
+    def finished(outcome: Outcome) -> None:
+        spec = outcome.spec
+        outcomes[spec.key] = outcome
+        _record(outcome, cfg, reports_dir)
+        notebook = str(Path(spec.params.run_dir) / NOTEBOOK_NAME)
+        old = ledger.entries.get(spec.key, {})
+        ledger.set(spec.key, state=outcome.status, executor=executor, job_id=old.get("job_id"),
+                   log=outcome.log or notebook, error=outcome.error)
+        logs = f"{notebook}" + (f", {outcome.log}" if outcome.log else "")
+        extra = f" — {outcome.error}; see {logs}" if outcome.error else ""
+        _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s){extra}")
+
+    if executor == "slurm":
+        from .slurm import check_not_running, collect, submit
+
+        try:
+            check_not_running(ledger, pending)
+            jobs = submit(cfg, pending, kernel, study_dir, started)
+            _say(f"submitted {len(jobs)} runs to Slurm; logs under {study_dir / 'slurm'}; `rxlt status` shows progress")
+            collect(jobs, finished)
+        finally:
+            write_index(reports_dir)
+            lock.close()
+        return [outcomes[s.key] for s in specs]
     pool = make_executor(executor, cfg.max_workers)
     running = {}
     try:
@@ -147,24 +194,20 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
                 if len(running) >= cfg.max_workers:
                     break
                 states = [outcomes[n].status if n in outcomes else None for n in spec.needs]
-                if any(s in ("failed", "skipped") for s in states):
-                    outcomes[spec.key] = Outcome(spec, "skipped", error="an upstream run failed")
+                if any(s in ("failed", "skipped", "pending") for s in states):
                     pending.remove(spec)
-                    _record(outcomes[spec.key], cfg, reports_dir)
+                    finished(Outcome(spec, "skipped", error="an upstream run failed"))
                 elif all(s in ("complete", "cached") for s in states):
                     _say(f"[{time.time() - t0:6.0f}s] start  {spec.key}")
+                    started(spec)
                     running[pool.submit(execute, spec, kernel)] = spec
                     pending.remove(spec)
             if not running:
                 continue
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in done:
-                spec = running.pop(fut)
-                outcome = fut.result()
-                outcomes[spec.key] = outcome
-                _record(outcome, cfg, reports_dir)
-                extra = f" — {outcome.error}; see {Path(spec.params.run_dir) / NOTEBOOK_NAME}" if outcome.error else ""
-                _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s){extra}")
+                running.pop(fut)
+                finished(fut.result())
     finally:
         pool.shutdown()
         write_index(reports_dir)

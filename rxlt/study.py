@@ -65,6 +65,17 @@ class StudyParams:
     tier_scheme: str = param("joshi", "resource tier scheme (rxlt.tiers.TIER_SCHEMES)")
     max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
     smoke: bool = param(False, "smoke study (set by --smoke)")
+    # --executor slurm (rxlt.slurm): resources of each run's Slurm job; one array job per phase
+    slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
+    slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
+    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers gets none)")
+    slurm_ddp_processes: int = param(0, "Slurm: data-parallel processes per 01/02 training run (0 = one per GPU)")
+    slurm_cpus_per_run: int = param(4, "Slurm: CPU cores per run (its OMP_NUM_THREADS)")
+    slurm_mem_gb: int = param(16, "Slurm: memory per run, GB")
+    slurm_time_min_intermediate: int = param(240, "Slurm: time limit of a 01_intermediate run, minutes")
+    slurm_time_min_finetune: int = param(120, "Slurm: time limit of a 02_finetune run, minutes")
+    slurm_time_min_evaluate: int = param(60, "Slurm: time limit of a 03_evaluate run, minutes")
+    slurm_time_min_tiers: int = param(30, "Slurm: time limit of the 04_tiers run, minutes")
 
     def __post_init__(self):
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
@@ -81,6 +92,10 @@ class StudyParams:
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
         require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
+        for f in fields(self):
+            if f.name.startswith("slurm_") and f.type == "int":
+                low = 0 if f.name in ("slurm_gpus_per_run", "slurm_ddp_processes") else 1
+                require(getattr(self, f.name) >= low, f.name, f"must be >= {low}")
         require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
                 f"must not contain the target task {self.target_task!r}")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import distributed
 from .batching import Encoded, collate, length_sorted_batches, shuffled_batches
 from .progress import progress
 
@@ -19,8 +20,10 @@ def seed_everything(seed: int) -> None:
 
 
 def compute_device() -> torch.device:
-    """The GPU when there is one, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The GPU when there is one (this rank's, under torchrun), else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
 
 
 def resolve_precision(precision: str) -> str:
@@ -101,7 +104,9 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision. Returns the per-epoch history.
+    Under torchrun each rank trains on its slice of every batch (rxlt.distributed).
     """
+    distributed.init_from_env(teardown_at_exit=True)  # a rank of a data-parallel run (else nothing)
     device = compute_device()
     for s in streams:
         s.model.to(device)
@@ -112,6 +117,7 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
                 params.setdefault(id(p), (f"{s.name}.{n}", p))
     head = [p for n, p in params.values() if ".head." in n]
     body = [p for n, p in params.values() if ".head." not in n]
+    distributed.broadcast_parameters(body + head)
     optimizer = torch.optim.AdamW(
         [{"params": body, "lr": cfg.lr}, {"params": head, "lr": cfg.head_lr}], weight_decay=cfg.weight_decay
     )
@@ -132,15 +138,20 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
         losses = []
         for t, index in epoch_schedule(sizes, cfg.batch_size, rng, temperature):
             stream = streams[t]
-            batch = {k: v.to(device) for k, v in collate(stream.train, index).items()}
+            local = distributed.shard(index)  # the whole batch in a single process
             optimizer.zero_grad(set_to_none=True)  # before the objective: it may back-propagate extra passes
-            with autocast(cfg.precision):
-                loss = objective.loss(stream.model, batch)
-            loss.backward()
+            loss = 0.0
+            if len(local):
+                batch = {k: v.to(device) for k, v in collate(stream.train, local).items()}
+                with autocast(cfg.precision):
+                    step_loss = objective.loss(stream.model, batch)
+                step_loss.backward()
+                loss = step_loss.item()
+            loss = distributed.sync_gradients(body + head, loss, len(local), len(index))
             torch.nn.utils.clip_grad_norm_(body + head, cfg.max_grad_norm)
             optimizer.step()
             schedule.step()
-            losses.append(loss.item())
+            losses.append(loss)
             next(step_iter, None)
         devs = {s.name: accuracy(predict_logits(s.model, s.dev, cfg.batch_size * 2, cfg.precision), s.dev.labels) for s in streams}
         dev_acc = float(np.mean(list(devs.values())))
