@@ -1,0 +1,275 @@
+"""The XTREME-R tasks (plus XTREME's PAWS-X) as data: languages, English source task, metric, sources.
+
+Sources cited next to every list: `google-research/xtreme:evaluate.py@838c13b` (task→languages, groups,
+metric per task) as transcribed in /work/shared/reference/protocols.md §2.1 and languages.md (the
+"XTREME-R tasks" column, computed from that file); file names from `scripts/download_data.sh` and
+`utils_preprocess.py` of the same repository; hub ids from protocols.md §2.3.
+
+`local` names, per split, the files a task reads under a data directory, first match wins: the
+directory `scripts/download_data.sh` writes (`download/<task>/...`) and the upstream release layouts
+where they differ. `{lang}` is the ISO code, `{lang3}` the LASER/Tatoeba 3-letter code, `{name}` the
+TyDiQA language name. Splits: `train` = the English training data, `dev` = dev data (English dev is the
+model-selection set), `test` = the evaluation data.
+"""
+from __future__ import annotations
+
+from .lookup import lookup
+
+KINDS = ("classification", "multiple_choice", "tagging", "qa", "retrieval")
+
+# Universal POS tags in the order of google/xtreme's `udpos.*` ClassLabel (RECALLED from
+# huggingface/datasets:datasets/xtreme/xtreme.py; alphabetical UD v2 UPOS set).
+UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+        "SCONJ", "SYM", "VERB", "X"]
+# WikiANN tags in the ClassLabel order of unimelb-nlp/wikiann and google/xtreme PAN-X.* (RECALLED).
+PANX_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+
+# LASER/Tatoeba 3-letter codes -> ISO, exactly utils_preprocess.py:tatoeba_preprocess's lang3_dict.
+TATOEBA_LANG3 = {
+    "afr": "af", "ara": "ar", "bul": "bg", "ben": "bn", "deu": "de", "ell": "el", "spa": "es", "est": "et",
+    "eus": "eu", "pes": "fa", "fin": "fi", "fra": "fr", "heb": "he", "hin": "hi", "hun": "hu", "ind": "id",
+    "ita": "it", "jpn": "ja", "jav": "jv", "kat": "ka", "kaz": "kk", "kor": "ko", "mal": "ml", "mar": "mr",
+    "nld": "nl", "por": "pt", "rus": "ru", "swh": "sw", "tam": "ta", "tel": "te", "tha": "th", "tgl": "tl",
+    "tur": "tr", "urd": "ur", "vie": "vi", "cmn": "zh", "aze": "az", "lit": "lt", "pol": "pl", "ukr": "uk",
+    "ron": "ro",
+}
+# TyDiQA file language names -> ISO, utils_preprocess.py:tydiqa_preprocess's LANG2ISO.
+TYDIQA_NAMES = {"arabic": "ar", "bengali": "bn", "english": "en", "finnish": "fi", "indonesian": "id",
+                "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te"}
+
+# Revisions: no commit SHA of these hub repositories could be verified offline. `None` means "the hub's
+# default branch" and `rxlt.xtreme_data.load` warns that the run is unpinned: SET A REAL SHA HERE before a
+# published run (`huggingface_hub.HfApi().dataset_info(id).sha`).
+UNVERIFIED = None
+
+XTREME_TASKS: dict[str, dict] = {
+    "xnli": {
+        "kind": "classification", "group": "classification",
+        # 15 languages: evaluate.py@838c13b TASK2LANGS (protocols.md §2.1; languages.md "XN")
+        "languages": ["ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"],
+        "english_task": "mnli",  # XNLI-MT-1.0 multinli.train.en (utils_preprocess.py:xnli_preprocess)
+        "metric": "accuracy",  # evaluate.py METRIC_FUNCTION['xnli']
+        # utils_preprocess.py maps XNLI's "contradictory" to "contradiction"; we do the same everywhere
+        "labels": ["entailment", "neutral", "contradiction"],
+        "parallel": True,
+        "hub": {"id": "facebook/xnli", "config": "{lang}", "revision": UNVERIFIED,  # protocols.md §2.3
+                "splits": {"train": "train", "dev": "validation", "test": "test"}},
+        "local": {"format": "xnli",
+                  "train": ["xnli/train-en.tsv", "XNLI-MT-1.0/multinli/multinli.train.en.tsv"],
+                  "dev": ["xnli/dev-{lang}.tsv", "XNLI-1.0/xnli.dev.tsv"],
+                  "test": ["xnli/test-{lang}.tsv", "XNLI-1.0/xnli.test.tsv"]},
+    },
+    "pawsx": {
+        "kind": "classification", "group": "classification",  # XTREME only (evaluate.py GROUP2TASK, v1)
+        "languages": ["de", "en", "es", "fr", "ja", "ko", "zh"],  # evaluate.py TASK2LANGS['pawsx']
+        "english_task": "paws",  # PAWS-Wiki English train (utils_preprocess.py:pawsx_preprocess, en/train.tsv)
+        "metric": "accuracy",
+        "labels": ["different", "paraphrase"],  # PAWS-X label 0 / 1 ("1" = paraphrase)
+        "parallel": True,
+        "hub": {"id": "google-research-datasets/paws-x", "config": "{lang}", "revision": UNVERIFIED,
+                "splits": {"train": "train", "dev": "validation", "test": "test"}},
+        "local": {"format": "pawsx",
+                  "train": ["pawsx/train-en.tsv", "x-final/en/train.tsv"],
+                  "dev": ["pawsx/dev-{lang}.tsv", "x-final/{lang}/dev_2k.tsv"],
+                  "test": ["pawsx/test-{lang}.tsv", "x-final/{lang}/test_2k.tsv"]},
+    },
+    "xcopa": {
+        "kind": "multiple_choice", "group": "classification",  # evaluate.py@838c13b lists it under both
+        # 11 languages: languages.md "XC"; download_data.sh download_xcopa langs=(et ht id it qu sw ta th tr vi zh)
+        "languages": ["et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"],
+        "english_task": ["siqa", "copa"],  # SIQA first, then COPA (train_xcopa.sh; protocols.md §2.1)
+        "metric": "accuracy",
+        "labels": None,
+        "parallel": True,
+        "hub": {"id": "cambridgeltl/xcopa", "config": "{lang}", "revision": UNVERIFIED,
+                "splits": {"dev": "validation", "test": "test"}},
+        "local": {"format": "xcopa",
+                  "train": ["xcopa/train.en.jsonl", "COPA/train.jsonl"],
+                  "dev": ["xcopa/val.{lang}.jsonl", "data/{lang}/val.{lang}.jsonl"],
+                  "test": ["xcopa/test.{lang}.jsonl", "data/{lang}/test.{lang}.jsonl"]},
+    },
+    "udpos": {
+        "kind": "tagging", "group": "tagging",
+        # 38 languages: languages.md "POS" (evaluate.py@838c13b; XTREME's 33 + lt pl uk wo ro, UD v2.7)
+        "languages": ["af", "ar", "bg", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu",
+                      "id", "it", "ja", "kk", "ko", "lt", "mr", "nl", "pl", "pt", "ro", "ru", "ta", "te", "th",
+                      "tl", "tr", "uk", "ur", "vi", "wo", "yo", "zh"],
+        "english_task": "udpos-en",  # all English UD train treebanks pooled (utils_preprocess.py:udpos_preprocess)
+        "metric": "seqeval_f1",  # evaluate.py METRIC_FUNCTION['udpos'] = seqeval f1 on POS tags
+        "labels": UPOS,
+        "parallel": False,
+        # google/xtreme covers the 33 XTREME languages only (protocols.md §2.3); config udpos.<English name>
+        "hub": {"id": "google/xtreme", "config": "udpos.{name}", "revision": UNVERIFIED,
+                "splits": {"train": "train", "dev": "validation", "test": "test"},
+                "columns": {"tokens": "tokens", "tags": "pos_tags"}},
+        "local": {"format": "udpos",
+                  "train": ["udpos/train-en.tsv", "udpos/UD_*/{lang}_*-ud-train.conllu"],
+                  "dev": ["udpos/dev-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-dev.conllu"],
+                  "test": ["udpos/test-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-test.conllu"]},
+    },
+    "panx": {
+        "kind": "tagging", "group": "tagging",
+        # 48 languages: languages.md "NER"; download_data.sh download_panx langs (40 XTREME + qu pl uk az lt pa gu ro)
+        "languages": ["af", "ar", "az", "bg", "bn", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "gu",
+                      "he", "hi", "hu", "id", "it", "ja", "jv", "ka", "kk", "ko", "lt", "ml", "mr", "ms", "my",
+                      "nl", "pa", "pl", "pt", "qu", "ro", "ru", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur",
+                      "vi", "yo", "zh"],
+        "english_task": "panx-en",  # WikiANN English train (Rahimi et al. 2019 split)
+        "metric": "seqeval_f1",
+        "labels": PANX_TAGS,
+        "parallel": False,
+        # unimelb-nlp/wikiann has all 48 (protocols.md §2.3, RECALLED; same Rahimi et al. splits)
+        "hub": {"id": "unimelb-nlp/wikiann", "config": "{lang}", "revision": UNVERIFIED,
+                "splits": {"train": "train", "dev": "validation", "test": "test"},
+                "columns": {"tokens": "tokens", "tags": "ner_tags"}},
+        "local": {"format": "panx",
+                  "train": ["panx/train-en.tsv", "panx_dataset/en-train"],
+                  "dev": ["panx/dev-{lang}.tsv", "panx_dataset/{lang}-dev"],
+                  "test": ["panx/test-{lang}.tsv", "panx_dataset/{lang}-test"]},
+    },
+    "xquad": {
+        "kind": "qa", "group": "qa",
+        "languages": ["ar", "de", "el", "en", "es", "hi", "ro", "ru", "th", "tr", "vi", "zh"],  # languages.md "XQ"
+        "english_task": "squad",  # SQuAD v1.1 (download_data.sh download_squad)
+        "metric": "squad",  # evaluate.py squad_em_f1; task score (EM+F1)/2
+        "labels": None,
+        "parallel": True,  # XQuAD question ids are SQuAD ids shared by the 12 translations
+        "hub": {"id": "google/xquad", "config": "xquad.{lang}", "revision": UNVERIFIED,  # protocols.md §2.3
+                "splits": {"test": "validation"}},
+        "local": {"format": "squad",
+                  "train": ["squad/train-v1.1.json"],
+                  "dev": ["squad/dev-v1.1.json"],
+                  "test": ["xquad/xquad.{lang}.json"]},
+    },
+    "mlqa": {
+        "kind": "qa", "group": "qa",
+        "languages": ["ar", "de", "en", "es", "hi", "vi", "zh"],  # evaluate.py TASK2LANGS['mlqa']
+        "english_task": "squad",
+        "metric": "mlqa",  # evaluate.py mlqa_em_f1 (third_party/evaluate_mlqa.py, per-language normalisation)
+        "labels": None,
+        "parallel": True,  # MLQA ids are shared by the parallel versions of an instance
+        "hub": {"id": "facebook/mlqa", "config": "mlqa.{lang}.{lang}", "revision": UNVERIFIED,
+                "splits": {"dev": "validation", "test": "test"}},
+        "local": {"format": "squad",
+                  "train": ["squad/train-v1.1.json"],
+                  "dev": ["mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json"],
+                  "test": ["mlqa/MLQA_V1/test/test-context-{lang}-question-{lang}.json"]},
+    },
+    "tydiqa": {
+        "kind": "qa", "group": "qa",
+        "languages": ["ar", "bn", "en", "fi", "id", "ko", "ru", "sw", "te"],  # evaluate.py TASK2LANGS['tydiqa']
+        "english_task": "tydiqa-en",  # TyDiQA-GoldP English train (protocols.md §2.1)
+        "metric": "squad",  # evaluate.py squad_em_f1
+        "labels": None,
+        "parallel": False,
+        # google/xtreme config "tydiqa": all languages in one split, language = id prefix (protocols.md §2.3)
+        "hub": {"id": "google/xtreme", "config": "tydiqa", "revision": UNVERIFIED,
+                "splits": {"train": "train", "test": "validation"}},
+        "local": {"format": "squad",
+                  "train": ["tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.en.train.json",
+                            "tydiqa/tydiqa-goldp-v1.1-train.json"],
+                  "test": ["tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json",
+                           "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{name}.json"]},
+    },
+    "mewslix": {
+        "kind": "retrieval", "group": "retrieval",
+        "languages": ["ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk"],  # utils_mewslix.MENTION_LANGUAGES
+        "english_task": "wikipedia-pairs",  # wikipedia_pairs-train (protocols.md §2.1)
+        "metric": "mrr_at_20",  # "map@20" in XTREME-R; utils_mewslix.evaluate computes MRR@20 (TOP_K = 20)
+        "labels": None,
+        "parallel": False,
+        "hub": None,  # no canonical hub copy (protocols.md §2.3): build with xtreme's download script
+        # file names: Mewsli-X release (google-research dense_representations_for_entity_retrieval/mel/mewsli_x), RECALLED
+        "local": {"format": "mewslix",
+                  "candidates": ["mewslix/candidate_set_entities.jsonl"],
+                  "train": ["mewslix/wikipedia_pairs-train.jsonl"],
+                  "dev": ["mewslix/wikinews_mentions-dev.jsonl"],
+                  "test": ["mewslix/wikinews_mentions-test.jsonl"]},
+    },
+    "lareqa": {
+        "kind": "retrieval", "group": "retrieval",
+        # XQuAD-R languages (languages.md "LQ"; evaluate.py leaves 'lareqa': [])
+        "languages": ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"],
+        "english_task": "squad",  # SQuAD-based retrieval fine-tuning (train_lareqa.sh)
+        "metric": "map_at_20",  # utils_lareqa.mean_avg_prec_at_k, k = 20
+        "labels": None,
+        "parallel": True,
+        "hub": None,  # no canonical hub copy (protocols.md §2.3)
+        "local": {"format": "lareqa",  # google-research-datasets/lareqa: xquad-r/<lang>.json (SQuAD + sentence_breaks)
+                  "test": ["lareqa/xquad-r/{lang}.json", "lareqa/{lang}.json", "xquad-r/{lang}.json"]},
+    },
+    "tatoeba": {
+        "kind": "retrieval", "group": "retrieval",
+        # 41 languages x->en: languages.md "Tat" (XTREME's 36 + az lt pl uk ro)
+        "languages": ["af", "ar", "az", "bg", "bn", "de", "el", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
+                      "hu", "id", "it", "ja", "jv", "ka", "kk", "ko", "lt", "ml", "mr", "nl", "pl", "pt", "ro",
+                      "ru", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "zh"],
+        "english_task": "squad",  # XTREME-R run_tatoeba.sh uses a SQuAD-fine-tuned model (protocols.md §2.1)
+        "metric": "retrieval_accuracy",  # evaluate.py METRIC_FUNCTION['tatoeba'] = accuracy (P@1)
+        "labels": None,
+        "parallel": True,
+        "hub": {"id": "google/xtreme", "config": "tatoeba.{lang3}", "revision": UNVERIFIED,  # XTREME's 36 only
+                "splits": {"test": "validation"}},
+        # LASER data/tatoeba/v1: line i of .{lang3} translates line i of .eng. download_data.sh's tatoeba/
+        # sorts the English side (gold hidden), so it cannot be scored and is refused.
+        "local": {"format": "tatoeba",
+                  "test": ["tatoeba/v1/tatoeba.{lang3}-eng.{lang3}", "tatoeba/tatoeba.{lang3}-eng.{lang3}",
+                           "LASER/data/tatoeba/v1/tatoeba.{lang3}-eng.{lang3}"]},
+    },
+}
+
+# evaluate.py@838c13b groups for XTREME-R (protocols.md §2.1): XTREME-R drops PAWS-X and BUCC and lists
+# xcopa under classification (and multi_choice). The "xtreme" set is evaluate.py's v1 GROUP2TASK minus BUCC.
+GROUPS: dict[str, dict[str, list[str]]] = {
+    "xtreme-r": {"classification": ["xnli", "xcopa"], "tagging": ["udpos", "panx"],
+                 "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["mewslix", "lareqa", "tatoeba"]},
+    "xtreme": {"classification": ["pawsx", "xnli"], "tagging": ["udpos", "panx"],
+               "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["tatoeba"]},
+}
+
+
+def xtreme_task(name: str) -> dict:
+    return lookup(XTREME_TASKS, name, "XTREME task")
+
+
+class IncompleteGridError(ValueError):
+    """An average was asked over a task × language grid with holes."""
+
+
+def task_score(task: str, per_language: dict[str, float], include_english: bool = True) -> dict:
+    """Unweighted mean over the task's languages (evaluate.py: sum / len over TASK2LANGS[task]); refuses a
+    grid missing any of them. Tatoeba has no English entry (x→en)."""
+    spec = xtreme_task(task)
+    langs = [lg for lg in spec["languages"] if include_english or lg != "en"]
+    missing = [lg for lg in langs if lg not in per_language]
+    if missing:
+        raise IncompleteGridError(f"{task}: no score for {missing}; an average needs all of {langs}")
+    return {"task": task, "score": sum(per_language[lg] for lg in langs) / len(langs),
+            "languages": len(langs), "english_included": "en" in langs}
+
+
+def aggregate(scores: dict[str, dict[str, float]], version: str = "xtreme-r",
+              include_english: bool = True) -> dict:
+    """Task, group and overall scores as evaluate.py computes them: task = mean over its languages,
+    group = mean of its tasks, overall = mean of all tasks — each only when complete.
+
+    `scores` maps task -> language -> score in [0, 1] (QA: already (EM+F1)/2, see rxlt.metrics.qa_score).
+    A task with missing languages raises; a group or the overall score with missing tasks is left out and
+    listed under "incomplete" (evaluate.py shows group/overall only if all their tasks are present).
+    `english_included` says whether English scores entered the averages.
+    """
+    groups = lookup(GROUPS, version, "XTREME version")
+    tasks = {t: task_score(t, per_lang, include_english) for t, per_lang in scores.items()}
+    out = {"version": version, "tasks": {t: v["score"] for t, v in tasks.items()}, "groups": {},
+           "english_included": include_english, "incomplete": []}
+    for group, members in groups.items():
+        absent = [t for t in members if t not in tasks]
+        if absent:
+            out["incomplete"].append(f"{group}: missing {absent}")
+        else:
+            out["groups"][group] = sum(tasks[t]["score"] for t in members) / len(members)
+    every = [t for members in groups.values() for t in dict.fromkeys(members)]
+    every = list(dict.fromkeys(every))
+    if all(t in tasks for t in every):
+        out["overall"] = sum(tasks[t]["score"] for t in every) / len(every)
+    return out

@@ -1,0 +1,393 @@
+"""Examples of the XTREME-R tasks as frames (schema: CONTRACT.md), from a local directory or the hub.
+
+Where data comes from, first match wins:
+1. `data_dir` (or `$RXLT_DATA_DIR` when `data_dir` is None) holding the task in a layout of
+   `rxlt.xtreme.XTREME_TASKS[task]["local"]`: the directory google-research/xtreme's
+   scripts/download_data.sh writes, or the upstream release layout;
+2. a local hub snapshot `$RXLT_DATA_DIR/<hub id>/<config>/<split>-*.parquet` (rxlt.hub_tasks' mechanism);
+3. `datasets.load_dataset(hub id, config, split, revision=<the table's pinned revision>)`.
+An explicit `data_dir` without the task's files is an error listing the paths tried.
+
+Languages: `languages=None` means every language of the task whose files exist (locally) or all of them
+(hub); an explicitly requested language without a file is an error. The `train` split is English.
+"""
+from __future__ import annotations
+
+import os
+import random
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from . import hub_tasks, readers
+from .languages import language as language_info
+from .lookup import UnknownNameError, suggest
+from .readers import DataFileError
+from .xtreme import TATOEBA_LANG3, TYDIQA_NAMES, XTREME_TASKS, xtreme_task
+
+__all__ = ["DataFileError", "load", "summary", "split_by_item", "splits", "COLUMNS"]
+
+COLUMNS = {  # frame columns per kind besides language and key (CONTRACT.md)
+    "classification": ["text", "text_pair", "label"],
+    "multiple_choice": ["premise", "question", "choices", "label"],
+    "tagging": ["tokens", "tags"],
+    "qa": ["question", "context", "answers", "answer_starts"],
+    "retrieval": ["role", "text", "target", "context"],
+}
+_LANG3 = {v: k for k, v in TATOEBA_LANG3.items()}
+_TYDI = {v: k for k, v in TYDIQA_NAMES.items()}
+
+
+def splits(task: str) -> list[str]:
+    spec = xtreme_task(task)
+    have = set(spec["local"]) - {"format", "candidates"}
+    if spec["hub"]:
+        have |= set(spec["hub"]["splits"])
+    return [s for s in ("train", "dev", "test") if s in have]
+
+
+def _root(data_dir) -> Path | None:
+    if data_dir is not None:
+        return Path(data_dir)
+    env = os.environ.get("RXLT_DATA_DIR")
+    return Path(env) if env else None
+
+
+def _check_languages(spec: dict, task: str, languages) -> list[str] | None:
+    if languages is None:
+        return None
+    languages = [languages] if isinstance(languages, str) else list(languages)
+    bad = [lg for lg in languages if lg not in spec["languages"] and lg != "en"]
+    if bad:
+        raise UnknownNameError(f"{task} has no language {bad[0]!r}: {suggest(bad[0], spec['languages'])}")
+    return languages
+
+
+def load(task: str, split: str, languages=None, data_dir=None, revision: str | None = None) -> pd.DataFrame:
+    """Rows of `task`'s `split` (train | dev | test) with `language` and `key` columns (CONTRACT.md)."""
+    spec = xtreme_task(task)
+    if split not in splits(task):
+        raise ValueError(f"{task} has no split {split!r}: it has {splits(task)}")
+    langs = ["en"] if split == "train" else _check_languages(spec, task, languages)
+    root = _root(data_dir)
+    if root is not None and split in spec["local"]:
+        frame = _load_local(task, spec, split, langs, root, explicit=languages is not None or split == "train")
+        if frame is not None:
+            return frame
+        if data_dir is not None and not _hub_snapshot_exists(spec, root):
+            tried = [str(root / p) for p in spec["local"][split]]
+            raise FileNotFoundError(f"{task} {split}: no file found under {root}; tried {tried} "
+                                    f"(layouts: see rxlt.xtreme.XTREME_TASKS[{task!r}]['local'])")
+    if not spec["hub"] or split not in spec["hub"]["splits"]:
+        where = f"under {root}" if root else "($RXLT_DATA_DIR unset)"
+        raise FileNotFoundError(f"{task} {split}: no local files {where} and no hub copy of this split; "
+                                f"expected {spec['local'].get(split)}")
+    return _load_hub(task, spec, split, langs or spec["languages"], root, revision)
+
+
+# ---------------- local layouts ----------------
+
+def _fill(pattern: str, lang: str) -> str:
+    return pattern.format(lang=lang, lang3=_LANG3.get(lang, lang), name=_TYDI.get(lang, lang))
+
+
+def _find(root: Path, patterns: list[str], lang: str) -> list[Path]:
+    for pattern in patterns:
+        filled = _fill(pattern, lang)
+        found = sorted(root.glob(filled)) if "*" in filled else ([root / filled] if (root / filled).is_file() else [])
+        if found:
+            return found
+    return []
+
+
+def _available_languages(spec: dict, split: str, root: Path) -> list[str]:
+    return [lg for lg in spec["languages"] if _find(root, spec["local"][split], lg)]
+
+
+def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:
+    fmt = spec["local"]["format"]
+    if langs is None:
+        langs = _available_languages(spec, split, root)
+        if not langs:
+            return None
+    if fmt == "lareqa":
+        return _lareqa(spec, split, langs, root)
+    if fmt == "mewslix":
+        return _mewslix(spec, split, langs, root)
+    frames = []
+    for lg in langs:
+        files = _find(root, spec["local"][split], lg)
+        if not files:
+            if task == "tatoeba" and (root / f"tatoeba/{lg}-en.en").is_file():
+                raise DataFileError(f"{root / f'tatoeba/{lg}-en.en'}: download_data.sh sorts the English side of "
+                                    f"Tatoeba, so the gold alignment is lost; use LASER's data/tatoeba/v1 files")
+            if explicit:
+                raise FileNotFoundError(f"{task} {split} {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]} exists")
+            continue
+        rows = []
+        for path in files:
+            got = _READERS[fmt](path, lg, spec, split)
+            prefix = f"{path.parent.name}/" if len(files) > 1 else ""
+            rows += [{**r, "key": prefix + r["key"]} for r in got]
+        frames.append(pd.DataFrame(rows).assign(language=lg))
+    if not frames:
+        return None
+    return _finish(spec, pd.concat(frames, ignore_index=True))
+
+
+def _finish(spec: dict, df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in COLUMNS[spec["kind"]] if c in df.columns]
+    return df[["language", "key", *cols] + [c for c in df.columns if c not in {"language", "key", *cols}]] \
+        .reset_index(drop=True)
+
+
+def _xnli(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    labels = spec["labels"]
+    if path.name.startswith("xnli."):  # XNLI-1.0 release: all languages in one headed file, pairID shared
+        return readers.headed_tsv(path, {"text": "sentence1", "text_pair": "sentence2", "label": "gold_label"},
+                                  labels, key="pairID", filter_column=("language", lang))
+    if path.name.startswith("multinli."):  # XNLI-MT-1.0 English train
+        return readers.headed_tsv(path, {"text": "premise", "text_pair": "hypo", "label": "label"}, labels)
+    return readers.pair_tsv(path, labels)
+
+
+_PAWSX_LABELS = {"0": "different", "1": "paraphrase"}
+
+
+def _pawsx(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    if path.parent.parent.name == "x-final":  # upstream PAWS-X release: header id sentence1 sentence2 label
+        return readers.headed_tsv(path, {"text": "sentence1", "text_pair": "sentence2", "label": "label"},
+                                  spec["labels"], label_map=_PAWSX_LABELS, key="id")
+    return readers.pair_tsv(path, spec["labels"], label_map=_PAWSX_LABELS)
+
+
+def _udpos(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    if path.suffix == ".conllu":
+        return readers.conllu(path, spec["labels"])
+    return readers.token_tsv(path, spec["labels"])
+
+
+def _panx(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    strip = f"{lang}:" if path.parent.name == "panx_dataset" else None  # raw AmazonPhotos files: "en:token"
+    return readers.token_tsv(path, spec["labels"], strip_prefix=strip)
+
+
+def _squad(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    rows = readers.squad_json(path)
+    if path.name == "tydiqa-goldp-v1.1-train.json":  # upstream train file: every language, id "<name>-<n>"
+        rows = [r for r in rows if r["key"].startswith(f"{_TYDI[lang]}-")]
+    return rows
+
+
+def _xcopa(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    rows = readers.jsonl(path, ["premise", "choice1", "choice2", "question", "label", "idx"])
+    return [{"key": str(r["idx"]), "premise": r["premise"], "question": r["question"],
+             "choices": [r["choice1"], r["choice2"]], "label": int(r["label"])} for r in rows]
+
+
+def _tatoeba(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
+    eng = path.with_name(path.name.rsplit(".", 1)[0] + ".eng")
+    if not eng.is_file():
+        raise DataFileError(f"{eng}: missing; LASER Tatoeba needs both {path.name} and {eng.name}")
+    src, tgt = readers.plain_lines(path), readers.plain_lines(eng)
+    if len(src) != len(tgt):
+        raise DataFileError(f"{eng}:{min(len(src), len(tgt)) + 1}: {len(tgt)} English lines for {len(src)} in "
+                            f"{path.name}; expected line-aligned translations")
+    queries = [{"key": str(i), "role": "query", "text": s, "target": str(i)} for i, s in enumerate(src)]
+    cands = [{"key": str(i), "role": "candidate", "text": t, "text_language": "en"} for i, t in enumerate(tgt)]
+    return queries + cands
+
+
+def _lareqa(spec, split, langs, root) -> pd.DataFrame:
+    """XQuAD-R: questions retrieve answer sentences from the pooled multilingual candidate set; the correct
+    candidates of a question are the answer sentences of its id in every language (utils_lareqa.load_data)."""
+    queries, cands, by_xling = [], {}, {}
+    for lg in langs:
+        files = _find(root, spec["local"][split], lg)
+        if not files:
+            raise FileNotFoundError(f"lareqa {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]}")
+        data = readers._json(files[0])
+        n_par = 0
+        for a, article in enumerate(data.get("data", [])):
+            for par in article.get("paragraphs", []):
+                n_par += 1
+                if "sentence_breaks" not in par:
+                    raise DataFileError(f"{files[0]}: data[{a}] paragraph {n_par} has no 'sentence_breaks'; "
+                                        f"expected XQuAD-R (LAReQA) JSON")
+                ctx, breaks = par["context"], par["sentence_breaks"]
+                for pos, (s, e) in enumerate(breaks):
+                    key = f"{lg}_{n_par}_{pos}"
+                    cands.setdefault(key, {"language": lg, "key": key, "role": "candidate", "text": ctx[s:e],
+                                           "context": ctx})
+                for qa in par["qas"]:
+                    start = qa["answers"][0]["answer_start"]
+                    hit = next((pos for pos, (s, e) in enumerate(breaks) if s <= start < e), None)
+                    if hit is None:
+                        continue  # utils_lareqa skips answers outside every sentence
+                    by_xling.setdefault(qa["id"], []).append(f"{lg}_{n_par}_{hit}")
+                    queries.append({"language": lg, "key": f"{qa['id']}_{lg}", "role": "query",
+                                    "text": qa["question"], "xling_id": qa["id"]})
+    for q in queries:
+        q["target"] = ";".join(by_xling[q.pop("xling_id")])
+    return _finish(spec, pd.DataFrame(queries + list(cands.values())))
+
+
+def _mewslix(spec, split, langs, root) -> pd.DataFrame:
+    """Mentions (ContextualMention JSON lines) retrieve entities (candidate_set_entities.jsonl); the query
+    text follows utils_mewslix.preprocess_mention in simplified form: "mention: context with {mention}"."""
+    ent_files = _find(root, spec["local"]["candidates"], "en")
+    men_files = _find(root, spec["local"][split], "en")
+    if not ent_files or not men_files:
+        raise FileNotFoundError(f"mewslix {split}: need {spec['local']['candidates']} and {spec['local'][split]} "
+                                f"under {root}")
+    rows = []
+    for r in readers.jsonl(men_files[0], ["context", "mention"]):
+        ctx, m = r["context"], r["mention"]
+        if ctx.get("language") not in langs:
+            continue
+        s, e = m["mention_span"]["start"], m["mention_span"]["end"]
+        text = f"{m['mention_span']['text']}: {ctx['text'][:s]}{{ {ctx['text'][s:e]} }}{ctx['text'][e:]}"
+        rows.append({"language": ctx["language"], "key": m["example_id"], "role": "query",
+                     "text": " ".join(text.split()), "target": m["entity_id"]})
+    for r in readers.jsonl(ent_files[0], ["entity_id", "title", "description"]):
+        rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
+                     "text": " ".join(r["description"].split()), "context": r["title"]})
+    return _finish(spec, pd.DataFrame(rows))
+
+
+_READERS = {"xnli": _xnli, "pawsx": _pawsx, "udpos": _udpos, "panx": _panx, "squad": _squad,
+            "xcopa": _xcopa, "tatoeba": _tatoeba}
+
+
+# ---------------- hub ----------------
+
+def _hub_snapshot_exists(spec: dict, root: Path) -> bool:
+    return bool(spec["hub"]) and (root / spec["hub"]["id"]).is_dir()
+
+
+def _hub_config(spec: dict, lang: str) -> str:
+    name = language_info(lang)["name"] if "{name}" in spec["hub"]["config"] else ""
+    return spec["hub"]["config"].format(lang=lang, lang3=_LANG3.get(lang, lang), name=name)
+
+
+def _load_hub(task, spec, split, langs, root, revision) -> pd.DataFrame:
+    hub = spec["hub"]
+    revision = revision or hub["revision"]
+    if revision is None:
+        warnings.warn(f"{task}: loading {hub['id']} at the hub's default branch: no verified revision is pinned "
+                      f"in rxlt.xtreme.XTREME_TASKS[{task!r}]['hub']['revision']; results may not be reproducible",
+                      stacklevel=3)
+    frames = []
+    configs = {lg: _hub_config(spec, lg) for lg in langs}
+    cache: dict[str, pd.DataFrame] = {}
+    for lg in langs:
+        cfg = configs[lg]
+        if cfg not in cache:
+            one = {"hub_id": hub["id"], "config": cfg}
+            files = hub_tasks._local_files(one, hub["splits"][split], root) if root else []
+            cache[cfg] = (pd.concat([hub_tasks._read(f) for f in files], ignore_index=True) if files
+                          else hub_tasks._from_hub(one, hub["splits"][split], revision, root))
+        frames.append(_from_hub_columns(task, spec, cache[cfg], lg))
+    return _finish(spec, pd.concat(frames, ignore_index=True))
+
+
+def _names(values, labels: list[str], what: str) -> list[str]:
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(v)
+        elif 0 <= int(v) < len(labels):
+            out.append(labels[int(v)])
+        else:
+            raise DataFileError(f"{what}: label id {v} outside 0..{len(labels) - 1} ({labels})")
+    return out
+
+
+def _from_hub_columns(task: str, spec: dict, raw: pd.DataFrame, lang: str) -> pd.DataFrame:
+    kind, where = spec["kind"], f"{spec['hub']['id']} ({task}, {lang})"
+
+    def need(*cols):
+        missing = [c for c in cols if c not in raw.columns]
+        if missing:
+            raise DataFileError(f"{where}: columns {missing} missing (have {list(raw.columns)}); expected the hub's own")
+
+    if task == "xnli":
+        need("premise", "hypothesis", "label")
+        # facebook/xnli per-language configs list the translations of one item on the same row
+        df = raw[raw.label >= 0]
+        return pd.DataFrame({"key": df.index.astype(str), "text": df.premise.values, "text_pair": df.hypothesis.values,
+                             "label": _names(df.label, spec["labels"], where), "language": lang})
+    if task == "pawsx":
+        need("id", "sentence1", "sentence2", "label")
+        return pd.DataFrame({"key": raw.id.astype(str).values, "text": raw.sentence1.values,
+                             "text_pair": raw.sentence2.values, "label": _names(raw.label, spec["labels"], where),
+                             "language": lang})
+    if kind == "multiple_choice":
+        need("premise", "choice1", "choice2", "question", "label", "idx")
+        return pd.DataFrame({"key": raw.idx.astype(str).values, "premise": raw.premise.values,
+                             "question": raw.question.values,
+                             "choices": [[a, b] for a, b in zip(raw.choice1, raw.choice2)],
+                             "label": raw.label.astype(int).values, "language": lang})
+    if kind == "tagging":
+        tok, tag = spec["hub"]["columns"]["tokens"], spec["hub"]["columns"]["tags"]
+        need(tok, tag)
+        return pd.DataFrame({"key": raw.index.astype(str), "tokens": [list(t) for t in raw[tok]],
+                             "tags": [_names(t, spec["labels"], where) for t in raw[tag]], "language": lang})
+    if kind == "qa":
+        need("id", "context", "question", "answers")
+        df = raw
+        if task == "tydiqa":  # one config for all languages; the id starts with the language name
+            df = raw[raw.id.astype(str).str.startswith(f"{_TYDI[lang]}-")]
+        return pd.DataFrame({"key": df.id.astype(str).values, "question": df.question.values,
+                             "context": df.context.values,
+                             "answers": [list(a["text"]) for a in df.answers],
+                             "answer_starts": [[int(x) for x in a["answer_start"]] for a in df.answers],
+                             "language": lang})
+    if task == "tatoeba":
+        need("source_sentence", "target_sentence")
+        n = len(raw)
+        q = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "query", "text": raw.source_sentence.values,
+                          "target": [str(i) for i in range(n)]})
+        c = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "candidate", "text": raw.target_sentence.values,
+                          "text_language": "en"})
+        return pd.concat([q, c], ignore_index=True).assign(language=lang)
+    raise NotImplementedError(f"{task}: no hub reader")
+
+
+# ---------------- summaries and development splits ----------------
+
+def summary(task: str, data_dir=None) -> pd.DataFrame:
+    """Examples per split × language that `load` finds (retrieval: queries), one row per split and language.
+    Missing splits or languages are simply absent; nothing is downloaded when a local copy exists."""
+    spec = xtreme_task(task)
+    rows = []
+    for split in splits(task):
+        try:
+            df = load(task, split, data_dir=data_dir)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        if spec["kind"] == "retrieval":
+            df = df[df.role == "query"]
+        for lg, n in df.groupby("language").size().items():
+            rows.append({"task": task, "split": split, "language": lg, "examples": int(n)})
+    return pd.DataFrame(rows, columns=["task", "split", "language", "examples"])
+
+
+def split_by_item(frame: pd.DataFrame, fractions: dict[str, float], seed: int = 0) -> pd.DataFrame:
+    """Cut a parallel frame into portions by item `key` (all translations of an item land in the same
+    portion), adding a `split` column. For development with dev files only: train on the English rows of
+    one portion, test on other languages' rows of another — no translation of a training item is tested.
+
+    `fractions` e.g. {"train": 0.6, "dev": 0.2, "test": 0.2}, must sum to 1."""
+    if abs(sum(fractions.values()) - 1.0) > 1e-9 or any(f < 0 for f in fractions.values()):
+        raise ValueError(f"fractions {fractions} must be non-negative and sum to 1")
+    keys = sorted(frame.key.unique())
+    random.Random(seed).shuffle(keys)
+    out, start = {}, 0
+    names = list(fractions)
+    for i, name in enumerate(names):
+        end = len(keys) if i == len(names) - 1 else start + round(fractions[name] * len(keys))
+        out.update({k: name for k in keys[start:end]})
+        start = end
+    return frame.assign(split=frame.key.map(out)).reset_index(drop=True)
