@@ -45,10 +45,17 @@ def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: in
 
 
 def augment(df: pd.DataFrame, synonyms, copies: int, seed: int, keep_original: bool = False,
-            max_synonyms: int = 8, case_insensitive: bool = True) -> pd.DataFrame:
-    """`copies` perturbed copies of every row of `df` (column `text`), deterministic per seed."""
+            max_synonyms: int = 8, case_insensitive: bool = True, columns=("text",)) -> pd.DataFrame:
+    """`copies` perturbed copies of every row of `df`, deterministic per seed. `columns` are perturbed:
+    text cells, or lists of texts (a multiple-choice task's `choices`) element by element."""
     rng = np.random.default_rng(seed)
+
+    def perturb(cell):
+        if isinstance(cell, str):
+            return perturb_text(cell, synonyms, rng, max_synonyms, case_insensitive)
+        return [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in cell]
+
     parts = [df.assign(copy=0)] if keep_original else []
     for c in range(1, copies + 1):
-        parts.append(df.assign(text=[perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in df.text], copy=c))
+        parts.append(df.assign(**{col: [perturb(x) for x in df[col]] for col in columns}, copy=c))
     return pd.concat(parts, ignore_index=True)

@@ -105,7 +105,9 @@ class QAKind:
         out = predict_outputs(model, data, settings.batch_size, settings.precision, desc)
         pred = best_answers(out, data, df.context.tolist(), settings.n_best, settings.max_answer_length)
         em, f1 = [], []
-        for p, gold, lang in zip(pred, df.answers, df.language if "language" in df else [None] * len(df)):
+        # MLQA's per-language normalisation only where the task's metric is "mlqa" (rxlt.metrics)
+        langs = df.language if getattr(settings, "mlqa", False) else [None] * len(df)
+        for p, gold, lang in zip(pred, df.answers, langs):
             s = squad_scores({"q": p}, {"q": list(gold)}, language=lang)
             em.append(float(s["exact_match"]))
             f1.append(float(s["f1"]))
@@ -149,6 +151,55 @@ def dev_scorer(kind: str, tokenizer, df: pd.DataFrame, labels, settings):
         return float(headline(kind, h.score(h.predict(model, tokenizer, df, labels, settings))))
 
     return score
+
+
+def task_examples(task: str, split: str, languages=None) -> pd.DataFrame:
+    """A task's rows in the contract schema: through rxlt.taskdata where it knows the task, else (XTREME-R
+    tasks of other kinds than classification) straight from rxlt.xtreme_data (train/dev = English)."""
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.examples(task, split, languages)
+    from . import xtreme_data
+
+    return xtreme_data.load(task, split, [taskdata.SOURCE_LANGUAGE] if split == "dev" else languages)
+
+
+def task_labels(task: str) -> list[str] | None:
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.labels(task) or None
+    from .xtreme import xtreme_task
+
+    return xtreme_task(task)["labels"]
+
+
+def evaluation_languages(task: str) -> list[str]:
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.evaluation_languages(task)
+    from . import xtreme_data
+    from .xtreme import xtreme_task
+
+    spec = xtreme_task(task)
+    root = xtreme_data._root(None)
+    found = xtreme_data._available_languages(spec, "test", root) if root is not None and "test" in spec["local"] else []
+    return found or list(spec["languages"])
+
+
+def run_settings(cfg, task: str, batch_size: int):
+    """The feature and decoding settings of a phase config, for `task` (MLQA normalisation when its metric says so)."""
+    from types import SimpleNamespace
+
+    try:
+        from .xtreme import XTREME_TASKS
+    except ImportError:
+        XTREME_TASKS = {}
+    return SimpleNamespace(max_length=cfg.max_length, qa_max_length=cfg.qa_max_length, doc_stride=cfg.doc_stride,
+                           n_best=cfg.n_best, max_answer_length=cfg.max_answer_length, batch_size=batch_size,
+                           precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa")
 
 
 def check_columns(kind: str, df: pd.DataFrame, where: str) -> None:
