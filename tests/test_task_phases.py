@@ -143,3 +143,57 @@ def test_mc_and_qa_intermediate_tasks_train_in_phase_1(tmp_path, monkeypatch):
         assert res["metrics"]["squad"]["dev_metric"] == "squad_em_f1_mean" and res["metrics"]["siqa"]["dev_metric"] == "accuracy"
         assert res["samples"]["siqa"]["train"]["used"] == 4 and res["samples"]["squad"]["train"]["used"] == 6
         assert (tmp_path / mixing / "encoder" / "encoder_delta.safetensors").is_file()
+
+
+def _jsonl(path: Path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+COPA = [("The man fell.", "cause", "He slipped on ice.", "He sang a song.", 0),
+        ("It rained all day.", "effect", "The sun was hot.", "The street got wet.", 1),
+        ("She was hungry.", "effect", "She ate lunch.", "She painted a wall.", 0),
+        ("The glass broke.", "cause", "It was full of water.", "It fell on the floor.", 1)]
+
+
+def _copa_rows(items):
+    return [{"idx": i, "premise": p, "question": q, "choice1": a, "choice2": b, "label": l}
+            for i, (p, q, a, b, l) in enumerate(items)]
+
+
+def test_xcopa_multiple_choice_phase_2_to_3(data_dir, tmp_path):
+    _jsonl(data_dir / "xcopa" / "train.en.jsonl", _copa_rows(COPA * 2))
+    _jsonl(data_dir / "xcopa" / "val.en.jsonl", _copa_rows(COPA[:2]))
+    _jsonl(data_dir / "xcopa" / "test.et.jsonl", _copa_rows([("Mees kukkus.", "cause", "Ta libises jääl.", "Ta laulis.", 0)] * 3))
+    _jsonl(data_dir / "xcopa" / "test.zh.jsonl", _copa_rows([("下了一整天雨。", "effect", "太阳很热。", "街道湿了。", 1)] * 2))
+    ft = _finetune(tmp_path, "xcopa", max_length=32)
+    assert read_results(ft)["kind"] == "multiple_choice" and read_results(ft)["metrics"]["english_test_accuracy"] is None
+    table, res = _evaluate(tmp_path, ft)
+    per = res["metrics"]["per_language"]
+    assert set(per) == {"et", "zh"} and per["et"]["n"] == 3 and res["metrics"]["metric"] == "accuracy"
+    preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz")
+    for lang, g in preds.groupby("language"):
+        assert per[lang]["accuracy"] == pytest.approx((g.prediction == g.label).mean()) == per[lang]["score"]
+    assert res["metrics"]["average"]["english_in_grid"] is False
+
+
+def test_tatoeba_retrieval_from_a_squad_encoder(data_dir, tmp_path):
+    import shutil
+
+    shutil.copytree(HUB / "rajpurkar", data_dir / "rajpurkar")
+    de = ["Ich habe Hunger.", "Das Haus ist groß.", "Wo ist der Bahnhof?"]
+    en = ["I am hungry.", "The house is big.", "Where is the station?"]
+    (data_dir / "tatoeba" / "v1").mkdir(parents=True)
+    (data_dir / "tatoeba" / "v1" / "tatoeba.deu-eng.deu").write_text("\n".join(de) + "\n", encoding="utf-8")
+    (data_dir / "tatoeba" / "v1" / "tatoeba.deu-eng.eng").write_text("\n".join(en) + "\n", encoding="utf-8")
+    ft = _finetune(tmp_path, "tatoeba", epochs=1, qa_max_length=48, doc_stride=8)
+    assert read_results(ft)["trained_task"] == "squad" and read_results(ft)["kind"] == "qa"
+    table, res = _evaluate(tmp_path, ft, languages=["de"], retrieval_layer=1)
+    per = res["metrics"]["per_language"]["de"]
+    preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz", dtype={"key": str, "target": str, "top1": str})
+    fwd, rev = preds[preds.direction == "x->en"], preds[preds.direction == "en->x"]
+    assert len(fwd) == len(rev) == 3 and res["metrics"]["metric"] == "retrieval_accuracy"
+    assert per["accuracy"] == pytest.approx((fwd.top1 == fwd.target).mean()) == per["score"]
+    assert per["accuracy_en_to_x"] == pytest.approx((rev.top1 == rev.target).mean())
+    assert 1 / 3 <= per["mrr_at_20"] <= 1  # 3 candidates: the gold one is at worst third
+    assert res["samples"]["test"]["de"] == {"original": 3, "used": 3}
