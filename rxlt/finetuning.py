@@ -15,6 +15,7 @@ from .results import Run, read_results
 from .synonyms import synonym_source
 from .task_kinds import check_columns, dev_scorer, handler, headline, run_settings, task_examples, task_labels
 from .training import Stream, seed_everything, train_streams
+from .xtreme_data import split_by_item
 
 ENCODER_DIR = "encoder"
 MODEL_DIR = "model"
@@ -37,7 +38,11 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     labels = task_labels(task)
     h = handler(kind)
     train_df = english(task, "train") if train_df is None else train_df
-    dev_df = english(task, "dev")
+    if has_english_dev(task):
+        dev_df = english(task, "dev")
+    else:  # TyDiQA-GoldP: no English dev set; hold out English training items (by key) for selection
+        cut = split_by_item(train_df, {"train": 1 - HELD_OUT, "dev": HELD_OUT}, seed=0)
+        train_df, dev_df = (cut[cut.split == s].drop(columns="split").reset_index(drop=True) for s in ("train", "dev"))
     model = build_head(kind, encoder, labels, pooling)
     settings = run_settings(cfg, task, cfg.batch_size * 2)
     score = None if kind == "classification" else dev_scorer(kind, tokenizer, dev_df, labels, settings)
@@ -45,6 +50,16 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
                     score=score)
     stream.kind, stream.n_train = kind, len(train_df)
     return stream, labels, dev_df
+
+
+HELD_OUT = 0.1  # share of English training items used for model selection where a task has no English dev
+
+
+def has_english_dev(task: str) -> bool:
+    from .xtreme import XTREME_TASKS
+    from .xtreme_data import splits
+
+    return task not in XTREME_TASKS or "dev" in splits(task)
 
 
 def _summary(task, labels, history, samples) -> dict:
@@ -139,6 +154,8 @@ def run_finetune(run: Run) -> pd.DataFrame:
     history = train_streams([stream], objective, cfg, cfg.seed, desc=trained)
     if "features" in _counts(stream, dev_df)["train"]:
         train_counts = {**train_counts, "features": len(stream.train)}
+    if stream.n_train != train_counts["used"]:  # English train items held out for selection (no English dev)
+        train_counts = {**train_counts, "used": stream.n_train, "held_out_for_selection": len(dev_df)}
     summary = _summary(trained, labels, history, {"train": train_counts, "dev": {"original": len(dev_df), "used": len(dev_df)}})
     model = stream.model
     h = handler(stream.kind)

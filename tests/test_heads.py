@@ -199,3 +199,16 @@ def test_embeddings_of_a_chosen_layer_are_normalised_and_layer_checked(tiny_enco
     assert not np.allclose(embed(tiny_encoder, e5_tokenizer, texts, layer=1), embed(tiny_encoder, e5_tokenizer, texts, layer=2))
     with pytest.raises(ValueError, match="has 2 layers"):
         embed(tiny_encoder, e5_tokenizer, texts, layer=3)
+
+
+def test_rs_da_substitutes_premise_and_every_choice_of_multiple_choice_rows():
+    from rxlt.augmentation import augment
+    from rxlt.synonyms import JsonSynonyms
+
+    syn = JsonSynonyms.__new__(JsonSynonyms)
+    syn.table = {"good": ["fine"], "movie": ["film"]}
+    rows = pd.DataFrame({"premise": ["a good movie"], "question": ["effect"], "choices": [["good", "a movie"]], "label": [1]})
+    out = augment(rows, syn, 40, seed=0, columns=("premise", "choices"))
+    assert set(out.premise) == {f"a {g} {m}" for g in ("good", "fine") for m in ("movie", "film")}
+    assert {c[0] for c in out.choices} == {"good", "fine"} and {c[1] for c in out.choices} == {"a movie", "a film"}
+    assert set(out.question) == {"effect"} and set(out.label) == {1}  # labels and the question are kept

@@ -197,3 +197,13 @@ def test_tatoeba_retrieval_from_a_squad_encoder(data_dir, tmp_path):
     assert per["accuracy_en_to_x"] == pytest.approx((rev.top1 == rev.target).mean())
     assert 1 / 3 <= per["mrr_at_20"] <= 1  # 3 candidates: the gold one is at worst third
     assert res["samples"]["test"]["de"] == {"original": 3, "used": 3}
+
+
+def test_tydiqa_without_english_dev_selects_on_held_out_training_items(data_dir, tmp_path):
+    items = _qa_items("ty", CAPITALS * 2)
+    _squad_json(data_dir / "tydiqa" / "tydiqa-goldp-v1.1-train" / "tydiqa.goldp.en.train.json",
+                [(f"{i}-{k}", c, q, a) for k, (i, c, q, a) in enumerate(items)])
+    ft = _finetune(tmp_path, "tydiqa", epochs=1, qa_max_length=48, doc_stride=8)
+    train = read_results(ft)["samples"]["train"]
+    dev = read_results(ft)["samples"]["dev"]
+    assert train["original"] == 12 and train["held_out_for_selection"] == dev["used"] == 1 and train["used"] == 11
