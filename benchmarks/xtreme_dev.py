@@ -84,13 +84,17 @@ def xnli(args) -> dict:
                     dev.reset_index(drop=True), test.reset_index(drop=True), args)
 
 
+def _order(value):
+    return int(value) if str(value).isdigit() else value
+
+
 def udpos(args) -> dict:
     en = xtreme_data.load("udpos", "dev", ["en"], data_dir=args.data)
     rng = np.random.default_rng(0)
     select = rng.random(len(en)) < 0.1
     test = xtreme_data.load("udpos", "test", data_dir=args.data)
     if args.max_test_items:
-        test = test.groupby("language").head(args.max_test_items)
+        test = test.sort_values(["language", "key"], key=lambda c: c.map(_order)).groupby("language").head(args.max_test_items)
     return run_task("udpos", "tagging", XTREME_TASKS["udpos"]["labels"], en[~select].reset_index(drop=True),
                     en[select].reset_index(drop=True), test.reset_index(drop=True), args)
 
@@ -119,15 +123,17 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--tasks", nargs="+", default=["xnli", "udpos"])
-    ap.add_argument("--max-test-items", type=int, default=0, help="cap per language (0 = all)")
+    ap.add_argument("--max-test-items", type=int, default=0, help="cap per language (0 = all), first items by key")
     args = ap.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"{args.data}: not found; pass --data DIR (the shared xtreme-r folder)")
-    results = [{"xnli": xnli, "udpos": udpos}[t](args) for t in args.tasks]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "xtreme_dev.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                                     "results": results}, indent=2, default=float))
-    (OUT / "xtreme_dev.md").write_text(markdown(results, args))
+    results = []
+    for t in args.tasks:  # written after each task, so a long run keeps what it finished
+        results.append({"xnli": xnli, "udpos": udpos}[t](args))
+        (OUT / "xtreme_dev.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                                         "results": results}, indent=2, default=float))
+        (OUT / "xtreme_dev.md").write_text(markdown(results, args))
     print(markdown(results, args))
 
 

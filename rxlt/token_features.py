@@ -6,6 +6,11 @@ the first sub-word of a word carries its tag and every other position (continuat
 tokens) is IGNORE. Prediction reads the tag back at each word's first sub-word, so scripts that split
 one word into many pieces (CJK, Thai, …) still get exactly one tag per word. Words cut off by
 `max_length` (or that tokenise to nothing) get `fill_tag` and are counted.
+
+With XLM-R's SentencePiece vocabulary a word that does not start with a known "▁word" piece (most CJK and
+Thai words) becomes a bare "▁" followed by its pieces, and the label sits on that "▁" — exactly as
+XTREME's utils_tag.py does (label on `tokenizer.tokenize(word)[0]`), so scores stay comparable; the
+contextual state of the "▁" position is what the head classifies.
 """
 from __future__ import annotations
 
