@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .params import ParamsError
+from .readers import DataFileError
 
 
 def _study(args) -> int:
@@ -47,6 +48,25 @@ def _params(args) -> int:
     return 0
 
 
+def _data_summary(args) -> int:
+    import json
+
+    from .xtreme_data import summary
+
+    table = summary(args.task, data_dir=args.data_dir or None)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=1))
+    elif table.empty:
+        print(f"{args.task}: no data found")
+    else:
+        ok = table[table.problem == ""]
+        if not ok.empty:
+            print(ok.pivot(index="language", columns="split", values="examples").fillna(0).astype(int).to_string())
+        for _, row in table[table.problem != ""].iterrows():
+            print(f"{row.split}: unusable: {row.problem}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rxlt", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -68,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("params", help="list the keys of a phase (or 'study') with types, defaults and help")
     d.add_argument("phase", help="study, 01_intermediate, 02_finetune, 03_evaluate or 04_tiers")
     d.set_defaults(fn=_params)
+    dt = sub.add_parser("data", help="XTREME-R data on this machine")
+    dsub = dt.add_subparsers(dest="action", required=True)
+    ds = dsub.add_parser("summary", help="examples per split x language of an XTREME-R task")
+    ds.add_argument("task", help="xnli, pawsx, xcopa, udpos, panx, xquad, mlqa, tydiqa, mewslix, lareqa or tatoeba")
+    ds.add_argument("--data-dir", default="", help="local copy (default: $RXLT_DATA_DIR, else the hub)")
+    ds.add_argument("--json", action="store_true", help="records [{task, split, language, examples}] as JSON")
+    ds.set_defaults(fn=_data_summary)
     return p
 
 
@@ -75,7 +102,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (ParamsError, LookupError, FileNotFoundError, FileExistsError) as exc:
+    except (ParamsError, LookupError, FileNotFoundError, FileExistsError, DataFileError) as exc:
         print(f"rxlt: error: {exc}", file=sys.stderr)
         return 2
 

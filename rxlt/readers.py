@@ -100,17 +100,12 @@ def headed_tsv(path: Path, columns: dict[str, str], labels: list[str], label_map
 
 def token_tsv(path: Path, tags: list[str], strip_prefix: str | None = None) -> list[dict]:
     """`token<TAB>tag` lines, sentences separated by blank lines; key = sentence number."""
-    rows, tokens, seq, start = [], [], [], None
-
-    def close():
-        if tokens:
-            rows.append({"key": str(len(rows)), "tokens": list(tokens), "tags": list(seq), "line": start})
-            tokens.clear()
-            seq.clear()
-
-    for no, line in _lines(path):
+    rows, tokens, seq = [], [], []
+    for no, line in list(_lines(path)) + [(None, "")]:  # a final blank line closes the last sentence
         if not line.strip():
-            close()
+            if tokens:
+                rows.append({"key": str(len(rows)), "tokens": tokens, "tags": seq})
+                tokens, seq = [], []
             continue
         cols = line.split("\t")
         if len(cols) == 1:
@@ -123,13 +118,8 @@ def token_tsv(path: Path, tags: list[str], strip_prefix: str | None = None) -> l
             token = token[len(strip_prefix):]
         if tag not in tags:
             raise DataFileError(f"{path}:{no}: tag {tag!r} is not one of {tags}")
-        if not tokens:
-            start = no
         tokens.append(token)
         seq.append(tag)
-    close()
-    for r in rows:
-        del r["line"]
     return rows
 
 
@@ -165,7 +155,7 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
     return rows
 
 
-def _json(path: Path):
+def json_file(path: Path):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -175,7 +165,7 @@ def _json(path: Path):
 
 def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
     """SQuAD v1.1 questions: key = question id (shared by translations in XQuAD/MLQA)."""
-    data = _json(path)
+    data = json_file(path)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise DataFileError(f"{path}:1: expected SQuAD v1.1 JSON, an object with a 'data' list")
     rows = []
@@ -193,7 +183,7 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
                 except (KeyError, TypeError, ValueError) as exc:
                     raise DataFileError(f"{where}.qas id {qa.get('id')!r}: expected id, question and answers "
                                         f"with text and answer_start ({type(exc).__name__}: {exc})") from None
-    if require_answers and rows and all(a == [""] for r in rows for a in [r["answers"]]):
+    if require_answers and rows and all(r["answers"] == [""] for r in rows):
         raise DataFileError(f"{path}: every answer is empty — download_data.sh removes test answers "
                             f"(remove_qa_test_annotations); use the upstream release or the hub")
     return rows

@@ -1,27 +1,74 @@
-"""Examples of a task by split and language, whatever the task's source (CLDR now, XTREME-R later)."""
+"""Examples of a task by split and language, whatever the task's source: CLDR (rxlt.tasks), English
+intermediate tasks from the hub (rxlt.hub_tasks) and the XTREME-R classification tasks xnli and pawsx
+(rxlt.xtreme_data), which phases 2–3 train on English `train`/`dev` and evaluate on `test`.
+
+Development with dev files only: put a file `rxlt-dev-split.json` into the data directory
+(`$RXLT_DATA_DIR`), e.g. `{"fractions": {"train": 0.6, "dev": 0.2, "test": 0.2}, "seed": 0}`. Then the
+XTREME classification tasks read their *dev* files and cut them by item key (rxlt.xtreme_data.split_by_item):
+all translations of an item fall in one portion, so no translation of a training item is ever tested.
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pandas as pd
 
-from . import cldr, hub_tasks
+from . import cldr, hub_tasks, xtreme, xtreme_data
 from .lookup import UnknownNameError, suggest
 from .tasks import TASKS, task_spec
 
 SOURCE_LANGUAGE = cldr.SOURCE_LANGUAGE
+DEV_SPLIT_FILE = "rxlt-dev-split.json"
+# XTREME-R tasks the sentence(-pair) classifier of phases 2–3 can train; other kinds need rxlt's task heads.
+XTREME_CLASSIFICATION = tuple(t for t, s in xtreme.XTREME_TASKS.items() if s["kind"] == "classification")
 
 
 def known_tasks() -> list[str]:
-    """Embedded tasks (rxlt.tasks) and English intermediate tasks from the hub (rxlt.hub_tasks)."""
-    return sorted({*TASKS, *hub_tasks.INTERMEDIATE_TASKS})
+    """Embedded tasks, English intermediate tasks from the hub and the XTREME classification tasks."""
+    return sorted({*TASKS, *hub_tasks.INTERMEDIATE_TASKS, *XTREME_CLASSIFICATION})
 
 
 def check_task(task: str) -> None:
-    if task not in TASKS and task not in hub_tasks.INTERMEDIATE_TASKS:
+    if task not in TASKS and task not in hub_tasks.INTERMEDIATE_TASKS and task not in XTREME_CLASSIFICATION:
         raise UnknownNameError(f"unknown task {task!r}: {suggest(task, known_tasks())}")
+
+
+def dev_split() -> dict | None:
+    """The development split switch of the data directory, or None (see the module docstring)."""
+    root = xtreme_data._root(None)
+    path = root / DEV_SPLIT_FILE if root else None
+    if not path or not path.is_file():
+        return None
+    try:
+        spec = json.loads(path.read_text())
+        return {"fractions": dict(spec["fractions"]), "seed": int(spec.get("seed", 0))}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: expected {{\"fractions\": {{\"train\": .., \"dev\": .., \"test\": ..}}, "
+                         f"\"seed\": 0}} ({type(exc).__name__}: {exc})") from None
+
+
+def _xtreme_examples(task: str, split: str, languages) -> pd.DataFrame:
+    cut = dev_split()
+    if cut:
+        langs = [SOURCE_LANGUAGE] if split in ("train", "dev") else languages
+        df = xtreme_data.split_by_item(xtreme_data.load(task, "dev"), cut["fractions"], cut["seed"])
+        df = df[df.split == split].drop(columns="split")
+        return (df if langs is None else df[df.language.isin(list(langs))]).reset_index(drop=True)
+    if split == "train" and task == "xnli":
+        try:
+            return xtreme_data.load(task, "train")
+        except FileNotFoundError:
+            return hub_tasks.load_split("mnli", "train")  # XNLI's English training data is MNLI
+    if split in ("train", "dev"):
+        return xtreme_data.load(task, split, [SOURCE_LANGUAGE] if split == "dev" else None)
+    return xtreme_data.load(task, split, languages)
 
 
 def examples(task: str, split: str, languages=None) -> pd.DataFrame:
     """Rows (language, [key,] text[, text_pair], label) of `task`'s `split`, optionally restricted to `languages`."""
+    if task in XTREME_CLASSIFICATION:
+        return _xtreme_examples(task, split, languages)
     if task in hub_tasks.INTERMEDIATE_TASKS:
         if split == "test":
             raise ValueError(f"{task!r} is an English intermediate task: it has train and dev splits only")
@@ -37,11 +84,23 @@ def examples(task: str, split: str, languages=None) -> pd.DataFrame:
 
 
 def labels(task: str) -> list[str]:
+    if task in XTREME_CLASSIFICATION:
+        return list(xtreme.XTREME_TASKS[task]["labels"])
     if task in hub_tasks.INTERMEDIATE_TASKS:
         return list(hub_tasks.INTERMEDIATE_TASKS[task].get("labels") or [])
     return cldr.task_labels(task)
 
 
 def evaluation_languages(task: str) -> list[str]:
-    """Every language with at least the task's minimum number of test items (English included)."""
+    """Every language with test items (English included): for XTREME tasks, the languages whose test files
+    (or, under the dev-split switch, dev files) exist locally, else the task's full list (hub)."""
+    if task in XTREME_CLASSIFICATION:
+        spec = xtreme.XTREME_TASKS[task]
+        root = xtreme_data._root(None)
+        split = "dev" if dev_split() else "test"
+        if root is not None:
+            found = xtreme_data._available_languages(spec, split, Path(root))
+            if found:
+                return found
+        return list(spec["languages"])
     return cldr.test_languages(task)

@@ -52,6 +52,9 @@ XTREME_TASKS: dict[str, dict] = {
         # utils_preprocess.py maps XNLI's "contradictory" to "contradiction"; we do the same everywhere
         "labels": ["entailment", "neutral", "contradiction"],
         "parallel": True,
+        # facebook/xnli README@30f0591 (hub blob page): per-language configs, columns premise/hypothesis/label
+        # (0 entailment, 1 neutral, 2 contradiction), train 392,702 / validation 2,490 / test 5,010 rows. That
+        # commit is mid-conversion ("Add bg data files"), so it is cited, not pinned.
         "hub": {"id": "facebook/xnli", "config": "{lang}", "revision": UNVERIFIED,  # protocols.md §2.3
                 "splits": {"train": "train", "dev": "validation", "test": "test"}},
         "local": {"format": "xnli",
@@ -219,9 +222,10 @@ XTREME_TASKS: dict[str, dict] = {
 }
 
 # evaluate.py@838c13b groups for XTREME-R (protocols.md §2.1): XTREME-R drops PAWS-X and BUCC and lists
-# xcopa under classification (and multi_choice). The "xtreme" set is evaluate.py's v1 GROUP2TASK minus BUCC.
+# xcopa under classification and multi_choice. The overall score averages each task once (evaluate.py
+# averages over the distinct tasks of TASK2LANGS). "xtreme" is evaluate.py's v1 GROUP2TASK minus BUCC.
 GROUPS: dict[str, dict[str, list[str]]] = {
-    "xtreme-r": {"classification": ["xnli", "xcopa"], "tagging": ["udpos", "panx"],
+    "xtreme-r": {"classification": ["xnli", "xcopa"], "multi_choice": ["xcopa"], "tagging": ["udpos", "panx"],
                  "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["mewslix", "lareqa", "tatoeba"]},
     "xtreme": {"classification": ["pawsx", "xnli"], "tagging": ["udpos", "panx"],
                "qa": ["xquad", "mlqa", "tydiqa"], "retrieval": ["tatoeba"]},
@@ -268,8 +272,7 @@ def aggregate(scores: dict[str, dict[str, float]], version: str = "xtreme-r",
             out["incomplete"].append(f"{group}: missing {absent}")
         else:
             out["groups"][group] = sum(tasks[t]["score"] for t in members) / len(members)
-    every = [t for members in groups.values() for t in dict.fromkeys(members)]
-    every = list(dict.fromkeys(every))
+    every = list(dict.fromkeys(t for members in groups.values() for t in members))
     if all(t in tasks for t in every):
         out["overall"] = sum(tasks[t]["score"] for t in every) / len(every)
     return out

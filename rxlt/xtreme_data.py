@@ -92,8 +92,15 @@ def _fill(pattern: str, lang: str) -> str:
     return pattern.format(lang=lang, lang3=_LANG3.get(lang, lang), name=_TYDI.get(lang, lang))
 
 
+# Files without a language placeholder hold English only (SQuAD, COPA train, MNLI), except the XNLI-1.0
+# release files, which hold every language with a `language` column.
+MULTILINGUAL_FILES = ("XNLI-1.0/",)
+
+
 def _find(root: Path, patterns: list[str], lang: str) -> list[Path]:
     for pattern in patterns:
+        if "{" not in pattern and lang != "en" and not pattern.startswith(MULTILINGUAL_FILES):
+            continue
         filled = _fill(pattern, lang)
         found = sorted(root.glob(filled)) if "*" in filled else ([root / filled] if (root / filled).is_file() else [])
         if found:
@@ -107,10 +114,16 @@ def _available_languages(spec: dict, split: str, root: Path) -> list[str]:
 
 def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:
     fmt = spec["local"]["format"]
-    if langs is None:
-        langs = _available_languages(spec, split, root)
-        if not langs:
-            return None
+    if fmt == "mewslix" or split == "train":  # one file for every language / English only
+        present = (spec["languages"] if fmt == "mewslix" else ["en"]) if _find(root, spec["local"][split], "en") else []
+    else:
+        present = _available_languages(spec, split, root)
+    if not present and task == "tatoeba" and any(root.glob("tatoeba/*-en.en")):
+        raise DataFileError(f"{next(root.glob('tatoeba/*-en.en'))}: download_data.sh sorts the English side of "
+                            f"Tatoeba, so the gold alignment is lost; use LASER's data/tatoeba/v1 files")
+    if not present:
+        return None  # the task is not in this directory: the caller falls back to the hub
+    langs = present if langs is None else langs
     if fmt == "lareqa":
         return _lareqa(spec, split, langs, root)
     if fmt == "mewslix":
@@ -119,9 +132,6 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
     for lg in langs:
         files = _find(root, spec["local"][split], lg)
         if not files:
-            if task == "tatoeba" and (root / f"tatoeba/{lg}-en.en").is_file():
-                raise DataFileError(f"{root / f'tatoeba/{lg}-en.en'}: download_data.sh sorts the English side of "
-                                    f"Tatoeba, so the gold alignment is lost; use LASER's data/tatoeba/v1 files")
             if explicit:
                 raise FileNotFoundError(f"{task} {split} {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]} exists")
             continue
@@ -130,7 +140,10 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
             got = _READERS[fmt](path, lg, spec, split)
             prefix = f"{path.parent.name}/" if len(files) > 1 else ""
             rows += [{**r, "key": prefix + r["key"]} for r in got]
-        frames.append(pd.DataFrame(rows).assign(language=lg))
+        if not rows and explicit:
+            raise FileNotFoundError(f"{task} {split} {lg}: no {lg} rows in {[str(f) for f in files]}")
+        if rows:
+            frames.append(pd.DataFrame(rows).assign(language=lg))
     if not frames:
         return None
     return _finish(spec, pd.concat(frames, ignore_index=True))
@@ -182,6 +195,10 @@ def _squad(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
 
 def _xcopa(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
     rows = readers.jsonl(path, ["premise", "choice1", "choice2", "question", "label", "idx"])
+    for no, r in enumerate(rows, start=1):
+        if r["label"] not in (0, 1) or r["question"] not in ("cause", "effect"):
+            raise DataFileError(f"{path}:{no}: expected label 0 or 1 and question cause/effect, got "
+                                f"{r['label']!r} and {r['question']!r}")
     return [{"key": str(r["idx"]), "premise": r["premise"], "question": r["question"],
              "choices": [r["choice1"], r["choice2"]], "label": int(r["label"])} for r in rows]
 
@@ -207,7 +224,7 @@ def _lareqa(spec, split, langs, root) -> pd.DataFrame:
         files = _find(root, spec["local"][split], lg)
         if not files:
             raise FileNotFoundError(f"lareqa {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]}")
-        data = readers._json(files[0])
+        data = readers.json_file(files[0])
         n_par = 0
         for a, article in enumerate(data.get("data", [])):
             for par in article.get("paragraphs", []):
@@ -234,15 +251,22 @@ def _lareqa(spec, split, langs, root) -> pd.DataFrame:
 
 
 def _mewslix(spec, split, langs, root) -> pd.DataFrame:
-    """Mentions (ContextualMention JSON lines) retrieve entities (candidate_set_entities.jsonl); the query
-    text follows utils_mewslix.preprocess_mention in simplified form: "mention: context with {mention}"."""
-    ent_files = _find(root, spec["local"]["candidates"], "en")
+    """Mentions (ContextualMention JSON lines; wikipedia_pairs-* wrap them with their entity as
+    MentionEntityPair) retrieve entities (candidate_set_entities.jsonl). The query text follows
+    utils_mewslix.preprocess_mention in simplified form: "mention: context with { mention }"."""
     men_files = _find(root, spec["local"][split], "en")
-    if not ent_files or not men_files:
+    ent_files = _find(root, spec["local"]["candidates"], "en")
+    if not men_files or (split != "train" and not ent_files):
         raise FileNotFoundError(f"mewslix {split}: need {spec['local']['candidates']} and {spec['local'][split]} "
                                 f"under {root}")
-    rows = []
-    for r in readers.jsonl(men_files[0], ["context", "mention"]):
+    rows, entities = [], []
+    for no, r in enumerate(readers.jsonl(men_files[0], []), start=1):
+        if "contextual_mention" in r:
+            entities.append(r["entity"])
+            r = r["contextual_mention"]
+        if "context" not in r or "mention" not in r:
+            raise DataFileError(f"{men_files[0]}:{no}: expected a ContextualMention (context, mention) or a "
+                                f"MentionEntityPair (contextual_mention, entity)")
         ctx, m = r["context"], r["mention"]
         if ctx.get("language") not in langs:
             continue
@@ -250,9 +274,14 @@ def _mewslix(spec, split, langs, root) -> pd.DataFrame:
         text = f"{m['mention_span']['text']}: {ctx['text'][:s]}{{ {ctx['text'][s:e]} }}{ctx['text'][e:]}"
         rows.append({"language": ctx["language"], "key": m["example_id"], "role": "query",
                      "text": " ".join(text.split()), "target": m["entity_id"]})
-    for r in readers.jsonl(ent_files[0], ["entity_id", "title", "description"]):
-        rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
-                     "text": " ".join(r["description"].split()), "context": r["title"]})
+    if ent_files and split != "train":
+        entities = readers.jsonl(ent_files[0], ["entity_id", "title", "description"])
+    seen = set()
+    for r in entities:
+        if r["entity_id"] not in seen:
+            seen.add(r["entity_id"])
+            rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
+                         "text": " ".join(r["description"].split()), "context": r["title"]})
     return _finish(spec, pd.DataFrame(rows))
 
 
@@ -358,8 +387,9 @@ def _from_hub_columns(task: str, spec: dict, raw: pd.DataFrame, lang: str) -> pd
 # ---------------- summaries and development splits ----------------
 
 def summary(task: str, data_dir=None) -> pd.DataFrame:
-    """Examples per split × language that `load` finds (retrieval: queries), one row per split and language.
-    Missing splits or languages are simply absent; nothing is downloaded when a local copy exists."""
+    """Examples per split × language that `load` finds (retrieval: queries). Missing splits or languages are
+    absent; a split whose files are unusable (e.g. test labels removed by download_data.sh) gets one row
+    with language "-", 0 examples and the reason in `problem`. Nothing is downloaded when a local copy exists."""
     spec = xtreme_task(task)
     rows = []
     for split in splits(task):
@@ -367,11 +397,14 @@ def summary(task: str, data_dir=None) -> pd.DataFrame:
             df = load(task, split, data_dir=data_dir)
         except (FileNotFoundError, NotImplementedError):
             continue
+        except DataFileError as exc:
+            rows.append({"task": task, "split": split, "language": "-", "examples": 0, "problem": str(exc)})
+            continue
         if spec["kind"] == "retrieval":
             df = df[df.role == "query"]
         for lg, n in df.groupby("language").size().items():
-            rows.append({"task": task, "split": split, "language": lg, "examples": int(n)})
-    return pd.DataFrame(rows, columns=["task", "split", "language", "examples"])
+            rows.append({"task": task, "split": split, "language": lg, "examples": int(n), "problem": ""})
+    return pd.DataFrame(rows, columns=["task", "split", "language", "examples", "problem"])
 
 
 def split_by_item(frame: pd.DataFrame, fractions: dict[str, float], seed: int = 0) -> pd.DataFrame:
