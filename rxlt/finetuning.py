@@ -40,7 +40,7 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     train_df = english(task, "train") if train_df is None else train_df
     if has_english_dev(task):
         dev_df = english(task, "dev")
-    else:  # TyDiQA-GoldP: no English dev set; hold out English training items (by key) for selection
+    else:  # TyDiQA-GoldP, XCOPA: no English dev set; hold out English training items (by key) for selection
         cut = split_by_item(train_df, {"train": 1 - HELD_OUT, "dev": HELD_OUT}, seed=0)
         train_df, dev_df = (cut[cut.split == s].drop(columns="split").reset_index(drop=True) for s in ("train", "dev"))
     model = build_head(kind, encoder, labels, pooling)
@@ -56,10 +56,12 @@ HELD_OUT = 0.1  # share of English training items used for model selection where
 
 
 def has_english_dev(task: str) -> bool:
+    """False for XTREME-R tasks without an English dev set: TyDiQA-GoldP (no dev split) and XCOPA (its dev
+    files are the target languages'; English COPA dev is not among them)."""
     from .xtreme import XTREME_TASKS
     from .xtreme_data import splits
 
-    return task not in XTREME_TASKS or "dev" in splits(task)
+    return task not in XTREME_TASKS or ("dev" in splits(task) and "en" in XTREME_TASKS[task]["languages"])
 
 
 def _summary(task, labels, history, samples) -> dict:

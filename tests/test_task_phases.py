@@ -163,11 +163,12 @@ def _copa_rows(items):
 
 def test_xcopa_multiple_choice_phase_2_to_3(data_dir, tmp_path):
     _jsonl(data_dir / "xcopa" / "train.en.jsonl", _copa_rows(COPA * 2))
-    _jsonl(data_dir / "xcopa" / "val.en.jsonl", _copa_rows(COPA[:2]))
     _jsonl(data_dir / "xcopa" / "test.et.jsonl", _copa_rows([("Mees kukkus.", "cause", "Ta libises jääl.", "Ta laulis.", 0)] * 3))
     _jsonl(data_dir / "xcopa" / "test.zh.jsonl", _copa_rows([("下了一整天雨。", "effect", "太阳很热。", "街道湿了。", 1)] * 2))
     ft = _finetune(tmp_path, "xcopa", max_length=32)
-    assert read_results(ft)["kind"] == "multiple_choice" and read_results(ft)["metrics"]["english_test_accuracy"] is None
+    res2 = read_results(ft)
+    assert res2["kind"] == "multiple_choice" and res2["metrics"]["english_test_accuracy"] is None
+    assert res2["samples"]["train"]["held_out_for_selection"] == 1  # XCOPA has no English dev: COPA train item held out
     table, res = _evaluate(tmp_path, ft)
     per = res["metrics"]["per_language"]
     assert set(per) == {"et", "zh"} and per["et"]["n"] == 3 and res["metrics"]["metric"] == "accuracy"
