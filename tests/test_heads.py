@@ -212,3 +212,33 @@ def test_rs_da_substitutes_premise_and_every_choice_of_multiple_choice_rows():
     assert set(out.premise) == {f"a {g} {m}" for g in ("good", "fine") for m in ("movie", "film")}
     assert {c[0] for c in out.choices} == {"good", "fine"} and {c[1] for c in out.choices} == {"a movie", "a film"}
     assert set(out.question) == {"effect"} and set(out.label) == {1}  # labels and the question are kept
+
+
+def test_reverse_direction_and_pooled_retrieval_scores(tiny_encoder, e5_tokenizer):
+    from rxlt.metrics import map_at_k, mrr_at_k
+    from rxlt.task_evaluation import _retrieval, reverse_targets, score_queries
+
+    queries = pd.DataFrame({"key": ["q1", "q2"], "target": ["a;b", "c"]})
+    cands = pd.DataFrame({"key": ["a", "b", "c", "d"], "text": ["x"] * 4})
+    rev, targets = reverse_targets(queries, cands)
+    assert rev.key.tolist() == ["a", "b", "c"] and targets == ["q1", "q1", "q2"]  # "d" was never a gold answer
+    s = score_queries([["b", "c"], ["a", "d"]], ["a;b", "c"])
+    assert s.correct.tolist() == [1, 0] and s.ap_at_20.tolist() == [0.5, 0.0]  # AP@20 = (1/1) / min(2, 20)
+    assert s.rr_at_20.tolist() == [1.0, 0.0]
+    # LAReQA-style pooled candidates across languages: per-language scores are the metrics of its own queries
+    frame = pd.DataFrame({
+        "language": ["de", "de", "en", "en", "de", "en"],
+        "key": ["q-de", "q2-de", "q-en", "q2-en", "c-de", "c-en"],
+        "role": ["query", "query", "query", "query", "candidate", "candidate"],
+        "text": ["Hallo Welt", "Guten Morgen", "hello world", "good morning", "Hallo Welt", "good morning"],
+        "target": ["c-de;c-en", "c-en", "c-de;c-en", "c-en", None, None],
+        "context": [None, None, None, None, "Hallo Welt.", "good morning."]})
+    cfg = SimpleNamespace(max_test_items=0, retrieval_layer=-1, retrieval_pooling="mean", retrieval_max_length=16,
+                          batch_size=4, precision="fp32", bootstrap_samples=100, seed=0)
+    preds, table, metric = _retrieval(tiny_encoder, e5_tokenizer, "lareqa", frame, cfg)
+    assert metric == "map_at_20" and set(preds.direction) == {"x->en"} and table.language.tolist() == ["de", "en"]
+    for lang, g in preds.groupby("language"):
+        row = table.set_index("language").loc[lang]
+        ranked = [[t, next(c for c in ("c-de", "c-en") if c != t)] for t in g.top1]  # 2 candidates: the rest is implied
+        assert row["score"] == pytest.approx(map_at_k(ranked, g.target.tolist())) == row["map_at_20"]
+        assert row["mrr_at_20"] == pytest.approx(mrr_at_k(ranked, g.target.tolist()))
