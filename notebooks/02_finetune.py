@@ -14,7 +14,8 @@
 # %% [markdown]
 # # Phase 2 — fine-tuning on the English target task
 #
-# **Purpose.** Put a fresh classification head on an encoder — the plain pretrained model (the
+# **Purpose.** Put a fresh head of the task's kind (sentence-pair classification, multiple choice,
+# first-sub-word tagging or extractive QA; `rxlt.heads`) on an encoder — the plain pretrained model (the
 # *direct* condition) or a phase-1 encoder (the *intermediate* condition) — and train it on the
 # English target task with the chosen `objective`: plain cross-entropy (`erm`), PGD adversarial
 # training in the word-embedding space (`adversarial`), its one-pass "free" variant
@@ -23,7 +24,10 @@
 #
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.
-# The epoch kept is the one with the best **English** dev accuracy: no target-language data is used.
+# The epoch kept is the one with the best **English** dev score (accuracy; seqeval F1 for tagging;
+# (EM+F1)/2 for QA): no target-language data is used. Retrieval tasks (Tatoeba, LAReQA) train their
+# English task (SQuAD) here and are scored with the encoder's embeddings in phase 3. `rs_da` applies to
+# classification and multiple choice only (synonyms would move tags and answer spans).
 
 # %% tags=["parameters"]
 model = "e5-small"
@@ -52,6 +56,10 @@ weight_decay = 0.01
 warmup_ratio = 0.1
 max_grad_norm = 1.0
 max_length = 32
+qa_max_length = 384
+doc_stride = 128
+n_best = 20
+max_answer_length = 30
 freeze_word_embeddings = True
 precision = "auto"
 run_dir = ""

@@ -24,6 +24,10 @@
 # prediction under Gaussian embedding noise and its certified L2 radius per item (Cohen et al. 2019).
 # For sentence-pair tasks, `generalized_languages` adds the language × language accuracy grid
 # (first sentence in one language, second in another; Robust-XLT's generalized setting).
+# Metrics per kind (`rxlt.metrics`, as XTREME-R's evaluate.py computes them): accuracy (classification,
+# XCOPA), seqeval F1 (UD-POS, WikiANN), (EM+F1)/2 (XQuAD, MLQA, TyDiQA; `n_best`, `max_answer_length`),
+# P@1 both directions (Tatoeba), mAP@20 (LAReQA), MRR@20 (Mewsli-X) on cosine similarity of mean-pooled
+# `retrieval_layer` states (-1 = the middle layer XTREME uses).
 
 # %% tags=["parameters"]
 finetune_run = "runs/scratch/02_finetune"  # relative paths start at the repository
@@ -37,6 +41,11 @@ smoothing_samples = 0
 smoothing_sigma = 0.5
 certify_alpha = 0.001
 generalized_languages = []
+n_best = 20
+max_answer_length = 30
+retrieval_layer = -1
+retrieval_pooling = "mean"
+retrieval_max_length = 128
 run_dir = ""
 
 # %%

@@ -47,13 +47,19 @@ def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: in
 
 
 def augment(df: pd.DataFrame, synonyms, copies: int, seed: int, keep_original: bool = False,
-            max_synonyms: int = 8, case_insensitive: bool = True) -> pd.DataFrame:
-    """`copies` perturbed copies of every row of `df` (its `text` and, for pair tasks, `text_pair`
-    columns), deterministic per seed."""
+            max_synonyms: int = 8, case_insensitive: bool = True, columns=None) -> pd.DataFrame:
+    """`copies` perturbed copies of every row of `df`, deterministic per seed. `columns` are perturbed, each
+    independently: text cells, or lists of texts (a multiple-choice task's `choices`) element by element;
+    by default `text` and, for pair tasks, `text_pair`."""
     rng = np.random.default_rng(seed)
-    columns = [c for c in TEXT_COLUMNS if c in df.columns]
+    columns = [c for c in TEXT_COLUMNS if c in df.columns] if columns is None else list(columns)
+
+    def perturb(cell):
+        if isinstance(cell, str):
+            return perturb_text(cell, synonyms, rng, max_synonyms, case_insensitive)
+        return [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in cell]
+
     parts = [df.assign(copy=0)] if keep_original else []
     for c in range(1, copies + 1):
-        perturbed = {col: [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in df[col]] for col in columns}
-        parts.append(df.assign(**perturbed, copy=c))
+        parts.append(df.assign(**{col: [perturb(x) for x in df[col]] for col in columns}, copy=c))
     return pd.concat(parts, ignore_index=True)

@@ -22,6 +22,13 @@ class Encoded:
     def lengths(self) -> np.ndarray:
         return np.fromiter((len(x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
 
+    def collate(self, index) -> dict[str, torch.Tensor]:
+        """Padded tensors of the items `index` (subclasses add their own label layout)."""
+        batch = pad_rows([self.input_ids[i] for i in index], self.pad_id)
+        if self.labels is not None:
+            batch["labels"] = torch.from_numpy(self.labels[np.asarray(index)])
+        return batch
+
 
 def encode(tokenizer, texts, labels=None, max_length: int = 64, text_pairs=None) -> Encoded:
     """Token ids of `texts` (and of sentence pairs when `text_pairs` is given), truncated to max_length."""
@@ -41,18 +48,19 @@ def encode_frame(tokenizer, rows, label_index: dict, max_length: int) -> Encoded
     return encode(tokenizer, rows.text.tolist(), [label_index[l] for l in rows.label], max_length, text_pairs=pairs)
 
 
-def collate(data: Encoded, index) -> dict[str, torch.Tensor]:
-    rows = [data.input_ids[i] for i in index]
+def pad_rows(rows: list[list[int]], pad_id: int) -> dict[str, torch.Tensor]:
+    """input_ids padded with pad_id to the longest row, and the attention mask."""
     width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), data.pad_id, dtype=torch.long)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     for j, r in enumerate(rows):
         ids[j, : len(r)] = torch.tensor(r)
         mask[j, : len(r)] = 1
-    batch = {"input_ids": ids, "attention_mask": mask}
-    if data.labels is not None:
-        batch["labels"] = torch.from_numpy(data.labels[np.asarray(index)])
-    return batch
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def collate(data: Encoded, index) -> dict[str, torch.Tensor]:
+    return data.collate(index)
 
 
 def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:

@@ -36,7 +36,13 @@ class TrainingParams:
     weight_decay: float = param(0.01, "AdamW weight decay")
     warmup_ratio: float = param(0.1, "fraction of steps with linear warm-up")
     max_grad_norm: float = param(1.0, "gradient clipping norm")
-    max_length: int = param(32, "tokens per input after truncation (CLDR items are 2-20 tokens)")
+    max_length: int = param(32, "tokens per input after truncation for classification, multiple choice (per choice) "
+                            "and tagging (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
+    # QA: max length 384 (protocols.md §2.2), doc stride 128, n-best 20, max answer 30 (run_squad/run_qa defaults)
+    qa_max_length: int = param(384, "extractive QA: tokens per question+context window")
+    doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")
+    n_best: int = param(20, "extractive QA: best start and end positions considered per window")
+    max_answer_length: int = param(30, "extractive QA: longest answer in tokens")
     freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
     # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
     # emulated (slower) without them, hence "auto".
@@ -45,8 +51,10 @@ class TrainingParams:
 
     def __post_init__(self):
         check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
-        for key in ("epochs", "batch_size", "max_length"):
+        for key in ("epochs", "batch_size", "max_length", "qa_max_length", "n_best", "max_answer_length"):
             require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
+        require(0 <= self.doc_stride < self.qa_max_length // 2, "doc_stride",
+                f"must be in [0, qa_max_length/2) so windows advance, got {self.doc_stride}")
         require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
         for key in ("lr", "head_lr", "max_grad_norm"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
@@ -55,19 +63,38 @@ class TrainingParams:
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
-    """Tasks must exist; targets (evaluated in many languages) must be embedded/benchmark tasks."""
-    from .hub_tasks import INTERMEDIATE_TASKS, TRAINABLE_KINDS
-    from .taskdata import XTREME_CLASSIFICATION
+    """Tasks must exist; targets (evaluated in many languages) must be embedded or XTREME-R tasks; phase-1
+    tasks must have a trainable head (retrieval tasks have none)."""
+    from .heads import TRAINABLE, task_kind
+    from .hub_tasks import INTERMEDIATE_TASKS
+    from .xtreme import XTREME_TASKS
 
-    targets = {**TASKS, **dict.fromkeys(XTREME_CLASSIFICATION, {})}  # xnli, pawsx: rxlt.taskdata loads them
-    known = targets if embedded_only else {**targets, **INTERMEDIATE_TASKS}
+    known = {**TASKS, **XTREME_TASKS} if embedded_only else {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
-        kind = INTERMEDIATE_TASKS.get(t, {}).get("kind", "classification")
-        if kind not in TRAINABLE_KINDS:
-            raise ParamsError(f"key {key!r}: task {t!r} is {kind}, which needs a head this version lacks; "
-                              f"trainable kinds: {', '.join(TRAINABLE_KINDS)}")
+        if not embedded_only and task_kind(t) not in TRAINABLE:
+            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head; "
+                              f"trainable kinds: {', '.join(TRAINABLE)}")
+
+
+def check_training_task(task: str, objective: str) -> None:
+    """Phase 2 trains `task` (retrieval tasks: their English task); the objective must suit its head."""
+    from .finetuning import training_task
+    from .heads import TRAINABLE, check_objective, task_kind
+    from .hub_tasks import INTERMEDIATE_TASKS
+    from .xtreme import XTREME_TASKS
+
+    trained = training_task(task)
+    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}):
+        raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
+                          f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
+    if task_kind(trained) not in TRAINABLE:
+        raise ParamsError(f"key 'task': {trained!r} is {task_kind(trained)}; trainable kinds: {', '.join(TRAINABLE)}")
+    try:
+        check_objective(objective, task_kind(trained))
+    except ValueError as exc:
+        raise ParamsError(f"key 'objective': {exc}") from None
 
 
 MIXING = ("sequence", "mixture")
@@ -116,6 +143,7 @@ class FinetuneParams(TrainingParams):
         super().__post_init__()
         check_tasks([self.task], "task", embedded_only=True)
         check_known(self.objective, OBJECTIVES, "objective", "objective")
+        check_training_task(self.task, self.objective)
         require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")
         require(self.adv_steps >= 1, "adv_steps", "must be >= 1")
         require(self.adv_norm in ("l2", "linf"), "adv_norm", f"{self.adv_norm!r}: expected 'l2' or 'linf'")
@@ -154,6 +182,12 @@ class EvaluateParams:
     certify_alpha: float = param(0.001, "smoothing: 1 − confidence of the certified radius (Cohen et al. 2019)")
     generalized_languages: tuple[str, ...] = param((), "sentence-pair tasks: evaluate every ordered pair of these "
                                                    "languages (first sentence in A, second in B); empty = off")
+    n_best: int = param(20, "extractive QA: best start and end positions considered per window (run_squad default)")
+    max_answer_length: int = param(30, "extractive QA: longest answer in tokens (run_squad default)")
+    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's middle layer (n/2+1: 7 of 12, "
+                                 "13 of 24; protocols.md §2.1), 0 = last, k = output of layer k")
+    retrieval_pooling: str = param("mean", "retrieval: mean over real tokens, or cls (first token)")
+    retrieval_max_length: int = param(128, "retrieval: tokens per sentence/candidate")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
 
     def __post_init__(self):
@@ -170,6 +204,10 @@ class EvaluateParams:
         require(self.smoothing_sigma >= 0, "smoothing_sigma", "must be >= 0")
         require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
         require(len(self.generalized_languages) != 1, "generalized_languages", "name at least two languages (or none)")
+        require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")
+        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (middle), 0 (last) or a layer number")
+        require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
+        require(self.retrieval_max_length >= 1, "retrieval_max_length", "must be >= 1")
         for code in self.generalized_languages:
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import cldr, taskdata
 from .batching import encode_frame
+from .heads import task_kind
 from .modeling import load_classifier
 from .results import Run, read_results
 from .smoothing import certified_radius, embedding_rms, smoothed_votes
@@ -44,6 +45,12 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     cfg = run.config
     upstream = read_results(cfg.finetune_run)
     task = upstream["config"]["task"]
+    kind = task_kind(task)
+    if kind != "classification":  # multiple choice, tagging, QA, retrieval
+        from .task_evaluation import evaluate_task
+        from .task_kinds import evaluation_languages
+
+        return evaluate_task(run, upstream, task, kind, _languages(cfg, task, evaluation_languages(task)))
     available = taskdata.evaluation_languages(task)
     if cfg.generalized_languages:
         if "text_pair" not in taskdata.examples(task, "test", [taskdata.SOURCE_LANGUAGE]):
@@ -51,14 +58,7 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         missing = sorted(set(cfg.generalized_languages) - set(available))
         if missing:
             raise ValueError(f"generalized_languages {missing} have too few {task} test items")
-    if tuple(cfg.languages) == ("all",):
-        languages = available
-    else:
-        missing = sorted(set(cfg.languages) - set(available))
-        if missing:
-            raise ValueError(f"languages {missing} have fewer than the task's minimum test items for {task!r}; "
-                             f"{len(available)} languages qualify")
-        languages = list(cfg.languages)
+    languages = _languages(cfg, task, available)
     model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"])
     model.to(compute_device())
     if labels != taskdata.labels(task):  # a head trained on another label map would be scored wrongly
@@ -107,6 +107,16 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         finetune_run=str(cfg.finetune_run),
     )
     return table
+
+
+def _languages(cfg, task: str, available: list[str]) -> list[str]:
+    if tuple(cfg.languages) == ("all",):
+        return list(available)
+    missing = sorted(set(cfg.languages) - set(available))
+    if missing:
+        raise ValueError(f"languages {missing} have fewer than the task's minimum test items for {task!r}; "
+                         f"{len(available)} languages qualify")
+    return list(cfg.languages)
 
 
 def per_language_table(predictions: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:

@@ -8,48 +8,77 @@ import torch
 
 from . import taskdata
 from .augmentation import augment
-from .batching import encode_frame
-from .modeling import (EncoderClassifier, default_pooling, freeze_word_embeddings, load_encoder,
-                       save_classifier, save_encoder)
+from .heads import build_head, task_kind
+from .modeling import default_pooling, freeze_word_embeddings, load_encoder, save_encoder, save_model
 from .objectives import ERM, make_objective
 from .results import Run, read_results
 from .synonyms import synonym_source
-from .training import Stream, accuracy, predict_logits, seed_everything, train_streams
+from .task_kinds import check_columns, dev_scorer, handler, headline, run_settings, task_examples, task_labels
+from .training import Stream, seed_everything, train_streams
+from .xtreme_data import split_by_item
 
 ENCODER_DIR = "encoder"
 MODEL_DIR = "model"
-SELECTION = "best English-dev accuracy over epochs (zero-shot: no target-language data)"
+SELECTION = ("best English-dev score over epochs (accuracy; seqeval F1 for tagging; (EM+F1)/2 for QA) — "
+             "zero-shot: no target-language data")
 
 
 def english(task: str, split: str) -> pd.DataFrame:
-    df = taskdata.examples(task, split, [taskdata.SOURCE_LANGUAGE])
+    df = task_examples(task, split, [taskdata.SOURCE_LANGUAGE])
     if df.empty:
         raise ValueError(f"task {task!r} has no English {split} items")
+    check_columns(task_kind(task), df, f"{task} {split}")
     return df
 
 
 def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.DataFrame | None = None):
-    """A fresh head for `task` on `encoder` with its English train/dev data (train_df overrides train)."""
-    labels = taskdata.labels(task)
-    index = {label: i for i, label in enumerate(labels)}
+    """A fresh head of the task's kind on `encoder`, with its English train/dev data (train_df overrides
+    train). Classification streams select on dev accuracy of the logits; other kinds on their own metric."""
+    kind = task_kind(task)
+    labels = task_labels(task)
+    h = handler(kind)
     train_df = english(task, "train") if train_df is None else train_df
-    dev_df = english(task, "dev")
-    def enc(df):
-        return encode_frame(tokenizer, df, index, cfg.max_length)
+    if has_english_dev(task):
+        dev_df = english(task, "dev")
+    else:  # TyDiQA-GoldP, XCOPA: no English dev set; hold out English training items (by key) for selection
+        cut = split_by_item(train_df, {"train": 1 - HELD_OUT, "dev": HELD_OUT}, seed=0)
+        train_df, dev_df = (cut[cut.split == s].drop(columns="split").reset_index(drop=True) for s in ("train", "dev"))
+    model = build_head(kind, encoder, labels, pooling)
+    settings = run_settings(cfg, task, cfg.batch_size * 2)
+    score = None if kind == "classification" else dev_scorer(kind, tokenizer, dev_df, labels, settings)
+    stream = Stream(task, model, h.encode(tokenizer, train_df, labels, settings), h.encode(tokenizer, dev_df, labels, settings),
+                    score=score)
+    stream.kind, stream.n_train = kind, len(train_df)
+    return stream, labels, dev_df
 
-    model = EncoderClassifier(encoder, len(labels), pooling)
-    return Stream(task, model, enc(train_df), enc(dev_df)), labels, dev_df
+
+HELD_OUT = 0.1  # share of English training items used for model selection where a task has no English dev
+
+
+def has_english_dev(task: str) -> bool:
+    """False for XTREME-R tasks without an English dev set: TyDiQA-GoldP (no dev split) and XCOPA (its dev
+    files are the target languages'; English COPA dev is not among them)."""
+    from .xtreme import XTREME_TASKS
+    from .xtreme_data import splits
+
+    return task not in XTREME_TASKS or ("dev" in splits(task) and "en" in XTREME_TASKS[task]["languages"])
 
 
 def _summary(task, labels, history, samples) -> dict:
+    """Per-task training summary; `english_dev_accuracy` is the selection score (accuracy, or the kind's
+    metric named in `dev_metric`: the history keeps the column name `dev_accuracy` for every kind)."""
     selected = next(h for h in history if h["selected"])
     return {"task": task, "labels": labels, "history": history, "selected_epoch": selected["epoch"],
-            "english_dev_accuracy": selected["dev_accuracy"], "selection": SELECTION, "samples": samples}
+            "dev_metric": handler(task_kind(task)).metric, "english_dev_accuracy": selected["dev_accuracy"],
+            "selection": SELECTION, "samples": samples}
 
 
 def _counts(stream, dev_df) -> dict:
-    return {"train": {"original": len(stream.train), "used": len(stream.train)},
-            "dev": {"original": len(dev_df), "used": len(dev_df)}}
+    """Items (questions/sentences/examples); `features` = token rows when they differ (QA windows)."""
+    train = {"original": stream.n_train, "used": stream.n_train}
+    if len(stream.train) != stream.n_train:
+        train["features"] = len(stream.train)
+    return {"train": train, "dev": {"original": len(dev_df), "used": len(dev_df)}}
 
 
 def _prepare_encoder(cfg, source: str):
@@ -82,7 +111,8 @@ def run_intermediate(run: Run) -> pd.DataFrame:
             summaries.append(_summary(task, labels, history, _counts(stream, dev_df)))
     save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "intermediate_tasks": list(cfg.tasks), "mixing": cfg.mixing})
     run.finish(
-        metrics={s["task"]: {"english_dev_accuracy": s["english_dev_accuracy"], "selected_epoch": s["selected_epoch"]} for s in summaries},
+        metrics={s["task"]: {"english_dev_accuracy": s["english_dev_accuracy"], "dev_metric": s["dev_metric"],
+                             "selected_epoch": s["selected_epoch"]} for s in summaries},
         samples={s["task"]: s["samples"] for s in summaries},
         artifacts={"encoder": ENCODER_DIR},
         training=summaries,
@@ -92,12 +122,16 @@ def run_intermediate(run: Run) -> pd.DataFrame:
 
 def training_data(cfg, objective) -> tuple[pd.DataFrame, dict]:
     """English training rows for the target task, RS-DA-augmented when the objective asks for it."""
-    original = english(cfg.task, "train")
+    original = english(training_task(cfg.task), "train")
     if not getattr(objective, "augments_data", False):
         return original, {"original": len(original), "used": len(original)}
     synonyms = synonym_source(cfg.synonyms_file, cfg.wordnet_dir)
-    used = augment(original, synonyms, cfg.rs_da_copies, cfg.seed, cfg.rs_da_keep_original, cfg.rs_da_max_synonyms)
-    changed = float((used.text.values != original.text.reindex(used.index % len(original)).values).mean())
+    # multiple choice: the premise and every choice are substituted; the question (e.g. COPA's cause/effect) is kept
+    columns = ("premise", "choices") if "choices" in original else None  # None: text (and text_pair)
+    used = augment(original, synonyms, cfg.rs_da_copies, cfg.seed, cfg.rs_da_keep_original, cfg.rs_da_max_synonyms,
+                   columns=columns)
+    col = columns[0] if columns else "text"
+    changed = float((used[col].values != original[col].reindex(used.index % len(original)).values).mean())
     return used, {"original": len(original), "used": len(used), "augmented_copies": cfg.rs_da_copies,
                   "kept_original": cfg.rs_da_keep_original, "fraction_of_texts_changed": round(changed, 4),
                   "synonyms": cfg.synonyms_file or f"WordNet 3.0 ({cfg.wordnet_dir})"}
@@ -117,24 +151,53 @@ def run_finetune(run: Run) -> pd.DataFrame:
     objective = make_objective(cfg.objective, **cfg.objective_settings())
     train_df, train_counts = training_data(cfg, objective)
     torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
-    stream, labels, dev_df = make_stream(encoder, tokenizer, cfg.task, cfg, default_pooling(cfg.model), train_df)
-    history = train_streams([stream], objective, cfg, cfg.seed, desc=cfg.task)
-    summary = _summary(cfg.task, labels, history, {"train": train_counts, "dev": {"original": len(dev_df), "used": len(dev_df)}})
+    trained = training_task(cfg.task)
+    stream, labels, dev_df = make_stream(encoder, tokenizer, trained, cfg, default_pooling(cfg.model), train_df)
+    history = train_streams([stream], objective, cfg, cfg.seed, desc=trained)
+    if "features" in _counts(stream, dev_df)["train"]:
+        train_counts = {**train_counts, "features": len(stream.train)}
+    if stream.n_train != train_counts["used"]:  # English train items held out for selection (no English dev)
+        train_counts = {**train_counts, "used": stream.n_train, "held_out_for_selection": len(dev_df)}
+    summary = _summary(trained, labels, history, {"train": train_counts, "dev": {"original": len(dev_df), "used": len(dev_df)}})
     model = stream.model
-    test_df = english(cfg.task, "test")
-    index = {label: i for i, label in enumerate(labels)}
-    en_test = encode_frame(tokenizer, test_df, index, cfg.max_length)
-    en_test_acc = accuracy(predict_logits(model, en_test, cfg.batch_size * 2, cfg.precision), en_test.labels)
-    save_classifier(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
+    h = handler(stream.kind)
+    test_df = english_test(trained)
+    en_test = None
+    if test_df is not None:
+        en_test = headline(stream.kind, h.score(h.predict(model, tokenizer, test_df, labels,
+                                                          run_settings(cfg, trained, cfg.batch_size * 2))))
+    save_model(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
     run.finish(
-        metrics={"english_dev_accuracy": summary["english_dev_accuracy"], "english_test_accuracy": en_test_acc,
-                 "selected_epoch": summary["selected_epoch"]},
-        samples={**summary["samples"], "test_en": {"original": len(test_df), "used": len(en_test)}},
+        metrics={"english_dev_accuracy": summary["english_dev_accuracy"], "english_test_accuracy": en_test,
+                 "dev_metric": summary["dev_metric"], "selected_epoch": summary["selected_epoch"]},
+        samples={**summary["samples"], "test_en": {"original": 0 if test_df is None else len(test_df),
+                                                   "used": 0 if test_df is None else len(test_df)}},
         artifacts={"model": MODEL_DIR},
         training=[summary],
         condition=condition_of(cfg),
+        kind=stream.kind,
+        trained_task=trained,
     )
     return history_table([summary])
+
+
+def training_task(task: str) -> str:
+    """The task phase 2 trains for `task`: itself, or for retrieval tasks (no trained head) the English task
+    XTREME-R fine-tunes the encoder on (SQuAD for Tatoeba and LAReQA, rxlt.xtreme)."""
+    if task_kind(task) != "retrieval":
+        return task
+    from .xtreme import XTREME_TASKS
+
+    return XTREME_TASKS[task]["english_task"]
+
+
+def english_test(task: str) -> pd.DataFrame | None:
+    """English test items when the task has them (hub intermediate tasks and XCOPA have none)."""
+    try:
+        df = task_examples(task, "test", [taskdata.SOURCE_LANGUAGE])
+    except (FileNotFoundError, ValueError):
+        return None
+    return df if len(df) else None
 
 
 def condition_of(cfg) -> str:

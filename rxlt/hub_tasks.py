@@ -17,8 +17,8 @@ import pandas as pd
 
 from .lookup import lookup
 
-# kind: which head a task needs. Only sequence and sentence-pair classification train with this
-# version's classifier; multiple-choice and extractive-QA tasks arrive with those heads.
+# kind: which head a task needs (rxlt.heads). `format` names the function that turns the hub's own
+# columns into the data contract's frame (CONTRACT.md) for multiple-choice and QA tasks.
 INTERMEDIATE_TASKS: dict[str, dict] = {
     "mnli": {"hub_id": "nyu-mll/glue", "config": "mnli", "kind": "pair-classification",
              "domain": "multi-genre: fiction, government, slate, telephone, travel",
@@ -40,21 +40,23 @@ INTERMEDIATE_TASKS: dict[str, dict] = {
              "splits": {"train": ["train"], "dev": ["validation"]},
              "columns": {"text": "sentence", "label": "label"}, "labels": ["negative", "positive"]},
     "squad": {"hub_id": "rajpurkar/squad", "config": "plain_text", "kind": "extractive-qa",
-              "domain": "Wikipedia (reading comprehension)", "splits": {"train": ["train"], "dev": ["validation"]}},
+              "domain": "Wikipedia (reading comprehension)", "splits": {"train": ["train"], "dev": ["validation"]},
+              "format": "squad"},
     "hellaswag": {"hub_id": "Rowan/hellaswag", "config": None, "kind": "multiple-choice",
                   "domain": "ActivityNet and WikiHow (commonsense sentence completion)",
-                  "splits": {"train": ["train"], "dev": ["validation"]}},
+                  "splits": {"train": ["train"], "dev": ["validation"]}, "format": "hellaswag"},
     "cosmosqa": {"hub_id": "allenai/cosmos_qa", "config": None, "kind": "multiple-choice",
                  "domain": "personal narratives from blogs (commonsense reading comprehension)",
-                 "splits": {"train": ["train"], "dev": ["validation"]}},
+                 "splits": {"train": ["train"], "dev": ["validation"]}, "format": "cosmosqa"},
     "commonsenseqa": {"hub_id": "tau/commonsense_qa", "config": None, "kind": "multiple-choice",
                       "domain": "ConceptNet-based commonsense questions",
-                      "splits": {"train": ["train"], "dev": ["validation"]}},
+                      "splits": {"train": ["train"], "dev": ["validation"]}, "format": "commonsenseqa"},
     "siqa": {"hub_id": "allenai/social_i_qa", "config": None, "kind": "multiple-choice",
-             "domain": "social situations (commonsense)", "splits": {"train": ["train"], "dev": ["validation"]}},
+             "domain": "social situations (commonsense)", "splits": {"train": ["train"], "dev": ["validation"]},
+             "format": "siqa"},
 }
 
-TRAINABLE_KINDS = ("classification", "pair-classification")
+TRAINABLE_KINDS = ("classification", "pair-classification", "multiple-choice", "extractive-qa")
 
 
 def catalogue() -> pd.DataFrame:
@@ -88,7 +90,9 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def load_split(task: str, split: str, revision: str | None = None) -> pd.DataFrame:
-    """English rows (text[, text_pair], label name) of a catalogue task's train or dev split."""
+    """English rows of a catalogue task's train or dev split in the data contract's schema: text[, text_pair],
+    label name (classification); premise, question, choices, label index (multiple choice); question,
+    context, answers, answer_starts (extractive QA)."""
     spec = lookup(INTERMEDIATE_TASKS, task, "intermediate task")
     if spec["kind"] not in TRAINABLE_KINDS:
         raise NotImplementedError(f"task {task!r} is {spec['kind']}: it needs a {spec['kind']} head, which this "
@@ -102,6 +106,9 @@ def load_split(task: str, split: str, revision: str | None = None) -> pd.DataFra
             continue
         frames.append(_from_hub(spec, hub_split, revision, root))
     raw = pd.concat(frames, ignore_index=True)
+    if "format" in spec:
+        out = _contract_frame(task, split, spec["format"], raw)
+        return out.assign(language="en").reset_index(drop=True)
     cols = spec["columns"]
     missing = [c for c in cols.values() if c not in raw.columns]
     if missing:
@@ -111,6 +118,62 @@ def load_split(task: str, split: str, revision: str | None = None) -> pd.DataFra
     if "text_pair" in cols:
         out["text_pair"] = raw[cols["text_pair"]].astype(str).values
     return out.assign(language="en").reset_index(drop=True)
+
+
+def _need(task: str, split: str, raw: pd.DataFrame, cols: list[str]) -> None:
+    missing = [c for c in cols if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{task} {split}: columns {missing} missing (have {list(raw.columns)}); expected the hub's own")
+
+
+def _squad(raw):  # rajpurkar/squad: id, title, context, question, answers {text: [...], answer_start: [...]}
+    return pd.DataFrame({"key": raw["id"].astype(str), "question": raw["question"], "context": raw["context"],
+                         "answers": [list(a["text"]) for a in raw["answers"]],
+                         "answer_starts": [[int(x) for x in a["answer_start"]] for a in raw["answers"]]})
+
+
+def _siqa(raw):  # allenai/social_i_qa: context, question, answerA/B/C, label "1".."3"
+    return pd.DataFrame({"premise": raw["context"], "question": raw["question"],
+                         "choices": raw[["answerA", "answerB", "answerC"]].values.tolist(),
+                         "label": raw["label"].astype(int) - 1})
+
+
+def _hellaswag(raw):  # Rowan/hellaswag: ctx_a, ctx_b, endings[4], label "0".."3" ("" unlabelled)
+    raw = raw[raw["label"].astype(str) != ""]
+    return pd.DataFrame({"key": raw["ind"].astype(str), "premise": raw["ctx_a"], "question": raw["ctx_b"],
+                         "choices": [list(e) for e in raw["endings"]], "label": raw["label"].astype(int)})
+
+
+def _cosmosqa(raw):  # allenai/cosmos_qa: id, context, question, answer0..3, label 0..3
+    raw = raw[raw["label"].astype(int) >= 0]
+    return pd.DataFrame({"key": raw["id"].astype(str), "premise": raw["context"], "question": raw["question"],
+                         "choices": raw[["answer0", "answer1", "answer2", "answer3"]].values.tolist(),
+                         "label": raw["label"].astype(int)})
+
+
+def _commonsenseqa(raw):  # tau/commonsense_qa: id, question, choices {label: [A..E], text: [...]}, answerKey
+    raw = raw[raw["answerKey"].astype(str) != ""]
+    return pd.DataFrame({"key": raw["id"].astype(str), "premise": "", "question": raw["question"],
+                         "choices": [list(c["text"]) for c in raw["choices"]],
+                         "label": [list(c["label"]).index(k) for c, k in zip(raw["choices"], raw["answerKey"])]})
+
+
+FORMATS = {  # format -> (hub columns it reads, converter)
+    "squad": (["id", "question", "context", "answers"], _squad),
+    "siqa": (["context", "question", "answerA", "answerB", "answerC", "label"], _siqa),
+    "hellaswag": (["ind", "ctx_a", "ctx_b", "endings", "label"], _hellaswag),
+    "cosmosqa": (["id", "context", "question", "answer0", "answer1", "answer2", "answer3", "label"], _cosmosqa),
+    "commonsenseqa": (["id", "question", "choices", "answerKey"], _commonsenseqa),
+}
+
+
+def _contract_frame(task: str, split: str, fmt: str, raw: pd.DataFrame) -> pd.DataFrame:
+    cols, convert = FORMATS[fmt]
+    _need(task, split, raw, cols)
+    out = convert(raw).reset_index(drop=True)
+    if "key" not in out:
+        out["key"] = [f"{split}-{i}" for i in range(len(out))]
+    return out
 
 
 def _from_hub(spec: dict, split: str, revision: str | None, root: Path | None) -> pd.DataFrame:

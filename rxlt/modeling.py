@@ -1,18 +1,19 @@
-"""An encoder with a classification head, and how its encoder is saved and restored.
+"""Loading encoders, and saving/restoring an encoder with a task head (any kind in rxlt.heads).
 
-The head pools token states (mean over real tokens for e5, which was trained that way; the first
-token for cls-pooled models) and applies dropout + a linear layer. The module also accepts
-`inputs_embeds`, so robust objectives can perturb the embedding layer's input.
+A fine-tuned model directory holds the encoder as a delta on its base (`encoder_delta.safetensors`,
+`encoder.json`), the head's weights (`head.safetensors`) and `head.json`: the head's kind, its
+labels (classification, tagging) and pooling. Directories written before heads had kinds load as
+classification.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from .encoder import resolve_model
+from .heads import SequenceClassifier, TaskHead, build_head
 from .models import MODELS
 
 ENCODER_WEIGHTS = "encoder_delta.safetensors"
@@ -21,24 +22,8 @@ HEAD_WEIGHTS = "head.safetensors"
 HEAD_META = "head.json"
 
 
-class EncoderClassifier(nn.Module):
-    def __init__(self, encoder: nn.Module, num_labels: int, pooling: str = "mean", dropout: float = 0.1):
-        super().__init__()
-        if pooling not in ("mean", "cls"):
-            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
-        self.encoder, self.pooling = encoder, pooling
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
-
-    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        if self.pooling == "cls":
-            return hidden[:, 0]
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds).last_hidden_state
-        return self.head(self.dropout(self.pool(hidden, attention_mask)))
+# The classification head lives with the other heads (rxlt.heads); the old name stays importable.
+EncoderClassifier = SequenceClassifier
 
 
 def load_base_encoder(model: str, encoder_layers: int = 0) -> tuple[nn.Module, object]:
@@ -112,15 +97,17 @@ def load_encoder(source: str, encoder_layers: int = 0) -> tuple[nn.Module, objec
     return encoder, tokenizer, meta
 
 
-def save_classifier(model: EncoderClassifier, out_dir: Path, base: dict, labels: list[str]) -> None:
+def save_model(model: TaskHead, out_dir: Path, base: dict, labels: list[str] | None) -> None:
+    """Encoder delta + head weights + head.json ({kind, labels, pooling, ...})."""
     from safetensors.torch import save_file
 
     save_encoder(model.encoder, out_dir, base)
     save_file({k: v.detach().contiguous().cpu() for k, v in model.head.state_dict().items()}, str(out_dir / HEAD_WEIGHTS))
-    (out_dir / HEAD_META).write_text(json.dumps({"labels": labels, "pooling": model.pooling}, indent=2))
+    (out_dir / HEAD_META).write_text(json.dumps({**model.config(), "labels": labels}, indent=2))
 
 
-def load_classifier(source: str | Path) -> tuple[EncoderClassifier, object, list[str]]:
+def load_model(source: str | Path) -> tuple[TaskHead, object, list[str] | None]:
+    """(model, tokenizer, labels) from a directory written by `save_model` (phase 2's `model/`)."""
     from safetensors.torch import load_file
 
     source = Path(source)
@@ -128,6 +115,12 @@ def load_classifier(source: str | Path) -> tuple[EncoderClassifier, object, list
         raise FileNotFoundError(f"{source}: no {HEAD_META}; expected a fine-tuned model directory (phase 2 output)")
     head_meta = json.loads((source / HEAD_META).read_text())
     encoder, tokenizer, _ = load_encoder(str(source))
-    model = EncoderClassifier(encoder, len(head_meta["labels"]), head_meta["pooling"])
+    model = build_head(head_meta.get("kind", "classification"), encoder, head_meta.get("labels"),
+                       head_meta.get("pooling", "mean"))
     model.head.load_state_dict(load_file(str(source / HEAD_WEIGHTS)))
-    return model, tokenizer, head_meta["labels"]
+    return model, tokenizer, head_meta.get("labels")
+
+
+# Names of the classification-only version, kept for callers and notebooks that use them.
+save_classifier = save_model
+load_classifier = load_model

@@ -53,12 +53,17 @@ def show_config(cfg) -> None:
 
 
 def summarize_evaluation(table: pd.DataFrame) -> None:
+    """One line: English and non-English macro averages of the task's score (accuracy for classification;
+    `score` — seqeval F1, (EM+F1)/2 or the retrieval metric — for the other kinds)."""
+    col, name = ("score", "score") if "score" in table else ("accuracy", "accuracy")
     en = table[table.language == "en"]
     others = table[table.language != "en"]
+    english = f"English {name} {en[col].mean():.3f}; " if len(en) else "English not in the grid; "
+    width = (table.ci_high - table.ci_low).median()
     display(Markdown(
-        f"**{len(table)} languages**, {int(table.n.sum())} test items. English accuracy "
-        f"{en.accuracy.mean():.3f}; macro-average over the other {len(others)} languages "
-        f"{others.accuracy.mean():.3f} (English excluded); median CI width {(table.ci_high - table.ci_low).median():.3f}."
+        f"**{len(table)} languages**, {int(table.n.sum())} test items. {english}macro-average over the other "
+        f"{len(others)} languages {others[col].mean():.3f} (English excluded)"
+        + (f"; median CI width {width:.3f}." if pd.notna(width) else "; no bootstrap CI for this corpus-level metric.")
     ))
 
 

@@ -5,8 +5,10 @@ methods that need extra passes own them inside `loss`. Perturbations act on the 
 embeddings* (the encoder adds position/type embeddings itself), as in Huang et al. 2021, where
 robustness is trained in the embedding space (protocols.md §1.1-1.2).
 
-Which objectives fit which head: all of them work for every head that classifies a sequence
-(sentence / sentence pair); `rs_da` needs whitespace-tokenised English text.
+Every head (rxlt.heads) computes its own loss through `model.task_loss(batch, inputs_embeds=...)`, so
+the objectives are head-agnostic: erm, adversarial, adversarial_free and rs_rp work for classification,
+multiple choice, tagging and extractive QA; rs_da (synonym substitution in English text) only where
+labels survive it — classification and multiple choice (`rxlt.heads.OBJECTIVE_KINDS`).
 """
 from __future__ import annotations
 
@@ -69,8 +71,7 @@ class ERM:
         pass
 
     def loss(self, model, batch: dict) -> torch.Tensor:
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        return cross_entropy(logits, batch["labels"])
+        return model.task_loss(batch)
 
 
 class Adversarial:
@@ -90,24 +91,23 @@ class Adversarial:
         self.eps, self.alpha, self.steps, self.norm = adv_eps, adv_alpha, adv_steps, adv_norm
 
     def loss(self, model, batch: dict) -> torch.Tensor:
-        ids, attn, labels = batch["input_ids"], batch["attention_mask"], batch["labels"]
+        ids, attn = batch["input_ids"], batch["attention_mask"]
         embeds = word_embeddings(model, ids)
         if embeds.requires_grad:
             embeds.retain_grad()  # trainable word embeddings keep their clean-loss gradient
         else:
             embeds = embeds.detach().requires_grad_(True)
         mask = token_mask(attn, embeds)
-        clean = cross_entropy(model(inputs_embeds=embeds, attention_mask=attn), labels)
+        clean = model.task_loss(batch, inputs_embeds=embeds)
         clean.backward()  # parameter gradients of the clean loss, and ∇ wrt the embeddings
         delta = project(ascent_step(torch.zeros_like(embeds), embeds.grad, self.alpha, self.norm), self.eps, self.norm, mask)
         base = embeds.detach()
         for _ in range(self.steps - 1):
             delta = delta.detach().requires_grad_(True)
-            adv = cross_entropy(model(inputs_embeds=base + delta, attention_mask=attn), labels)
+            adv = model.task_loss(batch, inputs_embeds=base + delta)
             (grad,) = torch.autograd.grad(adv, delta)
             delta = project(ascent_step(delta, grad, self.alpha, self.norm), self.eps, self.norm, mask)
-        logits = model(inputs_embeds=word_embeddings(model, ids) + delta.detach(), attention_mask=attn)
-        return cross_entropy(logits, labels)
+        return model.task_loss(batch, inputs_embeds=word_embeddings(model, ids) + delta.detach())
 
 
 class AdversarialFree:
@@ -142,10 +142,9 @@ class AdversarialFree:
             grown[: old.shape[0]] = old
             self.delta = grown.requires_grad_(True)
         mask = token_mask(batch["attention_mask"], embeds)
-        logits = model(inputs_embeds=embeds + self.delta[:L][None] * mask, attention_mask=batch["attention_mask"])
-        loss = cross_entropy(logits, batch["labels"])
+        loss = model.task_loss(batch, inputs_embeds=embeds + self.delta[:L][None] * mask)
         if self.clean:
-            loss = loss + cross_entropy(model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]), batch["labels"])
+            loss = loss + model.task_loss(batch)
         return loss
 
 
@@ -165,8 +164,7 @@ class RandomPerturbation:
     def loss(self, model, batch: dict) -> torch.Tensor:
         embeds = word_embeddings(model, batch["input_ids"])
         noise = embedding_noise(embeds, self.sigma, self.kind, self.scale, token_mask(batch["attention_mask"], embeds))
-        logits = model(inputs_embeds=embeds + noise, attention_mask=batch["attention_mask"])
-        return cross_entropy(logits, batch["labels"])
+        return model.task_loss(batch, inputs_embeds=embeds + noise)
 
 
 class SynonymAugmentation(ERM):
@@ -175,6 +173,7 @@ class SynonymAugmentation(ERM):
     by a uniform draw from itself and its synonyms; the original is dropped unless
     rs_da_keep_original. The loss is plain cross-entropy — the work is in rxlt.augmentation, which
     the fine-tuning phase applies before tokenising. Paper settings: 10 copies (PAWS-X), 3 (XNLI).
+Classification and multiple choice only: substitutions would move tags and answer spans.
     """
 
     name = "rs_da"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -75,6 +76,13 @@ class Stream:
     model: torch.nn.Module
     train: Encoded
     dev: Encoded
+    # model -> English dev score, higher is better (rxlt.task_kinds.dev_scorer); None = accuracy of the logits
+    score: Callable | None = None
+
+    def dev_score(self, batch_size: int, precision: str) -> float:
+        if self.score is not None:
+            return float(self.score(self.model))
+        return accuracy(predict_logits(self.model, self.dev, batch_size, precision), self.dev.labels)
 
 
 def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, temperature: float = 1.0):
@@ -100,7 +108,8 @@ def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, 
 
 
 def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = "train", temperature: float = 1.0) -> list[dict]:
-    """Train on one or several tasks; keep the epoch with the best (mean) English-dev accuracy.
+    """Train on one or several tasks; keep the epoch with the best (mean) English-dev score (accuracy for
+    classification; each stream's `score` otherwise — the history keeps the column name `dev_accuracy`).
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision. Returns the per-epoch history.
@@ -153,7 +162,7 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
             schedule.step()
             losses.append(loss)
             next(step_iter, None)
-        devs = {s.name: accuracy(predict_logits(s.model, s.dev, cfg.batch_size * 2, cfg.precision), s.dev.labels) for s in streams}
+        devs = {s.name: s.dev_score(cfg.batch_size * 2, cfg.precision) for s in streams}
         dev_acc = float(np.mean(list(devs.values())))
         row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_accuracy": dev_acc}
         if len(streams) > 1:

@@ -40,9 +40,17 @@ def test_missing_local_data_offline_is_a_clear_error(local_hub):
         taskdata.examples("sst2", "train")
 
 
-def test_heads_this_version_lacks_are_refused_with_the_reason(local_hub):
-    with pytest.raises(NotImplementedError, match="multiple-choice head"):
-        hub_tasks.load_split("hellaswag", "train")
+def test_multiple_choice_and_qa_tasks_load_in_the_contract_schema(local_hub):
+    siqa = taskdata.examples("siqa", "train")
+    assert list(siqa.columns[:4]) == ["premise", "question", "choices", "label"] and len(siqa) == 4
+    assert siqa.choices.iloc[1] == ["ignore the friend", "apologize to his friend", "buy a new car"]
+    assert siqa.label.tolist() == [0, 1, 2, 0]  # the hub's "1".."3" -> indices
+    hs = taskdata.examples("hellaswag", "train")
+    assert len(hs) == 3 and hs.label.tolist() == [0, 1, 2]  # the unlabelled row is dropped
+    squad = taskdata.examples("squad", "dev")
+    row = squad.iloc[0]
+    assert row.question == "What is the capital of Norway?" and row.answers == ["Oslo", "Oslo"]
+    assert row.context[row.answer_starts[0]:].startswith("Oslo")
     with pytest.raises(ValueError, match="train and dev splits only"):
         taskdata.examples("mnli", "test")
 

@@ -1,0 +1,185 @@
+"""Task heads on a shared encoder, one per kind of task, all with the same interface.
+
+Every head is an `nn.Module` with
+- `forward(input_ids=None, attention_mask=None, inputs_embeds=None, **extra)` -> logits tensor, where
+  `extra` are the batch keys named in `forward_keys` (e.g. `num_choices`);
+- `loss(outputs, batch)` -> scalar training loss;
+- `task_loss(batch, inputs_embeds=None)` -> the loss on a collated batch, optionally with the word
+  embeddings replaced by `inputs_embeds` (what the robust objectives perturb).
+Inputs are always token rows [N, L] (multiple choice flattens examples × choices, QA uses one row per
+context window), so embedding-space objectives work unchanged for every head.
+
+Which objectives work with which head (`OBJECTIVE_KINDS`, checked when the parameters are built):
+erm, adversarial, adversarial_free and rs_rp perturb or use the word embeddings, so they apply to
+every trainable head. rs_da substitutes English words by synonyms: labels survive that for sentence
+(pair) classification and multiple choice, but not for tagging (a substituted word's tag may change)
+or extractive QA (answer spans are character offsets into the original context).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IGNORE = -100  # label of sub-word pieces and special tokens (ignored by the loss), as in HF token classification
+
+KINDS = ("classification", "multiple_choice", "tagging", "qa", "retrieval")
+TRAINABLE = ("classification", "multiple_choice", "tagging", "qa")
+# hub_tasks.py names kinds by the head they need; the XTREME-R table uses the contract's names.
+KIND_ALIASES = {"pair-classification": "classification", "multiple-choice": "multiple_choice", "extractive-qa": "qa"}
+
+OBJECTIVE_KINDS: dict[str, tuple[str, ...]] = {
+    "erm": TRAINABLE,
+    "adversarial": TRAINABLE,
+    "adversarial_free": TRAINABLE,
+    "rs_rp": TRAINABLE,
+    "rs_da": ("classification", "multiple_choice"),  # labels must survive synonym substitution
+}
+
+
+def normalize_kind(kind: str) -> str:
+    kind = KIND_ALIASES.get(kind, kind)
+    if kind not in KINDS:
+        raise ValueError(f"unknown task kind {kind!r}; known: {', '.join(KINDS)}")
+    return kind
+
+
+def task_kind(task: str) -> str:
+    """The kind of a task from whichever table defines it (XTREME-R, hub catalogue, embedded tasks)."""
+    from .hub_tasks import INTERMEDIATE_TASKS
+    from .tasks import TASKS
+
+    try:
+        from .xtreme import XTREME_TASKS
+    except ImportError:  # the XTREME-R table arrives with the data layer
+        XTREME_TASKS = {}
+    for table in (XTREME_TASKS, INTERMEDIATE_TASKS, TASKS):
+        if task in table:
+            return normalize_kind(table[task].get("kind", "classification"))
+    return "classification"
+
+
+def check_objective(objective: str, kind: str) -> None:
+    """Raise if `objective` makes no sense for a head of `kind` (see the module docstring)."""
+    allowed = OBJECTIVE_KINDS.get(objective, TRAINABLE)
+    if kind not in allowed:
+        raise ValueError(f"objective {objective!r} does not apply to {kind} tasks (it works for: {', '.join(allowed)})"
+                         + ("; synonym substitution would change tags/answer spans" if objective == "rs_da" else ""))
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+class TaskHead(nn.Module):
+    """Encoder + dropout + one linear layer; subclasses say how logits are read and scored."""
+
+    kind = ""
+    forward_keys: tuple[str, ...] = ()
+
+    def __init__(self, encoder: nn.Module, out_features: int, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, out_features)
+
+    def hidden(self, input_ids, attention_mask, inputs_embeds) -> torch.Tensor:
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds).last_hidden_state
+
+    def task_loss(self, batch: dict, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
+        extra = {k: batch[k] for k in self.forward_keys}
+        outputs = self(input_ids=None if inputs_embeds is not None else batch["input_ids"],
+                       attention_mask=batch["attention_mask"], inputs_embeds=inputs_embeds, **extra)
+        return self.loss(outputs, batch)
+
+    def config(self) -> dict:
+        """What `rxlt.modeling.load_model` needs to rebuild this head."""
+        return {"kind": self.kind}
+
+
+class SequenceClassifier(TaskHead):
+    """Sentence / sentence-pair classification: pool token states (mean over real tokens for e5, which
+    was trained that way; the first token for cls-pooled models), dropout, linear -> [N, labels]."""
+
+    kind = "classification"
+
+    def __init__(self, encoder: nn.Module, num_labels: int, pooling: str = "mean", dropout: float = 0.1):
+        if pooling not in ("mean", "cls"):
+            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
+        super().__init__(encoder, num_labels, dropout)
+        self.pooling = pooling
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return hidden[:, 0] if self.pooling == "cls" else mean_pool(hidden, attention_mask)
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
+        return self.head(self.dropout(self.pool(self.hidden(input_ids, attention_mask, inputs_embeds), attention_mask)))
+
+    def loss(self, outputs, batch):
+        return F.cross_entropy(outputs.float(), batch["labels"])
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "pooling": self.pooling}
+
+
+class ChoiceScorer(SequenceClassifier):
+    """Multiple choice: one row per (premise/question, choice), pooled, a linear scorer -> one score per
+    row, reshaped to [N, num_choices]; softmax over the choices (as HF's *ForMultipleChoice)."""
+
+    kind = "multiple_choice"
+    forward_keys = ("num_choices",)
+
+    def __init__(self, encoder: nn.Module, pooling: str = "mean", dropout: float = 0.1):
+        super().__init__(encoder, 1, pooling, dropout)
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, num_choices=None) -> torch.Tensor:
+        if num_choices is None:
+            raise ValueError("multiple choice needs num_choices (rows are examples × choices)")
+        return super().forward(input_ids, attention_mask, inputs_embeds).view(-1, int(num_choices))
+
+
+class TokenTagger(TaskHead):
+    """Token classification: a label per token row position -> [N, L, labels]; only each word's first
+    sub-word carries a label (the others are IGNORE), as in XTREME's run_tag / HF token classification."""
+
+    kind = "tagging"
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
+        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds)))
+
+    def loss(self, outputs, batch):
+        return F.cross_entropy(outputs.float().flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE)
+
+
+class SpanExtractor(TaskHead):
+    """Extractive QA: start and end logits per token -> [N, L, 2]; the loss averages the start and end
+    cross-entropies (BERT/XTREME run_squad). Windows without the answer point both at position 0."""
+
+    kind = "qa"
+
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1):
+        super().__init__(encoder, 2, dropout)
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
+        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds)))
+
+    def loss(self, outputs, batch):
+        logits = outputs.float()
+        return (F.cross_entropy(logits[..., 0], batch["labels"][:, 0]) + F.cross_entropy(logits[..., 1], batch["labels"][:, 1])) / 2
+
+
+def build_head(kind: str, encoder: nn.Module, labels: list[str] | None = None, pooling: str = "mean",
+               dropout: float = 0.1) -> TaskHead:
+    """A freshly initialised head of `kind` on `encoder` (labels for classification and tagging)."""
+    kind = normalize_kind(kind)
+    if kind == "classification":
+        return SequenceClassifier(encoder, len(labels), pooling, dropout)
+    if kind == "tagging":
+        return TokenTagger(encoder, len(labels), dropout)
+    if kind == "multiple_choice":
+        return ChoiceScorer(encoder, pooling, dropout)
+    if kind == "qa":
+        return SpanExtractor(encoder, dropout)
+    raise ValueError(f"{kind} tasks have no trained head: they are evaluated with the encoder's embeddings "
+                     f"(rxlt.retrieval); trainable kinds: {', '.join(TRAINABLE)}")

@@ -1,0 +1,209 @@
+"""What each kind of task needs from the training and evaluation phases, one class per kind.
+
+A kind turns a frame in the data contract's schema (CONTRACT: classification `text`/`text_pair`/`label`;
+multiple_choice `premise`/`question`/`choices`/`label`; tagging `tokens`/`tags`; qa `question`/`context`/
+`answers`/`answer_starts`) into features for its head (rxlt.heads), scores a model on English dev for
+model selection, and predicts and scores test items per language with rxlt.metrics:
+accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact match and F1 with their
+mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+
+`settings` is any object with max_length, qa_max_length, doc_stride, n_best, max_answer_length,
+batch_size and precision (the phase configs).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .batching import encode_frame
+from .choice_features import encode_choices
+from .heads import normalize_kind
+from .inference import predict_outputs
+from .qa_features import best_answers, encode_qa
+from .token_features import encode_tagging, word_tags
+
+
+class ClassificationKind:
+    metric = "accuracy"
+    headline = "accuracy"  # the key of `score(...)` that model selection and summaries use
+    columns = ("text", "label")
+
+    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+        return encode_frame(tokenizer, df, {label: i for i, label in enumerate(labels)}, settings.max_length)
+
+    def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        out = predict_outputs(model, self.encode(tokenizer, df, labels, settings), settings.batch_size, settings.precision, desc)
+        pred = [labels[int(o.argmax())] for o in out]
+        return df.assign(prediction=pred, correct=(np.asarray(pred, dtype=object) == df.label.to_numpy()).astype(int))
+
+    def score(self, predictions: pd.DataFrame) -> dict:
+        return {"accuracy": float(predictions.correct.mean()) if len(predictions) else float("nan")}
+
+    def item_score(self, predictions: pd.DataFrame):
+        """Per-item values whose mean is the headline score (for bootstrap intervals), or None."""
+        return predictions.correct.to_numpy(dtype=float)
+
+
+class MultipleChoiceKind(ClassificationKind):
+    columns = ("premise", "question", "choices", "label")
+
+    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+        return encode_choices(tokenizer, df, settings.max_length, with_labels=train)
+
+    def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        out = predict_outputs(model, self.encode(tokenizer, df, labels, settings, train=False), settings.batch_size,
+                              settings.precision, desc)
+        pred = np.array([int(o.argmax()) for o in out], dtype=int)
+        return df.assign(prediction=pred, correct=(pred == df.label.astype(int).to_numpy()).astype(int))
+
+
+class TaggingKind:
+    metric = "seqeval_f1"
+    headline = "f1"
+    columns = ("tokens", "tags")
+
+    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+        index = {label: i for i, label in enumerate(labels)}
+        return encode_tagging(tokenizer, [list(t) for t in df.tokens], [list(t) for t in df.tags] if train else None,
+                              index, settings.max_length)
+
+    def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        data = self.encode(tokenizer, df, labels, settings, train=False)
+        out = predict_outputs(model, data, settings.batch_size, settings.precision, desc)
+        fill = "O" if "O" in labels else labels[0]
+        tags, missing = zip(*(word_tags(o, f, labels, fill) for o, f in zip(out, data.first))) if len(df) else ((), ())
+        return df.assign(prediction=list(tags), words_unpredicted=list(missing))
+
+    def score(self, predictions: pd.DataFrame) -> dict:
+        from .metrics import seqeval_f1
+
+        gold = [list(t) for t in predictions.tags]
+        pred = [list(t) for t in predictions.prediction]
+        words = sum(len(t) for t in gold)
+        return {"f1": float(seqeval_f1(pred, gold)) if len(gold) else float("nan"),
+                "words_unpredicted": int(predictions.words_unpredicted.sum()), "words": int(words)}
+
+    def item_score(self, predictions: pd.DataFrame):
+        return None  # seqeval F1 is a corpus-level score, not a mean over sentences
+
+
+class QAKind:
+    metric = "squad_em_f1_mean"
+    headline = "score"
+    columns = ("question", "context", "answers", "answer_starts")
+
+    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+        answers = [a[0] for a in df.answers] if train else None
+        starts = [int(s[0]) for s in df.answer_starts] if train else None
+        return encode_qa(tokenizer, df.question.tolist(), df.context.tolist(), starts, answers,
+                         settings.qa_max_length, settings.doc_stride)
+
+    def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        from .metrics import squad_scores
+
+        data = self.encode(tokenizer, df, labels, settings, train=False)
+        out = predict_outputs(model, data, settings.batch_size, settings.precision, desc)
+        pred = best_answers(out, data, df.context.tolist(), settings.n_best, settings.max_answer_length)
+        em, f1 = [], []
+        # MLQA's per-language normalisation only where the task's metric is "mlqa" (rxlt.metrics)
+        langs = df.language if getattr(settings, "mlqa", False) else [None] * len(df)
+        for p, gold, lang in zip(pred, df.answers, langs):
+            s = squad_scores({"q": p}, {"q": list(gold)}, language=lang)
+            em.append(float(s["exact_match"]))
+            f1.append(float(s["f1"]))
+        return df.assign(prediction=pred, exact_match=em, f1=f1, score=(np.asarray(em) + np.asarray(f1)) / 2)
+
+    def score(self, predictions: pd.DataFrame) -> dict:
+        if not len(predictions):
+            return {"exact_match": float("nan"), "f1": float("nan"), "score": float("nan")}
+        em, f1 = float(predictions.exact_match.mean()), float(predictions.f1.mean())
+        return {"exact_match": em, "f1": f1, "score": (em + f1) / 2}
+
+    def item_score(self, predictions: pd.DataFrame):
+        return predictions.score.to_numpy(dtype=float)
+
+
+KIND_HANDLERS = {
+    "classification": ClassificationKind(),
+    "multiple_choice": MultipleChoiceKind(),
+    "tagging": TaggingKind(),
+    "qa": QAKind(),
+}
+
+
+def handler(kind: str):
+    kind = normalize_kind(kind)
+    if kind not in KIND_HANDLERS:
+        raise ValueError(f"{kind} tasks are not trained or predicted through a head; see rxlt.retrieval")
+    return KIND_HANDLERS[kind]
+
+
+def headline(kind: str, scores: dict) -> float:
+    """The one number model selection and summaries use: accuracy, seqeval F1 or (EM+F1)/2."""
+    return scores[handler(kind).headline]
+
+
+def dev_scorer(kind: str, tokenizer, df: pd.DataFrame, labels, settings):
+    """model -> English dev score (higher is better) for train_streams' model selection."""
+    h = handler(kind)
+
+    def score(model) -> float:
+        return float(headline(kind, h.score(h.predict(model, tokenizer, df, labels, settings))))
+
+    return score
+
+
+def task_examples(task: str, split: str, languages=None) -> pd.DataFrame:
+    """A task's rows in the contract schema: through rxlt.taskdata where it knows the task, else (XTREME-R
+    tasks of other kinds than classification) straight from rxlt.xtreme_data (train/dev = English)."""
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.examples(task, split, languages)
+    from . import xtreme_data
+
+    return xtreme_data.load(task, split, [taskdata.SOURCE_LANGUAGE] if split == "dev" else languages)
+
+
+def task_labels(task: str) -> list[str] | None:
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.labels(task) or None
+    from .xtreme import xtreme_task
+
+    return xtreme_task(task)["labels"]
+
+
+def evaluation_languages(task: str) -> list[str]:
+    from . import taskdata
+
+    if task in taskdata.known_tasks():
+        return taskdata.evaluation_languages(task)
+    from . import xtreme_data
+    from .xtreme import xtreme_task
+
+    spec = xtreme_task(task)
+    root = xtreme_data._root(None)
+    found = xtreme_data._available_languages(spec, "test", root) if root is not None and "test" in spec["local"] else []
+    return found or list(spec["languages"])
+
+
+def run_settings(cfg, task: str, batch_size: int):
+    """The feature and decoding settings of a phase config, for `task` (MLQA normalisation when its metric says so)."""
+    from types import SimpleNamespace
+
+    try:
+        from .xtreme import XTREME_TASKS
+    except ImportError:
+        XTREME_TASKS = {}
+    return SimpleNamespace(max_length=cfg.max_length, qa_max_length=cfg.qa_max_length, doc_stride=cfg.doc_stride,
+                           n_best=cfg.n_best, max_answer_length=cfg.max_answer_length, batch_size=batch_size,
+                           precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa")
+
+
+def check_columns(kind: str, df: pd.DataFrame, where: str) -> None:
+    missing = [c for c in handler(kind).columns if c not in df]
+    if missing:
+        raise ValueError(f"{where}: {kind} rows need columns {list(handler(kind).columns)}; missing {missing} "
+                         f"(have {list(df.columns)})")
