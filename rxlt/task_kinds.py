@@ -18,7 +18,7 @@ import pandas as pd
 from .batching import encode_frame
 from .choice_features import encode_choices
 from .heads import normalize_kind
-from .inference import predict_outputs
+from .prediction import predict_outputs
 from .qa_features import best_answers, encode_qa
 from .token_features import encode_tagging, word_tags
 

@@ -8,7 +8,7 @@ import torch
 
 from rxlt.choice_features import encode_choices
 from rxlt.heads import IGNORE, OBJECTIVE_KINDS, build_head, check_objective
-from rxlt.inference import predict_outputs
+from rxlt.prediction import predict_outputs
 from rxlt.objectives import make_objective
 from rxlt.qa_features import best_answers, encode_qa, span_positions
 from rxlt.retrieval import embed, golds, hit_at_1, rank, ranked_keys

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rxlt import taskdata, xtreme_data
+from rxlt import taskdata
 from rxlt.lookup import UnknownNameError
 from rxlt.xtreme import XTREME_TASKS, xtreme_task
 from rxlt.xtreme_data import DataFileError, load, split_by_item, summary
