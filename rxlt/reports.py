@@ -56,7 +56,9 @@ def write_index(reports_dir: Path) -> Path:
         smoke = any(r.get("smoke") for r in runs.values())
         parts.append(f"<h2>Study <code>{html.escape(study)}</code>"
                      + (" <span class='smoke'>(smoke study: pipeline check, not evidence)</span>" if smoke else "") + "</h2>")
-        final = [r for r in runs.values() if r["phase"] == "04_tiers" and r.get("status") == "complete"]
+        # the phase-5 study report leads when there is one (older studies: the tiers report)
+        final = [r for r in runs.values() if r["phase"] == "05_report" and r.get("status") == "complete"] or \
+            [r for r in runs.values() if r["phase"] == "04_tiers" and r.get("status") == "complete"]
         for r in final:
             answer = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(r.get("answer", ""))).replace("\n", "<br>")
             parts.append(f"<p><b>Study report:</b> <a href='{html.escape(r['report'])}'>{html.escape(r['report'])}</a>"
