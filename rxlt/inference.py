@@ -330,3 +330,45 @@ def simulated_design_se(n_languages: int, n_seeds: int, n_items: int, tau: float
     p, q = base_acc, base_acc + mean_gain
     item_var = (p * (1 - p) + q * (1 - q)) / n_items  # items are fresh per seed: a within-language term
     return slope_se(tau ** 2, sigma_seed ** 2 + item_var, n_seeds, sxx)
+
+
+def interaction_model(scores: pd.DataFrame, baseline: str, x: str, group: str = "language", within=(),
+                      level: float = 0.95) -> pd.DataFrame:
+    """The pooled score model `value ~ condition * x + C(within…) + (1 | language) + (1 | language:condition)`.
+
+    Fitted on every condition's scores at once (baseline = reference level); one row per non-baseline
+    condition with its `condition × x` interaction (= the slope of that condition's gain on x). The
+    language:condition variance component keeps seeds from counting as independent evidence.
+    Rows without x are dropped (the caller reports them). t-tests use n_languages − 2 df as in mixed_slope_test.
+    """
+    import statsmodels.formula.api as smf
+
+    data = scores.dropna(subset=[x]).copy()
+    others = [c for c in sorted(data.condition.unique()) if c != baseline]
+    if baseline not in set(data.condition) or not others:
+        raise ValueError(f"need the baseline {baseline!r} and at least one other condition; have {sorted(data.condition.unique())}")
+    terms = [x]
+    for i, c in enumerate(others):  # explicit dummies: condition names contain '+', awkward in formulas
+        data[f"c{i}"] = (data.condition == c).astype(float)
+        data[f"c{i}_x"] = data[f"c{i}"] * data[x]
+        terms += [f"c{i}", f"c{i}_x"]
+    terms += [f"C({w})" for w in within if data[w].nunique() > 1]
+    n_groups = data[group].nunique()
+    df_t = n_groups - 2
+    repeated = data.groupby([group, "condition"]).size().max() > 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = smf.mixedlm(f"value ~ {' + '.join(terms)}", data, groups=data[group],
+                            vc_formula={"condition": "0 + C(condition)"} if repeated else None)
+        fit = model.fit(reml=True, method=["bfgs", "lbfgs"])
+    q = sps.t.ppf(0.5 + level / 2, df_t)
+    rows = []
+    for i, c in enumerate(others):
+        est, se = float(fit.fe_params[f"c{i}_x"]), float(fit.bse_fe[f"c{i}_x"])
+        t = est / se if se > 0 else float("nan")
+        rows.append({"condition": c, "baseline": baseline, "term": f"{c} × {x}", "estimate": est, "se": se, "t": t,
+                     "df": df_t, "p_value": float(2 * sps.t.sf(abs(t), df_t)), "ci_low": est - q * se,
+                     "ci_high": est + q * se, "n_groups": int(n_groups), "n_obs": int(len(data)),
+                     "method": "MixedLM REML" + (" + language:condition variance" if repeated else "")
+                     + ("" if fit.converged else " (did not converge)")})
+    return pd.DataFrame(rows)

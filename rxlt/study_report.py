@@ -13,8 +13,8 @@ import pandas as pd
 
 from .analysis import check_complete_grid
 from .covariates import PREDICTORS, covariate_table, predictor_values
-from .inference import (design_power, gain_regression, holm, mixed_slope_test, per_language_tests, seed_spread,
-                        variance_components)
+from .inference import (design_power, gain_regression, holm, interaction_model, mixed_slope_test, per_language_tests,
+                        seed_spread, variance_components)
 from .results import read_results
 from .taskdata import SOURCE_LANGUAGE
 from .tidy import export_table, item_results, tidy_results
@@ -79,7 +79,10 @@ def _condition_analysis(cond: str, gains: pd.DataFrame, cov: pd.DataFrame, cfg) 
     comps = variance_components(g.dropna(subset=[cfg.resource_predictor]), reg["resid_var"]) \
         if np.isfinite(reg["resid_var"]) else None
     power = design_power(comps, reg["sxx"], reg["n"], cfg.alpha, cfg.target_power) if comps else pd.DataFrame()
+    xs = g.dropna(subset=[cfg.resource_predictor])[cfg.resource_predictor]
     return {"main": main, "regression": reg, "robustness": pd.DataFrame(robustness), "excluded": excluded,
+            "x_range": (float(xs.min()), float(xs.max())) if len(xs) else (np.nan, np.nan),
+            "mean_gain": float(g.groupby("language").gain.mean().mean()),
             "components": comps, "power": power}
 
 
@@ -98,53 +101,99 @@ def _verdict(r: dict, cfg, primary: bool) -> str:
     return word + " (the 95% interval excludes 0)"
 
 
-def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dict, smoke: bool) -> str:
-    """The report's first paragraph(s), phrased from the numbers."""
-    unit = cfg.resource_predictor
+def _unit(predictor: str) -> str:
+    return {"log2_cc100_gib": "doubling of CC-100 data", "log2_wiki_tokens_m": "doubling of Wikipedia tokens",
+            "joshi": "Joshi class"}.get(predictor, f"unit of {predictor}")
+
+
+def _ci(lo, hi, scale=100.0) -> str:
+    return f"[{lo * scale:+.2f}, {hi * scale:+.2f}]"
+
+
+def _check(r: dict, word: str):
+    rob = r["robustness"]
+    hit = rob[rob.check.str.startswith(word)]
+    return hit.iloc[0] if len(hit) else None
+
+
+def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dict, smoke: bool,
+               tests: pd.DataFrame | None = None, seeds: pd.DataFrame | None = None) -> str:
+    """The report's first paragraphs, phrased from the numbers (effects in accuracy points = ×100)."""
+    unit = _unit(cfg.resource_predictor)
     lines = []
     if smoke:
         lines.append("> **SMOKE STUDY — tiny data, few steps: these numbers check the pipeline, they are not evidence.**\n")
     order = [headline] + sorted(c for c in analyses if c != headline) if headline in analyses else sorted(analyses)
-    if len(order) > 1:
-        order = order[:1] + ["__others__"] + order[1:]
     for i, cond in enumerate(order):
-        if cond == "__others__":
-            lines.append("\n**Robust and combined conditions** (same model; Holm over all conditions):\n")
-            continue
         r = analyses[cond]
         m, reg, p = r["main"], r["regression"], r["power"]
         mde = p[p.this_design].mde.iloc[0] if len(p) else float("nan")
-        power_line = (f"With {m['n_groups']} languages and {design['seeds']} seed(s) this design detects a slope of "
-                      f"±{mde:.4f} per unit with {cfg.target_power:.0%} power (α = {cfg.alpha})"
-                      if np.isfinite(mde) else "Power could not be estimated")
-        best = p[(p.languages == m["n_groups"]) & (p.seeds == p.seeds.max())].mde.min() if len(p) else float("nan")
-        if design["seeds"] < 2:
-            power_line += " — an optimistic figure: seed-to-seed variance is not estimable from one seed"
-        elif np.isfinite(best) and np.isfinite(mde):
-            power_line += f"; {int(p.seeds.max())} seeds would bring that to ±{best:.4f}"
-        if np.isfinite(mde) and abs(m["estimate"]) < mde and m["ci_low"] <= 0 <= m["ci_high"]:
-            power_line += "; the observed effect is below that, so a null result here does not rule out a real but smaller effect"
-        head = "Research question" if i == 0 else "Also"
         if i > 0:
-            lines.append(f"- **`{cond}` vs `{cfg.baseline_condition}`:** {_verdict(r, cfg, False)}; slope "
-                         f"**{m['estimate']:+.4f}** [{m['ci_low']:+.4f}, {m['ci_high']:+.4f}], p = {m['p_value']:.3g} "
-                         f"(Holm {m['p_holm']:.3g}); OLS/bootstrap [{reg['boot_ci_low']:+.4f}, {reg['boot_ci_high']:+.4f}], "
-                         f"Spearman ρ {reg['spearman_rho']:+.2f}; MDE ±{mde:.4f}.")
+            if i == 1:
+                lines.append("\n**Robust and combined conditions** (same model; Holm over all conditions; points per "
+                             f"{unit}):\n")
+            lines.append(f"- **`{cond}` vs `{cfg.baseline_condition}`** (mean gain {r['mean_gain'] * 100:+.2f} points): "
+                         f"{_verdict(r, cfg, False)}; slope "
+                         f"**{m['estimate'] * 100:+.2f}** {_ci(m['ci_low'], m['ci_high'])}, p = {m['p_value']:.3g} "
+                         f"(Holm {m['p_holm']:.3g}); bootstrap over languages {_ci(reg['boot_ci_low'], reg['boot_ci_high'])}, "
+                         f"Spearman ρ {reg['spearman_rho']:+.2f}; detectable with {cfg.target_power:.0%} power: ±{mde * 100:.2f}.")
             continue
+        span = float(r["x_range"][1] - r["x_range"][0])
+        lines.append(f"### Does `{cond}` keep better zero-shot transfer for low- than for high-resource languages "
+                     f"(vs `{cfg.baseline_condition}`)?\n")
+        lines.append(f"- **Answer:** {_verdict(r, cfg, True)}. (Mean gain over `{cfg.baseline_condition}` across "
+                     f"languages, English excluded: {r['mean_gain'] * 100:+.2f} points.)")
         lines.append(
-            f"- **{head} — does `{cond}` keep better zero-shot transfer for low- than for high-resource languages "
-            f"(vs `{cfg.baseline_condition}`)?** {_verdict(r, cfg, i == 0)}. Effect: the gain changes by "
-            f"**{m['estimate']:+.4f}** per unit of {unit} (95% CI [{m['ci_low']:+.4f}, {m['ci_high']:+.4f}], "
-            f"t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}, p_Holm over conditions = {m['p_holm']:.3g}); "
-            f"negative = more gain where data are scarce. Mixed model `{m['formula']}` over {m['n_obs']} gains in "
-            f"{m['n_groups']} languages; {len(r['excluded'])} languages without a {unit} value (unseen in pretraining) "
-            f"are excluded from this slope and analysed as a tier in the robustness checks. "
-            f"OLS on language means: {reg['slope']:+.4f}, bootstrap CI over languages "
-            f"[{reg['boot_ci_low']:+.4f}, {reg['boot_ci_high']:+.4f}], Spearman ρ {reg['spearman_rho']:+.2f}. "
-            f"{power_line}.")
-    lines.append(f"- Averages over languages exclude English (the source language){'' if not cfg.include_english else ' except the score plots, which include it'}; "
-                 "model selection: English dev accuracy only (zero-shot); tasks: "
-                 f"{', '.join(design['tasks'])}; {n_languages} evaluated languages.")
+            f"- **Effect size:** the gain changes by **{m['estimate'] * 100:+.2f} accuracy points per {unit}** "
+            f"(95% CI {_ci(m['ci_low'], m['ci_high'])}; t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}; "
+            f"Holm over the {len(analyses)} conditions p = {m['p_holm']:.3g}); negative = more gain where data are scarce. "
+            f"Across the observed range ({span:.1f} units) that is {m['estimate'] * span * 100:+.1f} points "
+            f"{_ci(m['ci_low'] * span, m['ci_high'] * span)} between the least- and the best-resourced seen language. "
+            f"Test: mixed model `{m['formula']}` on {m['n_obs']} (language, seed) gains in {m['n_groups']} languages "
+            f"(English excluded); the slope is the condition × resource interaction.")
+        unseen, tiers = _check(r, "unseen minus seen"), _check(r, "categorical")
+        cover = (f"- **Coverage:** the slope uses the {m['n_groups']} languages with a `{cfg.resource_predictor}` value; "
+                 f"{len(r['excluded'])} languages have none (unseen in pretraining) and are not imputed")
+        if unseen is not None and np.isfinite(unseen.estimate):
+            cover += (f" — their extra gain over seen languages is {unseen.estimate * 100:+.2f} points "
+                      f"{_ci(unseen.ci_low, unseen.ci_high)} (p = {unseen.p_value:.3g})")
+        if tiers is not None and np.isfinite(tiers.estimate):
+            cover += (f"; low-resource tiers (unseen + low) minus high tier: {tiers.estimate * 100:+.2f} points "
+                      f"{_ci(tiers.ci_low, tiers.ci_high)} (p = {tiers.p_value:.3g})")
+        lines.append(cover + ".")
+        rob = r["robustness"].iloc[1:]
+        rob = rob[np.isfinite(rob.estimate.astype(float))]
+        same = int((np.sign(rob.estimate.astype(float)) == np.sign(m["estimate"])).sum())
+        excl = [c for c, lo, hi in zip(rob.check, rob.ci_low, rob.ci_high) if lo > 0 or hi < 0]
+        lines.append(f"- **Robustness:** {same} of {len(rob)} checks have the same sign; checks whose 95% interval "
+                     f"excludes 0: {'; '.join(excl) if excl else 'none'} (table below; slopes and contrasts have different units).")
+        power_line = (f"- **Power:** with {m['n_groups']} languages, {design['seeds']} seed(s) and a median of "
+                      f"{design['items_per_language_median']:.0f} test items per language, the design detects a slope of "
+                      f"±{mde * 100:.2f} points per {unit} with {cfg.target_power:.0%} power (α = {cfg.alpha})"
+                      if np.isfinite(mde) else "- **Power:** could not be estimated")
+        if design["seeds"] < 2:
+            power_line += " — optimistic: seed-to-seed variance is not estimable from one seed"
+        elif np.isfinite(mde) and len(p):
+            more = p[(p.languages == m["n_groups"]) & (p.seeds == p.seeds.max())].mde.min()
+            twice = p[(p.languages > m["n_groups"]) & (p.seeds == design["seeds"])].mde.min()
+            power_line += (f"; {int(p.seeds.max())} seeds: ±{more * 100:.2f}; twice the languages: ±{twice * 100:.2f}")
+        if np.isfinite(mde) and m["ci_low"] <= 0 <= m["ci_high"]:
+            power_line += (". The interval includes 0: effects smaller than the detectable size are not ruled out"
+                           if abs(m["estimate"]) < mde else ". The interval includes 0")
+        lines.append(power_line + ".")
+        if tests is not None and len(tests):
+            t = tests[tests.condition == cond]
+            lines.append(f"- **Per language:** {int(t.significant_holm.sum())} of {len(t)} languages differ from "
+                         f"`{cfg.baseline_condition}` after Holm (paired permutation over items × seeds; "
+                         f"{int((t.q_bh < cfg.alpha).sum())} at a 5% false-discovery rate).")
+        if seeds is not None and len(seeds) and seeds.seeds.min() > 1:
+            sd = seeds.set_index("condition").macro_sd_over_seeds
+            lines.append(f"- **Seeds:** SD of the macro-average over seeds: {cfg.baseline_condition} "
+                         f"{sd.get(cfg.baseline_condition, np.nan) * 100:.2f} points, {cond} {sd.get(cond, np.nan) * 100:.2f} points.")
+    lines.append(f"\n*Conventions:* averages over languages exclude English (the source language)"
+                 f"{' — except where include_english is set' if cfg.include_english else ''}; slopes never include it. "
+                 "Model selection: English dev accuracy only (zero-shot). "
+                 f"Tasks: {', '.join(design['tasks'])}; {n_languages} evaluated languages.")
     return "\n".join(lines)
 
 
@@ -195,6 +244,16 @@ def run_report(run) -> dict:
         all_gains.append(gains)
         analyses[cond] = _condition_analysis(cond, gains, cov, cfg)
         tests.append(per_language_tests(items, cond, cfg.baseline_condition, cfg.permutation_samples, cfg.seed, cfg.alpha))
+    if analyses:  # the pooled score model over all conditions: one more robustness row per condition
+        pooled_scores = scores[scores.language != SOURCE_LANGUAGE].merge(cov[["language", cfg.resource_predictor]], on="language")
+        pooled = interaction_model(pooled_scores, cfg.baseline_condition, cfg.resource_predictor,
+                                   within=tuple(w for w in ("seed", "task") if scores[w].nunique() > 1))
+        for r in pooled.itertuples():
+            rob = analyses[r.condition]["robustness"]
+            analyses[r.condition]["robustness"] = pd.concat([rob, pd.DataFrame([{
+                "condition": r.condition, "check": "pooled score model: value ~ condition × resource + (1|language) + (1|language:condition)",
+                "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
+                "languages": r.n_groups, "note": r.method + "; does not use the seed pairing of the gains"}])], ignore_index=True)
     ps = holm([a["main"]["p_value"] for a in analyses.values()]) if analyses else []
     for a, p in zip(analyses.values(), ps):
         a["main"]["p_holm"] = float(p)
@@ -211,14 +270,14 @@ def run_report(run) -> dict:
               "conditions": conditions, "languages": len(langs),
               "items_per_language_median": float(scores.groupby("language").n.first().median())}
     headline = cfg.headline_condition if cfg.headline_condition in analyses else next(iter(analyses), "")
-    text = conclusion(analyses, headline, cfg, len(langs), design, cfg.smoke) if analyses else \
+    seeds = seed_spread(scores)
+    text = conclusion(analyses, headline, cfg, len(langs), design, cfg.smoke, tests, seeds) if analyses else \
         "Only one condition was run: there is no comparison to report."
     main_table = pd.DataFrame([{"condition": c, **{k: a["main"][k] for k in ("estimate", "ci_low", "ci_high", "t", "df", "p_value",
                                                                         "p_holm", "n_groups", "n_obs", "tau2", "sigma2", "method")},
                                 "excluded_languages": len(a["excluded"])} for c, a in analyses.items()])
     robustness = pd.concat([a["robustness"] for a in analyses.values()], ignore_index=True) if analyses else pd.DataFrame()
     power = pd.concat([a["power"].assign(condition=c) for c, a in analyses.items()], ignore_index=True) if analyses else pd.DataFrame()
-    seeds = seed_spread(scores)
     links = _links(cfg.evaluation_runs)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
     run.finish(

@@ -155,3 +155,19 @@ def test_per_language_tests_pair_by_item_and_seed():
     assert out.loc["xx", "p_holm"] == pytest.approx(min(1, 2 * out.loc["xx", "p_value"]))
     with pytest.raises(ValueError, match="no items"):
         inf.per_language_tests(pd.DataFrame(rows), "other", "base")
+
+
+def test_pooled_interaction_model_equals_gain_slope_in_a_balanced_design():
+    rng = np.random.default_rng(6)
+    langs = [f"L{i}" for i in range(10)]
+    x = np.linspace(-3, 7, 10)
+    base = 0.5 + rng.normal(0, 0.1, 10)
+    gain = 0.1 - 0.02 * x + rng.normal(0, 0.02, 10)
+    scores = pd.DataFrame({"language": langs * 2, "x": np.r_[x, x], "seed": 0,
+                           "condition": ["direct"] * 10 + ["intermediate"] * 10, "value": np.r_[base, base + gain]})
+    out = inf.interaction_model(scores, "direct", "x").set_index("condition").loc["intermediate"]
+    ref = sps.linregress(x, gain)
+    assert out.estimate == pytest.approx(ref.slope, rel=1e-4)
+    assert out.df == 8
+    with pytest.raises(ValueError, match="baseline"):
+        inf.interaction_model(scores, "nope", "x")

@@ -99,9 +99,12 @@ def test_report_answers_the_planted_effect_and_writes_tidy_tables(report):
     assert tests["direct+rs_rp"]["ci_low"] < 0 < tests["direct+rs_rp"]["ci_high"]
     assert tests["intermediate"]["n_groups"] == len(SEEN) and tests["intermediate"]["df"] == len(SEEN) - 2
     answer = res["metrics"]["answer"]
-    headline = next(line for line in answer.split("\n") if line.startswith("- **Research question"))
-    assert "SMOKE" in answer and "`intermediate`" in headline and "**yes**" in headline
-    assert "`direct+rs_rp` vs `direct`:** **not detected**" in answer
+    lines = answer.split("\n")
+    assert "SMOKE" in lines[0] and lines[2].startswith("### Does `intermediate` keep better zero-shot transfer")
+    assert lines[4].startswith("- **Answer:** **yes**")
+    assert "points per doubling of CC-100 data" in answer
+    other = next(line for line in lines if line.startswith("- **`direct+rs_rp` vs `direct`**"))
+    assert "**not detected**" in other
     assert "exclude English" in answer and "English dev accuracy only" in answer
     # unseen languages are excluded from the slope by name, and analysed as a tier (never imputed)
     assert sorted(res["metrics"]["excluded_from_slope"]["intermediate"]) == sorted(UNSEEN)
