@@ -36,7 +36,11 @@ def show_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 60):
         display(Markdown("*(empty)*"))
         return
     note = f"\n\n*{len(df) - max_rows} more rows in the exported tables.*" if len(df) > max_rows else ""
-    display(df.head(max_rows).round(digits).style.hide(axis="index"))
+    head = df.head(max_rows)
+    # p-values keep 3 significant digits (rounding would print 9e-05 as 0.0001 and 1e-6 as 0)
+    fmt = {c: "{:.3g}" for c in head.columns if c.startswith(("p_", "q_"))}
+    fmt.update({c: f"{{:.{digits}f}}" for c in head.select_dtypes("float").columns if c not in fmt})
+    display(head.style.hide(axis="index").format(fmt, na_rep="—"))
     if note:
         display(Markdown(note))
 

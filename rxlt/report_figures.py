@@ -45,13 +45,13 @@ def scores_by_resource(per_lang: pd.DataFrame, cov: pd.DataFrame, predictor: str
 def gain_vs_resource(gains: pd.DataFrame, predictor: str):
     """Per-language mean gain vs the resource predictor, one fitted OLS line (95% band) per condition."""
     df = gains.dropna(subset=[predictor])
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(9, 4.2))
     for cond, g in df.groupby("condition"):
         sns.regplot(data=g, x=predictor, y="gain", ax=ax, label=cond, scatter_kws={"s": 10, "alpha": 0.6},
                     ci=95, n_boot=500, seed=0, truncate=True)
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_title(f"Gain over the baseline vs {predictor} (per language, mean over seeds)")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -59,11 +59,12 @@ def gain_vs_resource(gains: pd.DataFrame, predictor: str):
 def gain_by_tier(gains: pd.DataFrame):
     """Box + strip plot of per-language gain per tier and condition (unseen languages are a tier)."""
     order = [t for t in TIER_ORDER if t in set(gains.tier)]
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     sns.boxplot(data=gains, x="tier", y="gain", hue="condition", order=order, ax=ax, showfliers=False)
     sns.stripplot(data=gains, x="tier", y="gain", hue="condition", order=order, ax=ax, dodge=True, size=2,
                   palette="dark:black", legend=False)
     ax.axhline(0, color="grey", lw=0.8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, title="condition")
     ax.set_title("Gain over the baseline per resource tier (one point per language)")
     fig.tight_layout()
     return fig
