@@ -34,8 +34,9 @@ def _gains(scores: pd.DataFrame, items: pd.DataFrame, condition: str, baseline: 
     ia = items[items.condition == condition]
     ib = items[items.condition == baseline]
     d = ia.merge(ib, on=["task", "language", "seed", "key"], suffixes=("", "_b"))
-    d["diff"] = d.correct - d.correct_b
-    item_var = d.groupby(keys)["diff"].agg(lambda v: v.var(ddof=1) / len(v) if len(v) > 1 else np.nan)
+    d["diff"] = d.correct.astype(float) - d.correct_b.astype(float)
+    item_var = d.groupby(keys)["diff"].agg(lambda v: v.var(ddof=1) / len(v) if len(v) > 1 else np.nan) \
+        if len(d) else pd.Series(dtype=float)
     out = pd.DataFrame({"gain": a.loc[common] - b.loc[common]}).reset_index()
     out["item_var"] = out.set_index(keys).index.map(item_var).to_numpy(dtype=float)
     return out.assign(condition=condition)
@@ -82,7 +83,8 @@ def _condition_analysis(cond: str, gains: pd.DataFrame, cov: pd.DataFrame, cfg) 
     xs = g.dropna(subset=[cfg.resource_predictor])[cfg.resource_predictor]
     return {"main": main, "regression": reg, "robustness": pd.DataFrame(robustness), "excluded": excluded,
             "x_range": (float(xs.min()), float(xs.max())) if len(xs) else (np.nan, np.nan),
-            "mean_gain": float(g.groupby("language").gain.mean().mean()),
+            "mean_gain": float((gains if cfg.include_english else gains[gains.language != SOURCE_LANGUAGE])
+                               .groupby("language").gain.mean().mean()),
             "components": comps, "power": power}
 
 
@@ -142,7 +144,7 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
         lines.append(f"### Does `{cond}` keep better zero-shot transfer for low- than for high-resource languages "
                      f"(vs `{cfg.baseline_condition}`)?\n")
         lines.append(f"- **Answer:** {_verdict(r, cfg, True)}. (Mean gain over `{cfg.baseline_condition}` across "
-                     f"languages, English excluded: {r['mean_gain'] * 100:+.2f} points.)")
+                     f"languages, English {'included' if cfg.include_english else 'excluded'}: {r['mean_gain'] * 100:+.2f} points.)")
         lines.append(
             f"- **Effect size:** the gain changes by **{m['estimate'] * 100:+.2f} accuracy points per {unit}** "
             f"(95% CI {_ci(m['ci_low'], m['ci_high'])}; t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}; "
@@ -190,8 +192,9 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
             sd = seeds.set_index("condition").macro_sd_over_seeds
             lines.append(f"- **Seeds:** SD of the macro-average over seeds: {cfg.baseline_condition} "
                          f"{sd.get(cfg.baseline_condition, np.nan) * 100:.2f} points, {cond} {sd.get(cond, np.nan) * 100:.2f} points.")
-    lines.append(f"\n*Conventions:* averages over languages exclude English (the source language)"
-                 f"{' — except where include_english is set' if cfg.include_english else ''}; slopes never include it. "
+    lines.append(f"\n*Conventions:* averages over languages (mean gains, tier plots) "
+                 f"{'include' if cfg.include_english else 'exclude'} English (the source language); slopes and tier "
+                 "contrasts never include it. "
                  "Model selection: English dev accuracy only (zero-shot). "
                  f"Tasks: {', '.join(design['tasks'])}; {n_languages} evaluated languages.")
     return "\n".join(lines)
@@ -226,8 +229,9 @@ def run_report(run) -> dict:
     tidy = tidy_results(cfg.evaluation_runs)
     check_complete_grid(tidy.rename(columns={"value": "accuracy"}))
     items = item_results(cfg.evaluation_runs)
-    metric = tidy.metric.iloc[0]
-    scores = tidy[tidy.metric == metric]
+    # one primary metric per run (accuracy, F1, …); gains are always within a task, so mixed metrics are fine
+    metric = "/".join(sorted(tidy.metric.unique()))
+    scores = tidy
     conditions = sorted(scores.condition.unique())
     if cfg.baseline_condition not in conditions:
         raise ValueError(f"baseline_condition {cfg.baseline_condition!r} was not run; conditions: {conditions}")
@@ -243,7 +247,8 @@ def run_report(run) -> dict:
         gains = _gains(scores, items, cond, cfg.baseline_condition)
         all_gains.append(gains)
         analyses[cond] = _condition_analysis(cond, gains, cov, cfg)
-        tests.append(per_language_tests(items, cond, cfg.baseline_condition, cfg.permutation_samples, cfg.seed, cfg.alpha))
+        if {cond, cfg.baseline_condition} <= set(items.condition):
+            tests.append(per_language_tests(items, cond, cfg.baseline_condition, cfg.permutation_samples, cfg.seed, cfg.alpha))
     if analyses:  # the pooled score model over all conditions: one more robustness row per condition
         pooled_scores = scores[scores.language != SOURCE_LANGUAGE].merge(cov[["language", cfg.resource_predictor]], on="language")
         pooled = interaction_model(pooled_scores, cfg.baseline_condition, cfg.resource_predictor,
@@ -264,7 +269,8 @@ def run_report(run) -> dict:
     gains = pd.concat(all_gains, ignore_index=True) if all_gains else pd.DataFrame(columns=["task", "language", "seed", "gain", "condition"])
     lang_gains = (gains.groupby(["task", "condition", "language"], as_index=False).gain.mean()
                   .merge(cov, on="language")) if len(gains) else gains
-    lang_gains = lang_gains[lang_gains.language != SOURCE_LANGUAGE] if len(lang_gains) else lang_gains
+    if len(lang_gains) and not cfg.include_english:
+        lang_gains = lang_gains[lang_gains.language != SOURCE_LANGUAGE]
     tests = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
     design = {"tasks": sorted(scores.task.unique()), "seeds": int(scores.groupby("condition").seed.nunique().min()),
               "conditions": conditions, "languages": len(langs),

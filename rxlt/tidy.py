@@ -49,11 +49,17 @@ def item_results(run_dirs) -> pd.DataFrame:
     parts = []
     for run_dir in run_dirs:
         res = read_results(run_dir)
-        p = pd.read_csv(Path(run_dir) / res["artifacts"]["predictions"], keep_default_na=False,
-                        usecols=["language", "key", "correct"])
+        path = res.get("artifacts", {}).get("predictions")
+        if not path:  # a task without item-level correctness: no paired item tests for this run
+            continue
+        p = pd.read_csv(Path(run_dir) / path, keep_default_na=False)
+        if not {"language", "key", "correct"} <= set(p.columns):
+            continue
+        p = p[["language", "key", "correct"]]
         parts.append(p.assign(task=res["task"], condition=res.get("condition") or "direct",
                               seed=int(res["finetune_seed"]), run=Path(run_dir).name))
-    return pd.concat(parts, ignore_index=True)
+    cols = ["language", "key", "correct", "task", "condition", "seed", "run"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
 def export_table(df: pd.DataFrame, directory: Path, stem: str) -> dict[str, str]:
