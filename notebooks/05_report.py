@@ -119,3 +119,9 @@ show_table(out["covariates"], max_rows=400)
 
 # %%
 show_links(out["links"])
+
+# %% [markdown]
+# ## Parameters of this report
+
+# %%
+show_config(cfg)
