@@ -150,14 +150,16 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
             f"(95% CI {_ci(m['ci_low'], m['ci_high'])}; t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}; "
             f"Holm over the {len(analyses)} conditions p = {m['p_holm']:.3g}); negative = more gain where data are scarce. "
             f"Across the observed range ({span:.1f} units) that is {m['estimate'] * span * 100:+.1f} points "
-            f"{_ci(m['ci_low'] * span, m['ci_high'] * span)} between the least- and the best-resourced seen language. "
+            f"{_ci(m['ci_low'] * span, m['ci_high'] * span)} between the least- and the best-resourced language in the slope. "
             f"Test: mixed model `{m['formula']}` on {m['n_obs']} (language, seed) gains in {m['n_groups']} languages "
             f"(English excluded); the slope is the condition × resource interaction.")
         unseen, tiers = _check(r, "unseen minus seen"), _check(r, "categorical")
         cover = (f"- **Coverage:** the slope uses the {m['n_groups']} languages with a `{cfg.resource_predictor}` value; "
-                 f"{len(r['excluded'])} languages have none (unseen in pretraining) and are not imputed")
+                 f"{len(r['excluded'])} languages have none "
+                 f"({'unseen in XLM-R pretraining' if cfg.resource_predictor == 'log2_cc100_gib' else 'no value in the cited source'})"
+                 " and are not imputed")
         if unseen is not None and np.isfinite(unseen.estimate):
-            cover += (f" — their extra gain over seen languages is {unseen.estimate * 100:+.2f} points "
+            cover += (f" — the extra gain of languages unseen in pretraining over seen ones is {unseen.estimate * 100:+.2f} points "
                       f"{_ci(unseen.ci_low, unseen.ci_high)} (p = {unseen.p_value:.3g})")
         if tiers is not None and np.isfinite(tiers.estimate):
             cover += (f"; low-resource tiers (unseen + low) minus high tier: {tiers.estimate * 100:+.2f} points "
