@@ -122,6 +122,7 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
                tests: pd.DataFrame | None = None, seeds: pd.DataFrame | None = None) -> str:
     """The report's first paragraphs, phrased from the numbers (effects in accuracy points = ×100)."""
     unit = _unit(cfg.resource_predictor)
+    k = 100.0 if design.get("value_max", 1.0) <= 1.0 else 1.0  # scores in [0, 1] are reported as points (× 100)
     lines = []
     if smoke:
         lines.append("> **SMOKE STUDY — tiny data, few steps: these numbers check the pipeline, they are not evidence.**\n")
@@ -134,23 +135,23 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
             if i == 1:
                 lines.append("\n**Robust and combined conditions** (same model; Holm over all conditions; points per "
                              f"{unit}):\n")
-            lines.append(f"- **`{cond}` vs `{cfg.baseline_condition}`** (mean gain {r['mean_gain'] * 100:+.2f} points): "
+            lines.append(f"- **`{cond}` vs `{cfg.baseline_condition}`** (mean gain {r['mean_gain'] * k:+.2f} points): "
                          f"{_verdict(r, cfg, False)}; slope "
-                         f"**{m['estimate'] * 100:+.2f}** {_ci(m['ci_low'], m['ci_high'])}, p = {m['p_value']:.3g} "
-                         f"(Holm {m['p_holm']:.3g}); bootstrap over languages {_ci(reg['boot_ci_low'], reg['boot_ci_high'])}, "
-                         f"Spearman ρ {reg['spearman_rho']:+.2f}; detectable with {cfg.target_power:.0%} power: ±{mde * 100:.2f}.")
+                         f"**{m['estimate'] * k:+.2f}** {_ci(m['ci_low'], m['ci_high'], k)}, p = {m['p_value']:.3g} "
+                         f"(Holm {m['p_holm']:.3g}); bootstrap over languages {_ci(reg['boot_ci_low'], reg['boot_ci_high'], k)}, "
+                         f"Spearman ρ {reg['spearman_rho']:+.2f}; detectable with {cfg.target_power:.0%} power: ±{mde * k:.2f}.")
             continue
         span = float(r["x_range"][1] - r["x_range"][0])
         lines.append(f"### Does `{cond}` keep better zero-shot transfer for low- than for high-resource languages "
                      f"(vs `{cfg.baseline_condition}`)?\n")
         lines.append(f"- **Answer:** {_verdict(r, cfg, True)}. (Mean gain over `{cfg.baseline_condition}` across "
-                     f"languages, English {'included' if cfg.include_english else 'excluded'}: {r['mean_gain'] * 100:+.2f} points.)")
+                     f"languages, English {'included' if cfg.include_english else 'excluded'}: {r['mean_gain'] * k:+.2f} points.)")
         lines.append(
-            f"- **Effect size:** the gain changes by **{m['estimate'] * 100:+.2f} accuracy points per {unit}** "
-            f"(95% CI {_ci(m['ci_low'], m['ci_high'])}; t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}; "
+            f"- **Effect size:** the gain changes by **{m['estimate'] * k:+.2f} points of {design.get('metric', 'score')} per {unit}** "
+            f"(95% CI {_ci(m['ci_low'], m['ci_high'], k)}; t({m['df']}) = {m['t']:+.2f}, p = {m['p_value']:.3g}; "
             f"Holm over the {len(analyses)} conditions p = {m['p_holm']:.3g}); negative = more gain where data are scarce. "
-            f"Across the observed range ({span:.1f} units) that is {m['estimate'] * span * 100:+.1f} points "
-            f"{_ci(m['ci_low'] * span, m['ci_high'] * span)} between the least- and the best-resourced language in the slope. "
+            f"Across the observed range ({span:.1f} units) that is {m['estimate'] * span * k:+.1f} points "
+            f"{_ci(m['ci_low'] * span, m['ci_high'] * span, k)} between the least- and the best-resourced language in the slope. "
             f"Test: mixed model `{m['formula']}` on {m['n_obs']} (language, seed) gains in {m['n_groups']} languages "
             f"(English excluded); the slope is the condition × resource interaction.")
         unseen, tiers = _check(r, "unseen minus seen"), _check(r, "categorical")
@@ -159,11 +160,11 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
                  f"({'unseen in XLM-R pretraining' if cfg.resource_predictor == 'log2_cc100_gib' else 'no value in the cited source'})"
                  " and are not imputed")
         if unseen is not None and np.isfinite(unseen.estimate):
-            cover += (f" — the extra gain of languages unseen in pretraining over seen ones is {unseen.estimate * 100:+.2f} points "
-                      f"{_ci(unseen.ci_low, unseen.ci_high)} (p = {unseen.p_value:.3g})")
+            cover += (f" — the extra gain of languages unseen in pretraining over seen ones is {unseen.estimate * k:+.2f} points "
+                      f"{_ci(unseen.ci_low, unseen.ci_high, k)} (p = {unseen.p_value:.3g})")
         if tiers is not None and np.isfinite(tiers.estimate):
-            cover += (f"; low-resource tiers (unseen + low) minus high tier: {tiers.estimate * 100:+.2f} points "
-                      f"{_ci(tiers.ci_low, tiers.ci_high)} (p = {tiers.p_value:.3g})")
+            cover += (f"; low-resource tiers (unseen + low) minus high tier: {tiers.estimate * k:+.2f} points "
+                      f"{_ci(tiers.ci_low, tiers.ci_high, k)} (p = {tiers.p_value:.3g})")
         lines.append(cover + ".")
         rob = r["robustness"].iloc[1:]
         rob = rob[np.isfinite(rob.estimate.astype(float))]
@@ -173,14 +174,14 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
                      f"excludes 0: {'; '.join(excl) if excl else 'none'} (table below; slopes and contrasts have different units).")
         power_line = (f"- **Power:** with {m['n_groups']} languages, {design['seeds']} seed(s) and a median of "
                       f"{design['items_per_language_median']:.0f} test items per language, the design detects a slope of "
-                      f"±{mde * 100:.2f} points per {unit} with {cfg.target_power:.0%} power (α = {cfg.alpha})"
+                      f"±{mde * k:.2f} points per {unit} with {cfg.target_power:.0%} power (α = {cfg.alpha})"
                       if np.isfinite(mde) else "- **Power:** could not be estimated")
         if design["seeds"] < 2:
             power_line += " — optimistic: seed-to-seed variance is not estimable from one seed"
         elif np.isfinite(mde) and len(p):
             more = p[(p.languages == m["n_groups"]) & (p.seeds == p.seeds.max())].mde.min()
             twice = p[(p.languages > m["n_groups"]) & (p.seeds == design["seeds"])].mde.min()
-            power_line += (f"; {int(p.seeds.max())} seeds: ±{more * 100:.2f}; twice the languages: ±{twice * 100:.2f}")
+            power_line += (f"; {int(p.seeds.max())} seeds: ±{more * k:.2f}; twice the languages: ±{twice * k:.2f}")
         if np.isfinite(mde) and m["ci_low"] <= 0 <= m["ci_high"]:
             power_line += (". The interval includes 0: effects smaller than the detectable size are not ruled out"
                            if abs(m["estimate"]) < mde else ". The interval includes 0")
@@ -193,7 +194,7 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
         if seeds is not None and len(seeds) and seeds.seeds.min() > 1:
             sd = seeds.set_index("condition").macro_sd_over_seeds
             lines.append(f"- **Seeds:** SD of the macro-average over seeds: {cfg.baseline_condition} "
-                         f"{sd.get(cfg.baseline_condition, np.nan) * 100:.2f} points, {cond} {sd.get(cond, np.nan) * 100:.2f} points.")
+                         f"{sd.get(cfg.baseline_condition, np.nan) * k:.2f} points, {cond} {sd.get(cond, np.nan) * k:.2f} points.")
     lines.append(f"\n*Conventions:* averages over languages (mean gains, tier plots) "
                  f"{'include' if cfg.include_english else 'exclude'} English (the source language); slopes and tier "
                  "contrasts never include it. "
@@ -276,7 +277,8 @@ def run_report(run) -> dict:
     tests = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
     design = {"tasks": sorted(scores.task.unique()), "seeds": int(scores.groupby("condition").seed.nunique().min()),
               "conditions": conditions, "languages": len(langs),
-              "items_per_language_median": float(scores.groupby("language").n.first().median())}
+              "items_per_language_median": float(scores.groupby("language").n.first().median()),
+              "metric": metric, "value_max": float(scores.value.max())}
     headline = cfg.headline_condition if cfg.headline_condition in analyses else next(iter(analyses), "")
     seeds = seed_spread(scores)
     text = conclusion(analyses, headline, cfg, len(langs), design, cfg.smoke, tests, seeds) if analyses else \

@@ -102,7 +102,7 @@ def test_report_answers_the_planted_effect_and_writes_tidy_tables(report):
     lines = answer.split("\n")
     assert "SMOKE" in lines[0] and lines[2].startswith("### Does `intermediate` keep better zero-shot transfer")
     assert lines[4].startswith("- **Answer:** **yes**")
-    assert "points per doubling of CC-100 data" in answer
+    assert "points of accuracy per doubling of CC-100 data" in answer
     other = next(line for line in lines if line.startswith("- **`direct+rs_rp` vs `direct`**"))
     assert "**not detected**" in other
     assert "exclude English" in answer and "English dev accuracy only" in answer
