@@ -59,6 +59,7 @@ def test_ols_slope_matches_scipy_linregress_and_bootstrap_ci_covers():
     ref = sps.linregress(x, y)
     assert ours["slope"] == pytest.approx(ref.slope) and ours["se"] == pytest.approx(ref.stderr)
     assert ours["p_value"] == pytest.approx(ref.pvalue)
+    assert np.isnan(inf.bootstrap_slope_ci(x[:5], y[:5])[0])  # too few languages for a bootstrap
     lo, hi = inf.bootstrap_slope_ci(x, y, n_boot=4000, seed=0)
     # percentile bootstrap ≈ t interval for well-behaved data
     assert lo == pytest.approx(ref.slope - 2.048 * ref.stderr, abs=0.4 * ref.stderr)
