@@ -44,7 +44,7 @@ from rxlt import report_figures as fig
 from rxlt.notebook import from_namespace, show_config, start_run
 from rxlt.config import ReportParams
 from rxlt.report_display import show_conclusion, show_links, show_table
-from rxlt.study_report import run_report
+from rxlt.study_report import robustness_overview, run_report
 
 cfg = from_namespace(ReportParams, globals())
 out = run_report(start_run("05_report", cfg))
@@ -66,7 +66,15 @@ fig.gain_vs_resource(out["language_gains"], cfg.resource_predictor);
 # %% [markdown]
 # ## Robustness checks
 # Other resource predictors, a distance-from-English covariate, categorical tiers (unseen languages
-# included), unseen vs seen, each seed alone, and the OLS slope on language means with a bootstrap CI.
+# included), unseen vs seen, each seed alone, the OLS slope on language means with a bootstrap CI, and the
+# pooled score model. Grid: estimate per check and condition, `*` = 95% interval excludes 0 (slopes are per
+# unit of the predictor, contrasts are differences in gain).
+
+# %%
+robustness_overview(out["robustness"])
+
+# %% [markdown]
+# The same checks with intervals and p-values, the headline condition first:
 
 # %%
 show_table(out["robustness"], max_rows=200)

@@ -204,7 +204,7 @@ class ReportParams:
     resource_predictor: str = param("log2_cc100_gib", "continuous resource predictor: " + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items()))
     tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
     include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
-    permutation_samples: int = param(2000, "sign flips per language for the paired permutation test (exact if ≤ 16 pairs)")
+    permutation_samples: int = param(2000, "Monte-Carlo sign flips per language for real-valued item scores (0/1 correctness uses the exact sign test)")
     bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
     alpha: float = param(0.05, "significance level of every test and of the power statement")
     target_power: float = param(0.8, "power at which the minimum detectable effect is stated")

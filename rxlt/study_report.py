@@ -189,7 +189,7 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
         if tests is not None and len(tests):
             t = tests[tests.condition == cond]
             lines.append(f"- **Per language:** {int(t.significant_holm.sum())} of {len(t)} languages differ from "
-                         f"`{cfg.baseline_condition}` after Holm (paired permutation over items × seeds; "
+                         f"`{cfg.baseline_condition}` after Holm (paired sign-flip test over items × seeds; "
                          f"{int((t.q_bh < cfg.alpha).sum())} at a 5% false-discovery rate).")
         if seeds is not None and len(seeds) and seeds.seeds.min() > 1:
             sd = seeds.set_index("condition").macro_sd_over_seeds
@@ -286,7 +286,8 @@ def run_report(run) -> dict:
     main_table = pd.DataFrame([{"condition": c, **{k: a["main"][k] for k in ("estimate", "ci_low", "ci_high", "t", "df", "p_value",
                                                                         "p_holm", "n_groups", "n_obs", "tau2", "sigma2", "method")},
                                 "excluded_languages": len(a["excluded"])} for c, a in analyses.items()])
-    robustness = pd.concat([a["robustness"] for a in analyses.values()], ignore_index=True) if analyses else pd.DataFrame()
+    ordered = [headline] + [c for c in analyses if c != headline]  # the question's condition first
+    robustness = pd.concat([analyses[c]["robustness"] for c in ordered], ignore_index=True) if analyses else pd.DataFrame()
     power = pd.concat([a["power"].assign(condition=c) for c, a in analyses.items()], ignore_index=True) if analyses else pd.DataFrame()
     links = _links(cfg.evaluation_runs)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
@@ -307,3 +308,14 @@ def run_report(run) -> dict:
             "covariates": cov, "gains": gains, "language_gains": lang_gains, "tests": tests, "interaction": main_table,
             "robustness": robustness, "power": power, "seed_spread": seeds, "links": links, "headline": headline,
             "analyses": analyses}
+
+
+def robustness_overview(robustness: pd.DataFrame) -> pd.DataFrame:
+    """Condition × check grid of estimates, '*' where the 95% interval excludes 0 (the full table has the CIs)."""
+    if robustness.empty:
+        return robustness
+    r = robustness.assign(cell=[f"{e:+.4f}{'*' if (lo > 0 or hi < 0) else ''}" if np.isfinite(e) else "—"
+                                for e, lo, hi in zip(robustness.estimate.astype(float), robustness.ci_low.astype(float),
+                                                     robustness.ci_high.astype(float))])
+    order = list(dict.fromkeys(robustness.check))
+    return r.pivot(index="check", columns="condition", values="cell").reindex(order)

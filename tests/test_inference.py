@@ -17,8 +17,8 @@ from rxlt import inference as inf
 
 def test_paired_permutation_exact_matches_scipy():
     rng = np.random.default_rng(0)
-    a = (rng.random(12) < 0.7).astype(float)
-    b = (rng.random(12) < 0.4).astype(float)
+    a = rng.normal(0.5, 1, 12)
+    b = rng.normal(0.0, 1, 12)
     ours = inf.paired_permutation_test(a, b)
     ref = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
                                alternative="two-sided", n_resamples=np.inf)
@@ -27,15 +27,31 @@ def test_paired_permutation_exact_matches_scipy():
     assert ours["p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
 
 
-def test_paired_permutation_monte_carlo_matches_exact_sign_test():
+def test_paired_permutation_of_correctness_is_the_exact_sign_test():
     rng = np.random.default_rng(1)
     a = (rng.random(200) < 0.6).astype(float)
     b = (rng.random(200) < 0.5).astype(float)
-    mc = inf.paired_permutation_test(a, b, n_perm=20000, seed=2)
+    ours = inf.paired_permutation_test(a, b)
     # for 0/1 items the sign-flip test is the two-sided exact sign test on the non-zero differences
     d = a - b
     ref = sps.binomtest(int((d > 0).sum()), int((d != 0).sum()), 0.5).pvalue
-    assert mc["p_value"] == pytest.approx(ref, abs=0.012)  # MC SE ≤ 0.0035 at 20000 flips
+    assert ours["method"] == "exact (sign test)" and ours["p_value"] == pytest.approx(ref, rel=1e-9)
+    # and agrees with a Monte-Carlo sign-flip test of the same data (scipy)
+    mc = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                              n_resamples=20000, random_state=0).pvalue
+    assert ours["p_value"] == pytest.approx(mc, abs=0.012)  # MC SE ≤ 0.0035
+    # far below 1/n_perm: Holm over hundreds of languages stays possible
+    strong = inf.paired_permutation_test(np.ones(60), np.zeros(60))
+    assert strong["p_value"] == pytest.approx(2 * 0.5 ** 60)
+
+
+def test_paired_permutation_monte_carlo_for_real_valued_differences():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0.2, 1, 80), rng.normal(0, 1, 80)
+    ours = inf.paired_permutation_test(a, b, n_perm=20000, seed=3)
+    ref = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                               n_resamples=20000, random_state=4).pvalue
+    assert ours["method"].startswith("monte-carlo") and ours["p_value"] == pytest.approx(ref, abs=0.015)
     assert inf.paired_permutation_test(a, a)["p_value"] == 1.0
     with pytest.raises(ValueError, match="shape"):
         inf.paired_permutation_test([1, 0], [1])
