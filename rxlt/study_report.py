@@ -15,7 +15,7 @@ from .analysis import check_complete_grid
 from .covariates import PREDICTORS, covariate_table, predictor_values
 from .inference import (design_power, gain_regression, holm, interaction_model, mixed_slope_test, per_language_tests,
                         seed_spread, variance_components)
-from .results import read_results
+from .results import is_complete, read_results
 from .taskdata import SOURCE_LANGUAGE
 from .tidy import export_table, item_results, tidy_results
 from .tiers import assign_tiers
@@ -222,7 +222,12 @@ def _links(run_dirs) -> pd.DataFrame:
         ft = add(ev["finetune_run"], "fine-tuning") if ev else None
         if ft and ft["config"].get("init_from"):
             add(ft["config"]["init_from"], "intermediate training")
-    order = {"intermediate training": 0, "fine-tuning": 1, "evaluation": 2}
+    # the tiers run(s) of the same study over exactly these evaluations (runs/<study>/04_tiers/*)
+    tiers_dir = Path(run_dirs[0]).parents[1] / "04_tiers" if run_dirs else None
+    for t in sorted(tiers_dir.iterdir()) if tiers_dir and tiers_dir.is_dir() else []:
+        if is_complete(t) and set(read_results(t)["config"].get("evaluation_runs", [])) == {str(d) for d in run_dirs}:
+            add(t, "resource tiers")
+    order = {"intermediate training": 0, "fine-tuning": 1, "evaluation": 2, "resource tiers": 3}
     return pd.DataFrame(rows).sort_values(["role", "run"], key=lambda s: s.map(order) if s.name == "role" else s).reset_index(drop=True)
 
 
