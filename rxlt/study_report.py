@@ -64,7 +64,7 @@ def _condition_analysis(cond: str, gains: pd.DataFrame, cov: pd.DataFrame, cfg) 
             add(f"other predictor: {other}", mixed_slope_test(g, "gain", other, within=within),
                 f"{int(g[other].isna().groupby(g.language).first().sum())} languages without a value excluded")
     if g.distance_from_english.notna().any():
-        add(f"controlling distance from English + Latin script", mixed_slope_test(
+        add("controlling distance from English + Latin script", mixed_slope_test(
             g.assign(latin=g.latin_script.astype(float)), "gain", cfg.resource_predictor,
             covariates=("distance_from_english", "latin"), within=within),
             "languages with unknown family excluded")
@@ -76,7 +76,8 @@ def _condition_analysis(cond: str, gains: pd.DataFrame, cov: pd.DataFrame, cfg) 
         add("unseen minus seen languages", mixed_slope_test(g.assign(unseen=(~g.seen).astype(float)), "gain", "unseen",
                                                             within=within), "positive = more gain for unseen")
     for s in sorted(g.seed.unique()) if g.seed.nunique() > 1 else []:
-        add(f"seed {s} alone", mixed_slope_test(g[g.seed == s], "gain", cfg.resource_predictor))
+        add(f"seed {s} alone", mixed_slope_test(g[g.seed == s], "gain", cfg.resource_predictor,
+                                                within=tuple(w for w in within if w != "seed")))
     comps = variance_components(g.dropna(subset=[cfg.resource_predictor]), reg["resid_var"]) \
         if np.isfinite(reg["resid_var"]) else None
     power = design_power(comps, reg["sxx"], reg["n"], cfg.alpha, cfg.target_power) if comps else pd.DataFrame()
