@@ -80,7 +80,7 @@ robustness_overview(out["robustness"])
 show_table(out["robustness"], max_rows=200)
 
 # %%
-fig.gain_by_tier(out["language_gains"]) if len(out["language_gains"]) else None;
+fig.gain_by_tier(out["language_gains"]);
 
 # %% [markdown]
 # ## What the design can detect (power)
@@ -98,7 +98,7 @@ fig.scores_by_resource(out["per_language"], out["covariates"], cfg.resource_pred
                        [c for c in (cfg.baseline_condition, out["headline"]) if c], out["metric"]);
 
 # %%
-fig.gain_heatmap(out["language_gains"], out["covariates"], cfg.resource_predictor) if len(out["language_gains"]) else None;
+fig.gain_heatmap(out["language_gains"], out["covariates"], cfg.resource_predictor);
 
 # %% [markdown]
 # Per-language paired permutation tests over test items (pairs = item × seed), Holm and Benjamini–Hochberg

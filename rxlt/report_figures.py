@@ -44,6 +44,8 @@ def scores_by_resource(per_lang: pd.DataFrame, cov: pd.DataFrame, predictor: str
 
 def gain_vs_resource(gains: pd.DataFrame, predictor: str):
     """Per-language mean gain vs the resource predictor, one fitted OLS line (95% band) per condition."""
+    if gains.empty:  # a single-condition study has no gains to draw
+        return None
     df = gains.dropna(subset=[predictor])
     fig, ax = plt.subplots(figsize=(9, 4.2))
     for cond, g in df.groupby("condition"):
@@ -58,6 +60,8 @@ def gain_vs_resource(gains: pd.DataFrame, predictor: str):
 
 def gain_by_tier(gains: pd.DataFrame):
     """Box + strip plot of per-language gain per tier and condition (unseen languages are a tier)."""
+    if gains.empty:  # a single-condition study has no gains to draw
+        return None
     order = [t for t in TIER_ORDER if t in set(gains.tier)]
     fig, ax = plt.subplots(figsize=(9, 4))
     sns.boxplot(data=gains, x="tier", y="gain", hue="condition", order=order, ax=ax, showfliers=False)
@@ -72,6 +76,8 @@ def gain_by_tier(gains: pd.DataFrame):
 
 def gain_heatmap(gains: pd.DataFrame, cov: pd.DataFrame, predictor: str):
     """(task, condition) × language heat map of mean gain, languages ordered by resource size."""
+    if gains.empty:  # a single-condition study has no gains to draw
+        return None
     order = _resource_order(cov, predictor, gains.language)
     grid = gains.pivot_table(index=["task", "condition"], columns="language", values="gain").reindex(columns=order)
     fig, ax = plt.subplots(figsize=(max(8, len(order) * 0.1), 1.2 + 0.45 * len(grid)))

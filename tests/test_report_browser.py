@@ -192,3 +192,19 @@ def test_report_paints_in_headless_chromium(report, tmp_path):
         page.write_text(f"<html><body style='margin:0;background:#fff'><img src='{src}' style='width:1000px'></body></html>")
         _screenshot(browser, page, tmp_path / f"fig{i}.png", size="1000,900")
         assert _ink(tmp_path / f"fig{i}.png") > 0.005, f"figure {i} painted blank"
+
+
+def test_single_condition_study_says_there_is_no_comparison(tmp_path):
+    from rxlt import report_figures
+    from rxlt.results import start_run
+    from rxlt.study_report import run_report
+
+    runs = [r for r in make_study(tmp_path / "study") if "/direct-s" in r]
+    cfg = build(ReportParams, {"evaluation_runs": runs, "run_dir": str(tmp_path / "rep"), "bootstrap_samples": 100}, source="test")
+    out = run_report(start_run("05_report", cfg))
+    assert out["answer"].startswith("Only one condition was run")
+    assert report_figures.gain_vs_resource(out["language_gains"], "log2_cc100_gib") is None
+    assert json.loads((tmp_path / "rep" / "results.json").read_text())["metrics"]["interaction_tests"] == []
+    with pytest.raises(ValueError, match="baseline_condition 'intermediate' was not run"):
+        run_report(start_run("05_report", build(ReportParams, {"evaluation_runs": runs, "baseline_condition": "intermediate",
+                                                              "run_dir": str(tmp_path / "rep2")}, source="test")))
