@@ -226,18 +226,23 @@ def mixed_slope_test(df: pd.DataFrame, y: str, x: str, group: str = "language", 
     rhs = " + ".join([x, *covariates, *[f"C({w})" for w in within if data[w].nunique() > 1]])
     formula = f"{y} ~ {rhs}"
     out = {"formula": formula + f" + (1 | {group})", "n_obs": int(len(data)), "n_groups": int(n_groups), "df": int(df_t)}
+    empty = {**out, "estimate": float("nan"), "se": float("nan"), "t": float("nan"), "p_value": float("nan"),
+             "ci_low": float("nan"), "ci_high": float("nan"), "tau2": float("nan"), "sigma2": float("nan")}
     if df_t < 1:
-        return {**out, "estimate": float("nan"), "se": float("nan"), "t": float("nan"), "p_value": float("nan"),
-                "ci_low": float("nan"), "ci_high": float("nan"), "tau2": float("nan"), "sigma2": float("nan"),
-                "method": "too few groups"}
+        return {**empty, "method": "too few groups"}
+    if data[y].nunique() == 1 or data[x].nunique() == 1:
+        return {**empty, "method": f"no variation in {y if data[y].nunique() == 1 else x}"}
     if data.groupby(group).size().max() == 1:
         fit = smf.ols(formula, data).fit()
         est, se = float(fit.params[x]), float(fit.bse[x])
         tau2, sigma2, method = float("nan"), float(fit.scale), "OLS (one row per group)"
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # boundary (tau2 = 0) and convergence chatter; checked below
-            fit = smf.mixedlm(formula, data, groups=data[group]).fit(reml=True, method=["bfgs", "lbfgs"])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # boundary (tau2 = 0) and convergence chatter; checked below
+                fit = smf.mixedlm(formula, data, groups=data[group]).fit(reml=True, method=["bfgs", "lbfgs"])
+        except (np.linalg.LinAlgError, ValueError) as exc:  # e.g. a singular design: say so in the table
+            return {**empty, "method": f"MixedLM failed: {type(exc).__name__}: {exc}"}
         est, se = float(fit.fe_params[x]), float(fit.bse_fe[x])
         tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
         method = "MixedLM REML" + ("" if fit.converged else " (did not converge)")

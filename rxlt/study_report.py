@@ -260,8 +260,12 @@ def run_report(run) -> dict:
             tests.append(per_language_tests(items, cond, cfg.baseline_condition, cfg.permutation_samples, cfg.seed, cfg.alpha))
     if analyses:  # the pooled score model over all conditions: one more robustness row per condition
         pooled_scores = scores[scores.language != SOURCE_LANGUAGE].merge(cov[["language", cfg.resource_predictor]], on="language")
-        pooled = interaction_model(pooled_scores, cfg.baseline_condition, cfg.resource_predictor,
-                                   within=tuple(w for w in ("seed", "task") if scores[w].nunique() > 1))
+        try:
+            pooled = interaction_model(pooled_scores, cfg.baseline_condition, cfg.resource_predictor,
+                                       within=tuple(w for w in ("seed", "task") if scores[w].nunique() > 1))
+        except (np.linalg.LinAlgError, ValueError) as exc:  # a robustness check must not sink the report
+            pooled = pd.DataFrame([{"condition": c, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                                    "p_value": np.nan, "n_groups": 0, "method": f"failed: {exc}"} for c in analyses])
         for r in pooled.itertuples():
             rob = analyses[r.condition]["robustness"]
             analyses[r.condition]["robustness"] = pd.concat([rob, pd.DataFrame([{

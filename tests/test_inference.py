@@ -102,6 +102,8 @@ def test_mixed_slope_matches_statsmodels_and_reduces_to_ols():
     assert r1["p_value"] == pytest.approx(ols.pvalues["x"])
     with pytest.raises(ValueError, match="columns"):
         inf.mixed_slope_test(d, "gain", "nope")
+    flat = inf.mixed_slope_test(d.assign(gain=0.0), "gain", "x", within=("seed",))
+    assert np.isnan(flat["p_value"]) and flat["method"] == "no variation in gain"
 
 
 def test_power_matches_noncentral_t_and_normal_limit():
