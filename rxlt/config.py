@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cldr import SOURCE_LANGUAGE
+from .covariates import PREDICTORS
 from .languages import LANGUAGES
 from .lookup import UnknownNameError, suggest
 from .models import MODELS
@@ -233,14 +234,46 @@ class TiersParams:
         require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
 
 
+@dataclass(frozen=True)
+class ReportParams:
+    """Phase 5: the study report — effect sizes, intervals, tests, robustness checks and power."""
+
+    evaluation_runs: tuple[str, ...] = param((), "phase-3 run directories (all conditions and seeds)")
+    baseline_condition: str = param("direct", "condition every other condition is compared against")
+    headline_condition: str = param("intermediate", "the condition the research question is about (reported first)")
+    resource_predictor: str = param("log2_cc100_gib", "continuous resource predictor: " + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items()))
+    tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
+    include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
+    permutation_samples: int = param(2000, "Monte-Carlo sign flips per language for real-valued item scores (0/1 correctness uses the exact sign test)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
+    alpha: float = param(0.05, "significance level of every test and of the power statement")
+    target_power: float = param(0.8, "power at which the minimum detectable effect is stated")
+    seed: int = param(0, "seed of the resampling")
+    smoke: bool = param(False, "watermark the report as a smoke study (tiny data, not evidence)")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/05_report")
+
+    def __post_init__(self):
+        require(len(self.evaluation_runs) >= 1, "evaluation_runs", "give at least one phase-3 run directory")
+        if self.resource_predictor not in PREDICTORS:
+            raise ParamsError(f"key 'resource_predictor': unknown predictor {self.resource_predictor!r}: "
+                              f"{suggest(self.resource_predictor, PREDICTORS)}")
+        if self.tier_scheme not in TIER_SCHEMES:
+            raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
+        require(self.permutation_samples >= 100, "permutation_samples", "use at least 100 sign flips")
+        require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+        require(0 < self.alpha < 0.5, "alpha", "must be in (0, 0.5)")
+        require(0.05 < self.target_power < 1, "target_power", "must be in (0.05, 1)")
+
+
 PHASES: dict[str, type] = {
     "01_intermediate": IntermediateParams,
     "02_finetune": FinetuneParams,
     "03_evaluate": EvaluateParams,
     "04_tiers": TiersParams,
+    "05_report": ReportParams,
 }
 
-__all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams",
+__all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams", "ReportParams",
            "ParamsError", "UnknownNameError", "SOURCE_LANGUAGE"]
 
 

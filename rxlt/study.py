@@ -12,7 +12,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from . import taskdata
-from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, check_tasks, check_known
+from .config import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams, check_tasks, check_known
 from .lookup import suggest
 from .models import MODELS
 from .objectives import OBJECTIVES
@@ -176,10 +176,16 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
                     precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
                 evaluations.append(ev)
-    add("04_tiers", "tiers", TiersParams(
+    tiers = add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
         bootstrap_samples=cfg.bootstrap_samples, smoke=cfg.smoke), needs=[e.key for e in evaluations])
+    # the study report: answer first (effect, interval, test, power), then the evidence (rxlt.study_report)
+    add("05_report", "report", ReportParams(
+        evaluation_runs=tiers.params.evaluation_runs, tier_scheme=cfg.tier_scheme,
+        baseline_condition=tiers.params.baseline_condition, bootstrap_samples=cfg.bootstrap_samples,
+        permutation_samples=max(cfg.bootstrap_samples, 1000), smoke=cfg.smoke),
+        needs=[e.key for e in evaluations] + [tiers.key])
     return specs
 
 
