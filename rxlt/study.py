@@ -68,7 +68,7 @@ class StudyParams:
     # --executor slurm (rxlt.slurm): resources of each run's Slurm job; one array job per phase
     slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
     slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
-    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers gets none)")
+    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers and 05_report get none)")
     slurm_ddp_processes: int = param(0, "Slurm: data-parallel processes per 01/02 training run (0 = one per GPU)")
     slurm_cpus_per_run: int = param(4, "Slurm: CPU cores per run (its OMP_NUM_THREADS)")
     slurm_mem_gb: int = param(16, "Slurm: memory per run, GB")
@@ -76,6 +76,7 @@ class StudyParams:
     slurm_time_min_finetune: int = param(120, "Slurm: time limit of a 02_finetune run, minutes")
     slurm_time_min_evaluate: int = param(60, "Slurm: time limit of a 03_evaluate run, minutes")
     slurm_time_min_tiers: int = param(30, "Slurm: time limit of the 04_tiers run, minutes")
+    slurm_time_min_report: int = param(30, "Slurm: time limit of the 05_report run, minutes")
 
     def __post_init__(self):
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
