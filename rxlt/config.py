@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .token_features import SUBWORD_POSITIONS
 from .cldr import SOURCE_LANGUAGE
 from .covariates import PREDICTORS
 from .languages import LANGUAGES
@@ -44,6 +45,8 @@ class TrainingParams:
     doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")
     n_best: int = param(20, "extractive QA: best start and end positions considered per window")
     max_answer_length: int = param(30, "extractive QA: longest answer in tokens")
+    tag_subword: str = param("first", "tagging: the sub-word that carries a word's tag: first (XTREME's utils_tag.py) or "
+                             "first_content (skip a bare '▁' piece, as XLM-R's vocabulary gives most CJK/Thai words)")
     freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
     # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
     # emulated (slower) without them, hence "auto".
@@ -57,6 +60,8 @@ class TrainingParams:
         require(0 <= self.doc_stride < self.qa_max_length // 2, "doc_stride",
                 f"must be in [0, qa_max_length/2) so windows advance, got {self.doc_stride}")
         require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
+        require(self.tag_subword in SUBWORD_POSITIONS, "tag_subword",
+                f"one of {', '.join(SUBWORD_POSITIONS)}, got {self.tag_subword!r}")
         for key in ("lr", "head_lr", "max_grad_norm"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
