@@ -36,8 +36,9 @@ def tidy_results(run_dirs) -> pd.DataFrame:
         meta = {"task": res["task"], "condition": res.get("condition") or "direct", "seed": int(res["finetune_seed"]),
                 **_lineage(res), "run": Path(run_dir).name, "run_dir": str(run_dir)}
         metric = res["metrics"].get("metric", "accuracy")
+        key = res["metrics"].get("headline", metric)  # e.g. seqeval_f1 is stored per language as "f1"
         for lang, m in res["metrics"]["per_language"].items():
-            rows.append({**meta, "language": lang, "metric": metric, "value": m[metric], "ci_low": m.get("ci_low"),
+            rows.append({**meta, "language": lang, "metric": metric, "value": m[key], "ci_low": m.get("ci_low"),
                          "ci_high": m.get("ci_high"), "n": int(m["n"])})
     if not rows:
         raise ValueError("no evaluation runs given: nothing to tabulate")
