@@ -82,6 +82,12 @@ class StudyParams:
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
         check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
         check_tasks([self.target_task], "target_task", embedded_only=True)
+        from .heads import task_kind
+
+        # phase 4's tiers and item-paired gains are built on per-item correctness (rxlt.analysis)
+        require(task_kind(self.target_task) in ("classification", "multiple_choice"), "target_task",
+                f"an accuracy-scored task (classification or multiple choice) for a study; {self.target_task!r} is "
+                f"{task_kind(self.target_task)}: run notebooks 02 and 03 for it directly")
         check_tasks(self.intermediate_tasks, "intermediate_tasks")
         for c in self.conditions:
             if c not in CONDITIONS:

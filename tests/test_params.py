@@ -53,6 +53,7 @@ def test_wrong_types_are_errors(tmp_path, text, needle):
     ({"conditions": ["direct", "intermedate"]}, "did you mean 'intermediate'"),
     ({"seeds": [1, 1]}, "duplicate seeds"),
     ({"intermediate_tasks": ["cldr-territory"]}, "must not contain the target task"),
+    ({"target_task": "udpos"}, "'udpos' is tagging"),  # phase 4 needs per-item correctness
     ({"precision": "fp16"}, None),
 ])
 def test_bad_values_are_errors(values, needle):

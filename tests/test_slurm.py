@@ -177,7 +177,7 @@ def test_cancelled_run_is_reported_failed_with_its_log(on_slurm):
 def test_retry_failed_runs_only_the_failed_run(on_slurm):
     tmp, first, retry, final = on_slurm
     assert retry.returncode == 0, retry.stdout[-3000:] + retry.stderr[-3000:]
-    assert "5 already finished, 1 to run" in retry.stdout
+    assert "5 already finished, 2 to run (failed last time)" in retry.stdout
     assert [r["state"] for r in final["runs"]] == ["done"] * 7
     again = _results(tmp)
     for key, r in first["results"].items():  # finished runs were not executed again
