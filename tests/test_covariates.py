@@ -21,8 +21,8 @@ def test_covariates_golden_values_and_explicit_unknowns():
     assert cov.loc["sw", "distance_from_english"] == 1
     assert np.isnan(cov.loc["agq", "distance_from_english"])  # family not sourced: unknown, not guessed
     values, excluded = predictor_values(cov.reset_index(), "log2_cc100_gib")
-    # rxlt.languages has no CC-100 row for the CLDR code nb (CC-100 lists "no"): excluded, by name
-    assert sorted(excluded) == ["agq", "nb", "yo"] and set(values.index) == {"en", "sw", "ja"}
+    # languages without a CC-100 size are excluded, by name (nb takes CC-100's Norwegian row `no`)
+    assert sorted(excluded) == ["agq", "yo"] and set(values.index) == {"en", "sw", "ja", "nb"}
     with pytest.raises(UnknownNameError, match="did you mean"):
         predictor_values(cov.reset_index(), "log2_cc100")
 

@@ -35,7 +35,7 @@ def test_states_and_logs(tmp_path):
     assert ledger.failed() == {ft_direct.key, ev_direct.key}
 
     rows = {r["run"]: r for r in study_status(specs, study_dir)}
-    assert [r["state"] for r in rows.values()].count("pending") == 3  # ft_inter: its study process is gone
+    assert [r["state"] for r in rows.values()].count("pending") == 4  # ft_inter: its study process is gone
     assert rows[inter.key]["state"] == "done" and rows[inter.key]["log"] == "/logs/inter"
     assert rows[ft_direct.key] == {"run": ft_direct.key, "state": "failed", "log": "/logs/ft", "job_id": "",
                                    "note": "ValueError: boom"}
@@ -59,5 +59,5 @@ def test_cli_json(tmp_path):
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["study"] == "slurm-tiny" and [r["run"] for r in data["runs"]] == [s.key for s in specs]
-    assert [r["state"] for r in data["runs"]] == ["pending", "failed"] + ["pending"] * 4
+    assert [r["state"] for r in data["runs"]] == ["pending", "failed"] + ["pending"] * 5
     assert data["runs"][1]["log"] == "/logs/x"
