@@ -60,14 +60,22 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--max-test-items", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    ap.add_argument("--work", default="", help="keep runs here; finished (precision, seed) runs are reused on a re-run")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.work or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             for precision in ("fp32", "bf16"):
-                rows.append(run(precision, seed, args.max_test_items, Path(tmp)))
+                done = work / f"{precision}-s{seed}-{args.max_test_items}.json"
+                if done.is_file():
+                    rows.append(json.loads(done.read_text()))
+                else:
+                    rows.append(run(precision, seed, args.max_test_items, work))
+                    done.write_text(json.dumps(rows[-1]))
                 print(f"{precision} seed {seed}: dev {rows[-1]['english_dev_accuracy']:.4f} "
                       f"macro {rows[-1]['macro_accuracy_excluding_english']:.4f} "
                       f"({rows[-1]['finetune_s']:.0f} s + {rows[-1]['evaluate_s']:.0f} s)", flush=True)
