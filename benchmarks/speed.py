@@ -306,6 +306,41 @@ def eval_fixed(model, data, batch_size: int, max_length: int) -> np.ndarray:
     return np.concatenate(out)
 
 
+# ---------------------------------------------------------------- memory of vocabulary trimming
+
+TRIM_PROBE = """
+import resource, sys, torch
+sys.path.insert(0, {root!r})
+from rxlt.batching import encode
+from rxlt.modeling import EncoderClassifier, freeze_word_embeddings, load_base_encoder
+from rxlt.task_kinds import task_examples
+from rxlt.vocabulary import token_ids
+texts = task_examples("cldr-territory", "train", ["en"]).text.tolist()
+keep = (lambda tok: token_ids(encode(tok, texts, None, 32), tokenizer=tok)) if {trim} else None
+enc, tok = load_base_encoder("e5-small", {layers}, keep_ids=keep)
+freeze_word_embeddings(enc)
+model = EncoderClassifier(enc, 6, "mean")
+batch = encode(tok, texts[:32], [0] * 32, 32).collate(range(32))
+loss = model.task_loss(batch)
+loss.backward()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, enc.get_input_embeddings().weight.shape[0])
+"""
+
+
+def trim_memory(layers: int) -> dict:
+    """Peak RSS of a fresh process that loads the encoder and runs one training step, trimmed or not."""
+    import subprocess
+
+    out = {}
+    for trim in (False, True):
+        code = TRIM_PROBE.format(root=str(ROOT), trim=trim, layers=layers)
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        peak, rows = res.stdout.split()[-2:]
+        out["trimmed" if trim else "full"] = {"peak_rss_mb": float(peak), "embedding_rows": int(rows)}
+    return out
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> None:
@@ -404,10 +439,12 @@ def main() -> None:
     same_pred = float((a.argmax(-1) == b.argmax(-1)).mean())
     max_diff = float(np.abs(a - b).max())
 
-    write(args, info, peaks, sets, ft, ref, ev, len(test), len(langs), same_pred, max_diff, data)
+    memory = trim_memory(args.layers)
+    print(memory, flush=True)
+    write(args, info, peaks, sets, ft, ref, ev, len(test), len(langs), same_pred, max_diff, data, memory)
 
 
-def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_diff, data) -> None:
+def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_diff, data, memory) -> None:
     import psutil
 
     out = Path(args.out)
@@ -473,9 +510,12 @@ def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_
               f"| rxlt (length-sorted, dynamic) | {e_r['median']:.2f} [{e_r['min']:.2f}–{e_r['max']:.2f}] | {n_eval / e_r['median']:.0f} | "
               f"{e_f['median'] / e_r['median']:.2f}× | {padded_eval_tokens(data, 128)} |", "",
               f"Same predictions: {same_pred:.2%} of items (max |Δ logit| {max_diff:.2e}: padding changes only summation order).", "",
+              f"## Vocabulary trimming: peak RSS of a fresh process (load the {args.layers}-layer encoder, one training step)", "",
+              "| word embeddings | rows | peak RSS MB |", "|---|---|---|",
+              *(f"| {k} | {v['embedding_rows']} | {v['peak_rss_mb']:.0f} |" for k, v in memory.items()), "",
               f"Peak RSS of this benchmark process: {psutil.Process().memory_info().rss / 2**20:.0f} MB now, "
               f"{__import__('resource').getrusage(__import__('resource').RUSAGE_SELF).ru_maxrss / 1024:.0f} MB max."]
-    payload = {"info": info, "peaks": peaks, "finetuning": rows, "reference_step": ref_rows,
+    payload = {"info": info, "peaks": peaks, "finetuning": rows, "reference_step": ref_rows, "trim_memory": memory,
                "evaluation": {"items": n_eval, "languages": n_langs, "rxlt_s": e_r, "fixed_s": e_f,
                               "speedup": e_f["median"] / e_r["median"], "same_prediction": same_pred, "max_abs_logit_diff": max_diff}}
     (out / "speed.json").write_text(json.dumps(payload, indent=2, default=str))
