@@ -107,6 +107,9 @@ def main() -> None:
                      f"{c['macro_bf16']:.4f} | {c['mean_per_language_diff']:+.4f} | {c['mean_abs_per_language_diff']:.4f} | "
                      f"{c['max_abs_per_language_diff']:.4f} | {c['prediction_agreement']:.1%} | {c['time_fp32_s']:.0f} s | "
                      f"{c['time_bf16_s']:.0f} s |")
+    lines += ["", "Δ = bf16 − fp32 accuracy per language (20 items each, so one item = 0.05). Times are wall seconds of "
+              "phase 2 + 3; on a shared machine they vary with other load (benchmarks/speed.py compares speed properly). "
+              "On CPUs without AVX512-BF16/AMX, bf16 autocast is emulated and slower, so `auto` keeps fp32 there."]
     (out / "precision_accuracy.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
