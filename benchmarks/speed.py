@@ -105,12 +105,12 @@ def summary(values: list[float]) -> dict:
 
 # ---------------------------------------------------------------- data and models
 
-def datasets(quick: bool) -> dict:
+def datasets(quick: bool, names=("cldr-territory", "pawsx-en")) -> dict:
     from rxlt.task_kinds import task_examples
 
     out = {"cldr-territory": {"train": task_examples("cldr-territory", "train", ["en"]),
                               "eval": task_examples("cldr-territory", "dev", ["en"]), "max_length": 32}}
-    if (XTREME_DIR / "pawsx" / "dev-en.tsv").is_file() and not quick:
+    if (XTREME_DIR / "pawsx" / "dev-en.tsv").is_file() and not quick and "pawsx-en" in names:
         from rxlt.xtreme_data import load
 
         paws = load("pawsx", "dev", ["en"], data_dir=XTREME_DIR).reset_index(drop=True)
@@ -309,7 +309,7 @@ def eval_fixed(model, data, batch_size: int, max_length: int) -> np.ndarray:
 # ---------------------------------------------------------------- memory of vocabulary trimming
 
 TRIM_PROBE = """
-import resource, sys, torch
+import sys, torch
 sys.path.insert(0, {root!r})
 from rxlt.batching import encode
 from rxlt.modeling import EncoderClassifier, freeze_word_embeddings, load_base_encoder
@@ -323,7 +323,9 @@ model = EncoderClassifier(enc, 6, "mean")
 batch = encode(tok, texts[:32], [0] * 32, 32).collate(range(32))
 loss = model.task_loss(batch)
 loss.backward()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, enc.get_input_embeddings().weight.shape[0])
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(hwm / 1024, enc.get_input_embeddings().weight.shape[0])
 """
 
 
@@ -355,6 +357,8 @@ def main() -> None:
                     help="timed bf16 steps of the reference step (-1: as fp32 with bf16 units, else none: emulated bf16 "
                          "takes minutes per step; the matmul peaks and benchmarks/precision_accuracy.py show it)")
     ap.add_argument("--eval-items", type=int, default=20, help="test items per language (0 = all)")
+    ap.add_argument("--data", nargs="+", default=["cldr-territory", "pawsx-en"], help="fine-tuning data sets")
+    ap.add_argument("--reference-repeats", type=int, default=0, help="repeats of the reference step (0: repeats - 1)")
     ap.add_argument("--quick", action="store_true", help="CLDR only, 1 repeat, few steps (a smoke test)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args()
@@ -381,7 +385,7 @@ def main() -> None:
     # 2. fine-tuning, interleaved
     from rxlt.task_kinds import task_labels
 
-    sets = datasets(args.quick)
+    sets = {k: v for k, v in datasets(args.quick, args.data).items() if k in args.data}
     variants = {"trainer-fixed": lambda d, l: run_trainer(d, l, args, False),
                 "trainer-dynamic": lambda d, l: run_trainer(d, l, args, True),
                 "rxlt": lambda d, l: run_rxlt(d, l, args, 0),
@@ -405,7 +409,7 @@ def main() -> None:
     # 3. reference step (12 layers, 32 x 64), fp32 and bf16 interleaved
     ref = {"fp32": {"times": []}, "bf16": {"times": []}}
     bf16_steps = args.bf16_steps if args.bf16_steps >= 0 else (args.reference_steps if info["cpu_fast_bf16"] else 0)
-    for r in range(max(1, args.repeats - 1)):
+    for r in range(args.reference_repeats or max(1, args.repeats - 1)):
         for prec in ("fp32", "bf16"):
             if not (args.reference_steps if prec == "fp32" else bf16_steps) or (prec == "bf16" and r and not info["cpu_fast_bf16"]):
                 continue  # emulated bf16: one measurement is enough to show it

@@ -63,7 +63,7 @@ max_answer_length = 30
 freeze_word_embeddings = True
 precision = "auto"
 length_grouping = 0
-trim_vocabulary = True
+trim_vocabulary = False
 run_dir = ""
 
 # %%

@@ -52,8 +52,10 @@ class TrainingParams:
     # CLDR items are 2-20 tokens, so grouping saves little there; benchmarks/results/speed.md measures it)
     length_grouping: int = param(0, "training batches of similar length: sort within shuffled mega-batches of this "
                                  "many batches (seeded; 0 = off, 50 = HF group_by_length)")
-    trim_vocabulary: bool = param(True, "keep only the word-embedding rows the run's data uses (identical outputs; "
-                                  "-384 MB for the embedded encoder, whose kept rows alone are dequantised)")
+    # off by default: with frozen embeddings transformers memory-maps the checkpoint and only touched rows become
+    # resident, so trimming saved no peak RSS (+115 MB from reading the 4-bit file; benchmarks/results/speed.md)
+    trim_vocabulary: bool = param(False, "keep only the word-embedding rows the run's data uses (identical outputs; "
+                                  "saves gradient/optimizer memory when freeze_word_embeddings is false)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/<phase> (interactive runs)")
 
     def __post_init__(self):
@@ -184,8 +186,8 @@ class EvaluateParams:
     batch_size: int = param(128, "examples per inference batch")
     precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 on GPUs without bf16; "
                            "else fp32), bf16, fp16 (CUDA only) or fp32")
-    trim_vocabulary: bool = param(True, "classification: keep only the word-embedding rows of the evaluated texts "
-                                  "(identical outputs, less memory)")
+    trim_vocabulary: bool = param(False, "classification: keep only the word-embedding rows of the evaluated texts "
+                                  "(identical outputs)")
     bootstrap_samples: int = param(1000, "bootstrap resamples for per-language confidence intervals")
     seed: int = param(0, "seed of the bootstrap and of smoothing noise")
     smoothing_samples: int = param(0, "smoothed prediction: majority vote over this many noisy copies (0 = off)")
