@@ -1,6 +1,7 @@
 """Step time of every training objective against plain ERM on the embedded encoder, side by side.
 
     .venv/bin/python benchmarks/objectives.py [--steps 6] [--rounds 5] [--layers 12] [--out benchmarks/results]
+        [--pawsx-dir ../shared/xtreme-r]   # English PAWS-X sentence pairs (Robust-XLT's task) instead of CLDR
 
 Each round runs every objective for `steps` optimisation steps on the same batches (English
 cldr-territory training data, batch 32, word embeddings frozen), interleaved so machine drift hits all
@@ -44,20 +45,34 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=12)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--pawsx-dir", default="", help="XTREME-layout data dir with pawsx/dev-en.tsv: sentence pairs")
+    ap.add_argument("--max-length", type=int, default=0, help="tokens per input (default 32 CLDR, 128 PAWS-X)")
     args = ap.parse_args()
     torch.manual_seed(0)
     encoder, tok, _ = load_encoder("e5-small", args.layers)
     freeze_word_embeddings(encoder)
-    model = EncoderClassifier(encoder, 5)
     precision = resolve_precision("auto")
-    df = taskdata.examples("cldr-territory", "train", ["en"])
-    labels = {l: i for i, l in enumerate(taskdata.labels("cldr-territory"))}
-    plain = encode(tok, df.text.tolist(), [labels[l] for l in df.label], 32)
+    if args.pawsx_dir:  # protocols.md §1.3: Robust-XLT trains PAWS-X at max_seq_length 128
+        from rxlt.xtreme_data import load
+
+        df, task_labels, max_length = load("pawsx", "dev", ["en"], data_dir=args.pawsx_dir), ["different", "paraphrase"], 128
+    else:
+        df, task_labels, max_length = taskdata.examples("cldr-territory", "train", ["en"]), taskdata.labels("cldr-territory"), 32
+    max_length = args.max_length or max_length
+    model = EncoderClassifier(encoder, len(task_labels))
+    labels = {l: i for i, l in enumerate(task_labels)}
+    pairs = df.text_pair.tolist() if "text_pair" in df else None
+
+    def encoded(rows):
+        return encode(tok, rows.text.tolist(), [labels[l] for l in rows.label], max_length,
+                      text_pairs=rows.text_pair.tolist() if pairs else None)
+
+    plain = encoded(df)
     try:
         da_df = augment(df, synonym_source(), 3, seed=0)
     except FileNotFoundError:
         da_df = df  # no WordNet here: same cost per step (rs_da changes data, not the step)
-    augmented = encode(tok, da_df.text.tolist(), [labels[l] for l in da_df.label], 32)
+    augmented = encoded(da_df)
     rng = np.random.default_rng(0)
     # the same examples for every objective; rs_da sees their first augmented copy (rows 0..n-1)
     picks = [rng.choice(len(plain), args.batch_size, replace=False) for _ in range(args.steps)]
@@ -94,7 +109,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     meta = {"layers": args.layers, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.rounds,
             "precision": precision, "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-            "rs_da_tokens_vs_original": round(extra, 3)}
+            "rs_da_tokens_vs_original": round(extra, 3), "data": "pawsx en dev" if args.pawsx_dir else "cldr-territory en train",
+            "max_length": max_length}
     (out / "objectives.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = ["| objective | s/step (median) | spread | × erm | target | ok | padded tokens/step | × erm per token |",
              "|---|---|---|---|---|---|---|---|"]

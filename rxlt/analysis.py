@@ -23,6 +23,10 @@ def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
     score_rows, preds = [], []
     for run_dir in run_dirs:
         res = read_results(run_dir)
+        metric = res["metrics"].get("metric", "accuracy")
+        if metric != "accuracy":  # tiers and item-paired gains are built on per-item correctness
+            raise ValueError(f"{run_dir}: task {res['task']!r} is scored by {metric}; phase 4 analyses accuracy tasks "
+                             "(classification, multiple choice) only — 05_report's tidy tables and slopes take any metric")
         cond, seed, task = res.get("condition") or "direct", res["finetune_seed"], res["task"]
         for lang, m in res["metrics"]["per_language"].items():
             score_rows.append({"run": Path(run_dir).name, "task": task, "condition": cond, "seed": seed,

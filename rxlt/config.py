@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .token_features import SUBWORD_POSITIONS
 from .cldr import SOURCE_LANGUAGE
+from .covariates import PREDICTORS
 from .languages import LANGUAGES
 from .lookup import UnknownNameError, suggest
 from .models import MODELS
@@ -43,6 +45,8 @@ class TrainingParams:
     doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")
     n_best: int = param(20, "extractive QA: best start and end positions considered per window")
     max_answer_length: int = param(30, "extractive QA: longest answer in tokens")
+    tag_subword: str = param("first", "tagging: the sub-word that carries a word's tag: first (XTREME's utils_tag.py) or "
+                             "first_content (skip a bare '▁' piece, as XLM-R's vocabulary gives most CJK/Thai words)")
     freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
     # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
     # emulated (slower) without them, hence "auto".
@@ -65,6 +69,8 @@ class TrainingParams:
         require(0 <= self.doc_stride < self.qa_max_length // 2, "doc_stride",
                 f"must be in [0, qa_max_length/2) so windows advance, got {self.doc_stride}")
         require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
+        require(self.tag_subword in SUBWORD_POSITIONS, "tag_subword",
+                f"one of {', '.join(SUBWORD_POSITIONS)}, got {self.tag_subword!r}")
         for key in ("lr", "head_lr", "max_grad_norm"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
@@ -246,14 +252,46 @@ class TiersParams:
         require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
 
 
+@dataclass(frozen=True)
+class ReportParams:
+    """Phase 5: the study report — effect sizes, intervals, tests, robustness checks and power."""
+
+    evaluation_runs: tuple[str, ...] = param((), "phase-3 run directories (all conditions and seeds)")
+    baseline_condition: str = param("direct", "condition every other condition is compared against")
+    headline_condition: str = param("intermediate", "the condition the research question is about (reported first)")
+    resource_predictor: str = param("log2_cc100_gib", "continuous resource predictor: " + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items()))
+    tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
+    include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
+    permutation_samples: int = param(2000, "Monte-Carlo sign flips per language for real-valued item scores (0/1 correctness uses the exact sign test)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
+    alpha: float = param(0.05, "significance level of every test and of the power statement")
+    target_power: float = param(0.8, "power at which the minimum detectable effect is stated")
+    seed: int = param(0, "seed of the resampling")
+    smoke: bool = param(False, "watermark the report as a smoke study (tiny data, not evidence)")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/05_report")
+
+    def __post_init__(self):
+        require(len(self.evaluation_runs) >= 1, "evaluation_runs", "give at least one phase-3 run directory")
+        if self.resource_predictor not in PREDICTORS:
+            raise ParamsError(f"key 'resource_predictor': unknown predictor {self.resource_predictor!r}: "
+                              f"{suggest(self.resource_predictor, PREDICTORS)}")
+        if self.tier_scheme not in TIER_SCHEMES:
+            raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
+        require(self.permutation_samples >= 100, "permutation_samples", "use at least 100 sign flips")
+        require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+        require(0 < self.alpha < 0.5, "alpha", "must be in (0, 0.5)")
+        require(0.05 < self.target_power < 1, "target_power", "must be in (0.05, 1)")
+
+
 PHASES: dict[str, type] = {
     "01_intermediate": IntermediateParams,
     "02_finetune": FinetuneParams,
     "03_evaluate": EvaluateParams,
     "04_tiers": TiersParams,
+    "05_report": ReportParams,
 }
 
-__all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams",
+__all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams", "ReportParams",
            "ParamsError", "UnknownNameError", "SOURCE_LANGUAGE"]
 
 

@@ -43,7 +43,7 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     else:  # TyDiQA-GoldP, XCOPA: no English dev set; hold out English training items (by key) for selection
         cut = split_by_item(train_df, {"train": 1 - HELD_OUT, "dev": HELD_OUT}, seed=0)
         train_df, dev_df = (cut[cut.split == s].drop(columns="split").reset_index(drop=True) for s in ("train", "dev"))
-    model = build_head(kind, encoder, labels, pooling)
+    model = build_head(kind, encoder, labels, pooling, tag_subword=getattr(cfg, "tag_subword", "first"))
     settings = run_settings(cfg, task, cfg.batch_size * 2)
     score = None if kind == "classification" else dev_scorer(kind, tokenizer, dev_df, labels, settings)
     stream = Stream(task, model, h.encode(tokenizer, train_df, labels, settings), h.encode(tokenizer, dev_df, labels, settings),

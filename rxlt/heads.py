@@ -145,6 +145,13 @@ class TokenTagger(TaskHead):
 
     kind = "tagging"
 
+    def __init__(self, encoder: nn.Module, out_features: int, dropout: float = 0.1, tag_subword: str = "first"):
+        super().__init__(encoder, out_features, dropout)
+        self.tag_subword = tag_subword  # which sub-word carries a word's tag (rxlt.token_features)
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "tag_subword": self.tag_subword}
+
     def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
         return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds)))
 
@@ -170,13 +177,13 @@ class SpanExtractor(TaskHead):
 
 
 def build_head(kind: str, encoder: nn.Module, labels: list[str] | None = None, pooling: str = "mean",
-               dropout: float = 0.1) -> TaskHead:
+               dropout: float = 0.1, tag_subword: str = "first") -> TaskHead:
     """A freshly initialised head of `kind` on `encoder` (labels for classification and tagging)."""
     kind = normalize_kind(kind)
     if kind == "classification":
         return SequenceClassifier(encoder, len(labels), pooling, dropout)
     if kind == "tagging":
-        return TokenTagger(encoder, len(labels), dropout)
+        return TokenTagger(encoder, len(labels), dropout, tag_subword)
     if kind == "multiple_choice":
         return ChoiceScorer(encoder, pooling, dropout)
     if kind == "qa":

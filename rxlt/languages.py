@@ -214,7 +214,9 @@ _ROWS: dict[str, tuple] = {
     "myv": ('Erzya', None, 'Cyrl', None, None, False, False, "cldr"),  # joshi ambiguous: erzya=1, mordvin=0
     "mzn": ('Mazanderani', None, 'Arab', 0, None, False, False, "cldr"),
     "naq": ('Nama', None, 'Latn', 0, None, False, False, "cldr"),
-    "nb": ('Norwegian Bokmål', 'Indo-European', 'Latn', 1, None, False, True, "cldr"),
+    # CC-100 has one row for the Norwegian macrolanguage, `no` (49 GiB); Bokmål is the written standard of
+    # most Norwegian web text, so nb takes that row (an inference; nn keeps None: its share is unknown)
+    "nb": ('Norwegian Bokmål', 'Indo-European', 'Latn', 1, 49.0, True, True, "cldr"),
     "nd": ('North Ndebele', 'Niger-Congo', 'Latn', 0, None, False, False, "cldr"),
     "nds": ('Low German', None, 'Latn', 0, None, False, True, "cldr"),
     "ne": ('Nepali', 'Indo-European', 'Deva', 1, 3.8, True, True, "cldr"),

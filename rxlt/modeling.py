@@ -138,7 +138,7 @@ def load_model(source: str | Path, keep_ids=None) -> tuple[TaskHead, object, lis
     head_meta = json.loads((source / HEAD_META).read_text())
     encoder, tokenizer, _ = load_encoder(str(source), keep_ids=keep_ids)
     model = build_head(head_meta.get("kind", "classification"), encoder, head_meta.get("labels"),
-                       head_meta.get("pooling", "mean"))
+                       head_meta.get("pooling", "mean"), tag_subword=head_meta.get("tag_subword", "first"))
     model.head.load_state_dict(load_file(str(source / HEAD_WEIGHTS)))
     return model, tokenizer, head_meta.get("labels")
 

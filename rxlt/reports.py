@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from datetime import datetime, timezone
 from pathlib import Path
+
+import mistune
 
 from .results import write_json_atomic
 
@@ -56,11 +57,14 @@ def write_index(reports_dir: Path) -> Path:
         smoke = any(r.get("smoke") for r in runs.values())
         parts.append(f"<h2>Study <code>{html.escape(study)}</code>"
                      + (" <span class='smoke'>(smoke study: pipeline check, not evidence)</span>" if smoke else "") + "</h2>")
-        final = [r for r in runs.values() if r["phase"] == "04_tiers" and r.get("status") == "complete"]
+        # the phase-5 study report leads when there is one (older studies: the tiers report)
+        final = [r for r in runs.values() if r["phase"] == "05_report" and r.get("status") == "complete"] or \
+            [r for r in runs.values() if r["phase"] == "04_tiers" and r.get("status") == "complete"]
         for r in final:
-            answer = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(r.get("answer", ""))).replace("\n", "<br>")
-            parts.append(f"<p><b>Study report:</b> <a href='{html.escape(r['report'])}'>{html.escape(r['report'])}</a>"
-                         f"<br>{answer}</p>")
+            # the answer is markdown (headings, bullets, bold, code); mistune ships with nbconvert; raw HTML escaped
+            answer = mistune.create_markdown(escape=True)(r.get("answer", ""))
+            parts.append(f"<div><p><b>Study report:</b> <a href='{html.escape(r['report'])}'>{html.escape(r['report'])}</a>"
+                         f"</p>{answer}</div>")
         parts.append("<table><tr><th>phase</th><th>run</th><th>status</th><th>parameters</th><th>report</th><th>results</th><th>seconds</th></tr>")
         for key in sorted(runs):
             r = runs[key]

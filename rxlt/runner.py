@@ -102,7 +102,7 @@ def _record(outcome: Outcome, cfg: StudyParams, reports_dir: Path) -> None:
              "seconds": round(outcome.seconds, 1) if outcome.seconds else ""}
     if outcome.error:
         entry["error"] = outcome.error
-    if spec.phase == "04_tiers" and entry["status"] == "complete":
+    if spec.phase in ("04_tiers", "05_report") and entry["status"] == "complete":
         entry["answer"] = read_results(run_dir)["metrics"]["answer"]
     record_report(reports_dir, cfg.study, entry)
 

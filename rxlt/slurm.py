@@ -1,6 +1,6 @@
 """`rxlt study PARAMS --executor slurm`: a study's runs as Slurm job arrays, through submitit.
 
-One array job per phase (01_intermediate, 02_finetune, 03_evaluate, 04_tiers), at most
+One array job per phase (01_intermediate, 02_finetune, 03_evaluate, 04_tiers, 05_report), at most
 `slurm_array_parallelism` of its runs at once, each phase's job depending `afterany` on the phases
 submitted before it. `afterany`, not `afterok`: with `afterok` one failed run would leave every
 later array pending forever (DependencyNeverSatisfied). Instead each job checks that its inputs are
@@ -12,7 +12,7 @@ run directory, results.json written last), so run ids, caching and outputs are t
 Slurm logs: runs/<study>/slurm/<job id>/<job id>_0_log.{out,err} (job id = <array id>_<index>).
 
 Resources per run come from the study's `slurm_*` keys (`rxlt params study`):
-partition -> --partition, slurm_gpus_per_run -> --gpus-per-node (0 for 04_tiers),
+partition -> --partition, slurm_gpus_per_run -> --gpus-per-node (0 for 04_tiers and 05_report),
 slurm_cpus_per_run -> --cpus-per-task (and the run's OMP_NUM_THREADS), slurm_mem_gb -> --mem,
 slurm_time_min_<phase> -> --time, slurm_array_parallelism -> --array=0-N%P.
 01/02 training runs use `slurm_ddp_processes` data-parallel ranks (0 = one per GPU; rxlt.launch).
@@ -36,8 +36,9 @@ PHASE_TIME = {  # phase -> the study key holding its time limit
     "02_finetune": "slurm_time_min_finetune",
     "03_evaluate": "slurm_time_min_evaluate",
     "04_tiers": "slurm_time_min_tiers",
+    "05_report": "slurm_time_min_report",
 }
-CPU_PHASES = ("04_tiers",)  # statistics only: asking for a GPU would waste it
+CPU_PHASES = ("04_tiers", "05_report")  # statistics only: asking for a GPU would waste it
 LOG_DIR = "slurm"
 POLL_S = 5.0
 LOST_AFTER_S = 30.0  # a job gone from squeue this long without a result pickle has died (killed, timed out)

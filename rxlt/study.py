@@ -12,7 +12,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from . import taskdata
-from .config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams, check_tasks, check_known
+from .config import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams, check_tasks, check_known
 from .lookup import suggest
 from .models import MODELS
 from .objectives import OBJECTIVES
@@ -68,7 +68,7 @@ class StudyParams:
     # --executor slurm (rxlt.slurm): resources of each run's Slurm job; one array job per phase
     slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
     slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
-    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers gets none)")
+    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers and 05_report get none)")
     slurm_ddp_processes: int = param(0, "Slurm: data-parallel processes per 01/02 training run (0 = one per GPU)")
     slurm_cpus_per_run: int = param(4, "Slurm: CPU cores per run (its OMP_NUM_THREADS)")
     slurm_mem_gb: int = param(16, "Slurm: memory per run, GB")
@@ -76,11 +76,18 @@ class StudyParams:
     slurm_time_min_finetune: int = param(120, "Slurm: time limit of a 02_finetune run, minutes")
     slurm_time_min_evaluate: int = param(60, "Slurm: time limit of a 03_evaluate run, minutes")
     slurm_time_min_tiers: int = param(30, "Slurm: time limit of the 04_tiers run, minutes")
+    slurm_time_min_report: int = param(30, "Slurm: time limit of the 05_report run, minutes")
 
     def __post_init__(self):
         require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
         check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
         check_tasks([self.target_task], "target_task", embedded_only=True)
+        from .heads import task_kind
+
+        # phase 4's tiers and item-paired gains are built on per-item correctness (rxlt.analysis)
+        require(task_kind(self.target_task) in ("classification", "multiple_choice"), "target_task",
+                f"an accuracy-scored task (classification or multiple choice) for a study; {self.target_task!r} is "
+                f"{task_kind(self.target_task)}: run notebooks 02 and 03 for it directly")
         check_tasks(self.intermediate_tasks, "intermediate_tasks")
         for c in self.conditions:
             if c not in CONDITIONS:
@@ -176,10 +183,16 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
                     precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
                 evaluations.append(ev)
-    add("04_tiers", "tiers", TiersParams(
+    tiers = add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
         bootstrap_samples=cfg.bootstrap_samples, smoke=cfg.smoke), needs=[e.key for e in evaluations])
+    # the study report: answer first (effect, interval, test, power), then the evidence (rxlt.study_report)
+    add("05_report", "report", ReportParams(
+        evaluation_runs=tiers.params.evaluation_runs, tier_scheme=cfg.tier_scheme,
+        baseline_condition=tiers.params.baseline_condition, bootstrap_samples=cfg.bootstrap_samples,
+        permutation_samples=max(cfg.bootstrap_samples, 1000), smoke=cfg.smoke),
+        needs=[e.key for e in evaluations] + [tiers.key])
     return specs
 
 

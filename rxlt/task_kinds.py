@@ -18,7 +18,7 @@ import pandas as pd
 from .batching import encode_frame
 from .choice_features import encode_choices
 from .heads import normalize_kind
-from .inference import predict_outputs
+from .prediction import predict_outputs
 from .qa_features import best_answers, encode_qa
 from .token_features import encode_tagging, word_tags
 
@@ -62,13 +62,14 @@ class TaggingKind:
     headline = "f1"
     columns = ("tokens", "tags")
 
-    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+    def encode(self, tokenizer, df, labels, settings, train: bool = True, position: str | None = None):
         index = {label: i for i, label in enumerate(labels)}
         return encode_tagging(tokenizer, [list(t) for t in df.tokens], [list(t) for t in df.tags] if train else None,
-                              index, settings.max_length)
+                              index, settings.max_length, position or settings.tag_subword)
 
     def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
-        data = self.encode(tokenizer, df, labels, settings, train=False)
+        # the position the model was trained with (head.json), whatever the evaluating phase's settings say
+        data = self.encode(tokenizer, df, labels, settings, train=False, position=model.tag_subword)
         out = predict_outputs(model, data, settings.batch_size, settings.precision, desc)
         fill = "O" if "O" in labels else labels[0]
         tags, missing = zip(*(word_tags(o, f, labels, fill) for o, f in zip(out, data.first))) if len(df) else ((), ())
@@ -199,6 +200,7 @@ def run_settings(cfg, task: str, batch_size: int):
         XTREME_TASKS = {}
     return SimpleNamespace(max_length=cfg.max_length, qa_max_length=cfg.qa_max_length, doc_stride=cfg.doc_stride,
                            n_best=cfg.n_best, max_answer_length=cfg.max_answer_length, batch_size=batch_size,
+                           tag_subword=getattr(cfg, "tag_subword", "first"),
                            precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa")
 
 

@@ -8,9 +8,10 @@ one word into many pieces (CJK, Thai, …) still get exactly one tag per word. W
 `max_length` (or that tokenise to nothing) get `fill_tag` and are counted.
 
 With XLM-R's SentencePiece vocabulary a word that does not start with a known "▁word" piece (most CJK and
-Thai words) becomes a bare "▁" followed by its pieces, and the label sits on that "▁" — exactly as
-XTREME's utils_tag.py does (label on `tokenizer.tokenize(word)[0]`), so scores stay comparable; the
-contextual state of the "▁" position is what the head classifies.
+Thai words) becomes a bare "▁" followed by its pieces. Position "first" puts the label on that "▁" —
+exactly as XTREME's utils_tag.py does (label on `tokenizer.tokenize(word)[0]`), so scores stay
+comparable; "first_content" puts it on the word's first piece with characters, which is the label
+alignment that carries across scripts (on real UD ja/zh, 93%/85% of words start with a bare "▁").
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ import torch
 
 from .batching import Encoded, pad_rows
 from .heads import IGNORE
+
+SUBWORD_POSITIONS = ("first", "first_content")  # which sub-word of a word carries its tag
+BARE_PIECE = "▁"  # SentencePiece's word-start marker alone: a piece with no characters of the word
 
 
 @dataclass
@@ -41,21 +45,33 @@ class TaggedEncoded(Encoded):
         return batch
 
 
-def first_subwords(word_ids: list[int | None], n_words: int) -> list[int]:
-    """Position of each word's first sub-word (-1 if the word has no sub-word in the row)."""
+def first_subwords(word_ids: list[int | None], n_words: int, bare: list[bool] | None = None) -> list[int]:
+    """Position of each word's first sub-word (-1 if the word has no sub-word in the row). With `bare`
+    (per position: the piece is a bare "▁"), a bare first piece is skipped when the word has another."""
     first = [-1] * n_words
     for pos, w in enumerate(word_ids):
-        if w is not None and first[w] == -1:
+        if w is None:
+            continue
+        if first[w] == -1:
+            first[w] = pos
+        elif bare is not None and bare[first[w]] and first[w] == pos - 1:
             first[w] = pos
     return first
 
 
 def encode_tagging(tokenizer, tokens: list[list[str]], tags: list[list[str]] | None, label_index: dict,
-                   max_length: int) -> TaggedEncoded:
-    """Encode word-split sentences; with `tags`, label each word's first sub-word."""
+                   max_length: int, position: str = "first") -> TaggedEncoded:
+    """Encode word-split sentences; with `tags`, label each word's first (or first_content) sub-word."""
+    if position not in SUBWORD_POSITIONS:
+        raise ValueError(f"tag sub-word position {position!r}: expected one of {', '.join(SUBWORD_POSITIONS)}")
     words = [[unicodedata.normalize("NFC", w) for w in sent] for sent in tokens]
     enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
-    firsts = [first_subwords(enc.word_ids(i), len(sent)) for i, sent in enumerate(words)]
+    bare_id = tokenizer.convert_tokens_to_ids(BARE_PIECE) if position == "first_content" else None
+
+    def bare(i):
+        return None if bare_id is None else [t == bare_id for t in enc["input_ids"][i]]
+
+    firsts = [first_subwords(enc.word_ids(i), len(sent), bare(i)) for i, sent in enumerate(words)]
     labels = None
     if tags is not None:
         labels = []

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import distributed
-from .batching import Encoded, collate, length_grouped_batches, length_sorted_batches, shuffled_batches
+from .batching import Encoded, collate, length_grouped_batches, shuffled_batches
 from .progress import progress
 
 
@@ -64,19 +64,12 @@ def autocast(precision: str):
     return torch.autocast(device, dtype=torch.float16 if precision == "fp16" else torch.bfloat16)
 
 
-@torch.no_grad()
 def predict_logits(model, data: Encoded, batch_size: int, precision: str, desc: str | None = None) -> np.ndarray:
-    """Logits for every item of `data`, in the original order (batches are length-sorted)."""
-    model.eval()
-    device = next(model.parameters()).device
-    out = np.zeros((len(data), model.head.out_features), dtype=np.float32)
-    batches = length_sorted_batches(data, batch_size)
-    for index in progress(batches, desc=desc, total=len(batches)) if desc else batches:
-        batch = collate(data, index)
-        with autocast(precision):
-            logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device))
-        out[index] = logits.float().cpu().numpy()
-    return out
+    """[N, C] logits of a sequence-level head for every item of `data`, in the original order."""
+    from .prediction import predict_outputs  # rxlt.prediction uses this module's autocast
+
+    outputs = predict_outputs(model, data, batch_size, precision, desc)
+    return np.stack(outputs) if outputs else np.zeros((0, model.head.out_features), dtype=np.float32)
 
 
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:

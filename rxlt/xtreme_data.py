@@ -24,7 +24,7 @@ from . import hub_tasks, readers
 from .languages import language as language_info
 from .lookup import UnknownNameError, suggest
 from .readers import DataFileError
-from .xtreme import TATOEBA_LANG3, TYDIQA_NAMES, XTREME_TASKS, xtreme_task
+from .xtreme import TATOEBA_LANG3, TYDIQA_NAMES, xtreme_task
 
 __all__ = ["DataFileError", "load", "summary", "split_by_item", "splits", "COLUMNS"]
 

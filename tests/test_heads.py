@@ -8,7 +8,7 @@ import torch
 
 from rxlt.choice_features import encode_choices
 from rxlt.heads import IGNORE, OBJECTIVE_KINDS, build_head, check_objective
-from rxlt.inference import predict_outputs
+from rxlt.prediction import predict_outputs
 from rxlt.objectives import make_objective
 from rxlt.qa_features import best_answers, encode_qa, span_positions
 from rxlt.retrieval import embed, golds, hit_at_1, rank, ranked_keys
@@ -102,6 +102,27 @@ def test_first_subword_alignment_on_hand_examples(e5_tokenizer):
         logits[p, (w + 1) % 5] = 1.0
     tags, missing = word_tags(logits, first, ["PRON", "VERB", "PROPN", "NOUN", "ADV"], "O")
     assert tags == ["VERB", "PROPN", "NOUN", "ADV", "PRON"] and missing == 0
+
+
+def test_first_content_position_skips_a_bare_word_start_piece(e5_tokenizer):
+    words = [["I", "love", "東京都", "ภาษาไทย", "unbelievably"]]
+    index = {t: i for i, t in enumerate(["PRON", "VERB", "PROPN", "NOUN", "ADV"])}
+    plain = encode_tagging(e5_tokenizer, words, [list(index)], index, 32)
+    content = encode_tagging(e5_tokenizer, words, [list(index)], index, 32, position="first_content")
+    pieces = e5_tokenizer.convert_ids_to_tokens(plain.input_ids[0])
+    for w in range(5):
+        p, c = plain.first[0][w], content.first[0][w]
+        if pieces[p] == "▁":  # the CJK/Thai words: the label moves to the piece with characters
+            assert c == p + 1 and pieces[c] != "▁"
+        else:  # "▁I", "▁love", "▁un…": unchanged
+            assert c == p
+    assert any(pieces[p] == "▁" for p in plain.first[0])  # the example really exercises the bare piece
+    assert sorted(x for x in content.labels[0] if x != IGNORE) == [0, 1, 2, 3, 4]
+    # a word that is nothing but "▁" keeps that piece: there is no other to move to
+    assert first_subwords([None, 0, 1, 1, None], 2, [False, True, True, False, False]) == [1, 3]
+    assert first_subwords([None, 0, 1, None], 2, [False, True, True, False]) == [1, 2]
+    with pytest.raises(ValueError, match="first_content"):
+        encode_tagging(e5_tokenizer, words, None, index, 32, position="last")
 
 
 def test_words_cut_by_max_length_are_filled_and_counted(e5_tokenizer):

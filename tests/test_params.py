@@ -53,6 +53,7 @@ def test_wrong_types_are_errors(tmp_path, text, needle):
     ({"conditions": ["direct", "intermedate"]}, "did you mean 'intermediate'"),
     ({"seeds": [1, 1]}, "duplicate seeds"),
     ({"intermediate_tasks": ["cldr-territory"]}, "must not contain the target task"),
+    ({"target_task": "udpos"}, "'udpos' is tagging"),  # phase 4 needs per-item correctness
     ({"precision": "fp8"}, None),  # fp16 is valid (GPUs without bf16: rxlt.training.choose_precision)
 ])
 def test_bad_values_are_errors(values, needle):
@@ -97,7 +98,7 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
         assert all(n in seen for n in s.needs), s.key
         seen.add(s.key)
     n = len(cfg.seeds)
-    assert [s.phase for s in specs].count("03_evaluate") == 2 * n * len(cfg.objectives) and specs[-1].phase == "04_tiers"
+    assert [s.phase for s in specs].count("03_evaluate") == 2 * n * len(cfg.objectives) and [s.phase for s in specs[-2:]] == ["04_tiers", "05_report"]
     assert [s.key for s in expand(cfg, tmp_path / "elsewhere")] == [s.key for s in specs]  # ids do not depend on location
     other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})
     changed = {s.key for s in expand(other, tmp_path)} - seen

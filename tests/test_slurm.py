@@ -3,7 +3,7 @@
 The set-up installs Debian's slurm-wlm and munge if missing (root only; skipped with a message
 otherwise), writes a slurm.conf into a temp dir, starts munged, slurmctld and slurmd there
 (toolchain.md §5b), and stops them by PID afterwards. The study is tests/fixtures/slurm_study.yaml
-(6 runs, every phase); its results under Slurm must equal the local executor's.
+(7 runs, every phase); its results under Slurm must equal the local executor's.
 """
 import json
 import os
@@ -177,8 +177,8 @@ def test_cancelled_run_is_reported_failed_with_its_log(on_slurm):
 def test_retry_failed_runs_only_the_failed_run(on_slurm):
     tmp, first, retry, final = on_slurm
     assert retry.returncode == 0, retry.stdout[-3000:] + retry.stderr[-3000:]
-    assert "5 already finished, 1 to run" in retry.stdout
-    assert [r["state"] for r in final["runs"]] == ["done"] * 6
+    assert "5 already finished, 2 to run (failed last time)" in retry.stdout
+    assert [r["state"] for r in final["runs"]] == ["done"] * 7
     again = _results(tmp)
     for key, r in first["results"].items():  # finished runs were not executed again
         assert again[key]["provenance"]["finished"] == r["provenance"]["finished"], key
@@ -187,13 +187,13 @@ def test_retry_failed_runs_only_the_failed_run(on_slurm):
 def test_slurm_results_equal_local_results(on_slurm, local):
     tmp, _, _, _ = on_slurm
     on, off = _results(tmp), _results(local)
-    assert sorted(on) == sorted(off) and len(on) == 6  # same run ids
+    assert sorted(on) == sorted(off) and len(on) == 7  # same run ids
     for key in off:
         assert on[key]["status"] == "complete"
         assert on[key]["samples"] == off[key]["samples"], key
         assert json.dumps(on[key]["metrics"], sort_keys=True) == json.dumps(off[key]["metrics"], sort_keys=True), key
     assert (tmp / "reports" / "index.html").is_file()
-    assert len(list((tmp / "reports" / "slurm-tiny").glob("*/*.html"))) == 6
+    assert len(list((tmp / "reports" / "slurm-tiny").glob("*/*.html"))) == 7
 
 
 def test_clear_errors_before_submitting(slurm, tmp_path):
@@ -211,7 +211,7 @@ def test_runs_left_on_slurm_are_not_submitted_twice(slurm, tmp_path):
     proc = _study(slurm, tmp_path, "--executor", "slurm", wait=False)
     ledger, entries, deadline = tmp_path / "runs" / "slurm-tiny" / "ledger.json", {}, time.time() + 120
     try:
-        while len(entries) < 6 and time.time() < deadline and proc.poll() is None:
+        while len(entries) < 7 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.5)
             try:
                 entries = json.loads(ledger.read_text())
@@ -222,12 +222,12 @@ def test_runs_left_on_slurm_are_not_submitted_twice(slurm, tmp_path):
         proc.wait()
     jobs = sorted({e["job_id"].split("_")[0] for e in entries.values()})
     try:
-        assert len(entries) == 6, entries
+        assert len(entries) == 7, entries
         again = _study(slurm, tmp_path, "--executor", "slurm")
         assert again.returncode == 2 and "still on Slurm from an earlier" in again.stderr, again.stderr
         status = json.loads(_rxlt(slurm, tmp_path, "status", str(STUDY), "--json").stdout)
         states = [r["state"] for r in status["runs"]]
-        assert states.count("queued") + states.count("running") + states.count("done") == 6, status
+        assert states.count("queued") + states.count("running") + states.count("done") == 7, status
         assert "queued" in states  # the 04_tiers array waits for its dependencies
     finally:
         subprocess.run(["scancel", *jobs], env=slurm, timeout=30)

@@ -43,7 +43,8 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
     res = _results(tmp)
     phases = [k.split("/")[0] for k in res]
     # smoke grid: 1 seed × {direct, intermediate} × {erm, adversarial, rs_rp, rs_da}
-    assert {p: phases.count(p) for p in set(phases)} == {"01_intermediate": 1, "02_finetune": 8, "03_evaluate": 8, "04_tiers": 1}
+    assert {p: phases.count(p) for p in set(phases)} == {"01_intermediate": 1, "02_finetune": 8, "03_evaluate": 8, "04_tiers": 1,
+                                                         "05_report": 1}
     for key, r in res.items():
         assert r["status"] == "complete", key
         assert r["provenance"]["versions"]["transformers"] and "commit" in r["provenance"]["git"]
@@ -67,12 +68,18 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
     tiers = next(r for k, r in res.items() if k.startswith("04_tiers"))
     assert "SMOKE" in tiers["metrics"]["answer"] and tiers["english_in_tier_averages"] is False
     assert (tmp / "runs" / "embedded-smoke" / next(k for k in res if k.startswith("04_tiers")) / "tidy_results.csv").is_file()
+    report_key = next(k for k in res if k.startswith("05_report"))
+    report = res[report_key]
+    assert "SMOKE" in report["metrics"]["answer"] and report["english_in_averages"] is False
+    assert {t["condition"] for t in report["metrics"]["interaction_tests"]} == {r["condition"] for r in ev} - {"direct"}
+    for name in ("tidy_results.csv", "tidy_results.parquet", "items.parquet", "covariates.csv"):
+        assert (tmp / "runs" / "embedded-smoke" / report_key / name).is_file(), name
 
 
 def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     tmp, _, _ = smoke
     reports = sorted((tmp / "reports" / "embedded-smoke").glob("*/*.html"))
-    assert len(reports) == 18
+    assert len(reports) == 19
     for page in reports:
         text = page.read_text()
         assert not re.search(r"<script[^>]+src=", text), page  # no CDN (or any external) scripts
@@ -80,11 +87,15 @@ def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     tiers_page = next(p for p in reports if p.parent.name == "04_tiers").read_text()
     assert tiers_page.count("data:image/png;base64") >= 3
     assert "SMOKE RUN" in tiers_page
+    report_page = next(p for p in reports if p.parent.name == "05_report").read_text()
+    assert report_page.count("data:image/png;base64") >= 5 and "SMOKE STUDY — NOT EVIDENCE" in report_page
+    assert "../03_evaluate/" in report_page  # links to every run's report
     # progress bars end as one final text line, not one line per refresh
     ft_page = next(p for p in reports if p.parent.name == "02_finetune" and p.name.startswith("direct-erm")).read_text()
     assert ft_page.count("cldr-territory: 100%") == 1
     index = (tmp / "reports" / "index.html").read_text()
-    assert index.count("<tr>") == 19 and "smoke study" in index and "Study report" in index
+    assert index.count("<tr>") == 20 and "smoke study" in index and "Study report" in index
+    assert "embedded-smoke/05_report/" in index
     assert "seed=0" in index and "init_from" in index
 
 
@@ -94,7 +105,7 @@ def test_rerun_recomputes_nothing(smoke):
     t0 = time.time()
     res = _study(tmp)
     assert res.returncode == 0, res.stderr
-    assert "18 already finished, 0 to run" in res.stdout
+    assert "19 already finished, 0 to run" in res.stdout
     assert {k: r["provenance"]["finished"] for k, r in _results(tmp).items()} == before
     assert time.time() - t0 < 60
 
@@ -104,10 +115,12 @@ def test_killed_study_resumes_without_redoing_finished_runs(smoke):
     runs = tmp / "runs" / "embedded-smoke"
     redo = sorted((runs / "03_evaluate").iterdir())[0]
     tiers = next((runs / "04_tiers").iterdir())
+    report = next((runs / "05_report").iterdir())
     import shutil
 
     shutil.rmtree(redo)
     shutil.rmtree(tiers)
+    shutil.rmtree(report)
     kept = {k: r["provenance"]["finished"] for k, r in _results(tmp).items()}
     proc = _study(tmp, wait=False)
     deadline = time.time() + 120
@@ -118,13 +131,14 @@ def test_killed_study_resumes_without_redoing_finished_runs(smoke):
     proc.wait(timeout=30)
     assert not (redo / "results.json").exists()  # a killed run never looks finished
     index = json.loads((tmp / "reports" / "index.json").read_text())["studies"]["embedded-smoke"]
-    assert all(e["status"] == "complete" for k, e in index.items() if redo.name not in k and "04_tiers" not in k)
+    assert all(e["status"] == "complete" for k, e in index.items() if redo.name not in k and "04_tiers" not in k
+               and "05_report" not in k)
     res = _study(tmp)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    assert "16 already finished, 2 to run" in res.stdout
+    assert "16 already finished, 3 to run" in res.stdout
     after = _results(tmp)
     assert all(after[k]["provenance"]["finished"] == v for k, v in kept.items())
-    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 18
+    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 19
 
 
 def test_evaluation_refuses_a_model_with_another_label_map(smoke, tmp_path):

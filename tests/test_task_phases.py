@@ -10,7 +10,7 @@ import pytest
 from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams
 from rxlt.evaluation import run_evaluation
 from rxlt.finetuning import run_finetune, run_intermediate
-from rxlt.params import build
+from rxlt.params import ParamsError, build
 from rxlt.results import read_results, start_run
 
 HUB = Path(__file__).parent / "fixtures" / "hub"
@@ -99,6 +99,27 @@ def test_tagging_phase_2_to_3(data_dir, tmp_path):
         assert res["metrics"]["per_language"][lang]["f1"] == pytest.approx(seqeval_f1(list(g.prediction), list(g.tags)))
         assert res["metrics"]["per_language"][lang]["score"] == res["metrics"]["per_language"][lang]["f1"]
     assert res["metrics"]["average"]["english_in_grid"] is True
+    # the report's tidy table reads the headline key of any metric; phase 4 (accuracy tiers) refuses clearly
+    from rxlt.analysis import load_evaluations
+    from rxlt.tidy import tidy_results
+
+    tidy = tidy_results([tmp_path / "ev"])
+    assert set(tidy.metric) == {"seqeval_f1"}
+    assert tidy.set_index("language").value.to_dict() == {k: v["f1"] for k, v in res["metrics"]["per_language"].items()}
+    with pytest.raises(ValueError, match="seqeval_f1; phase 4 analyses accuracy tasks"):
+        load_evaluations([tmp_path / "ev"])
+
+
+def test_tagging_tag_subword_travels_from_phase_2_to_3(data_dir, tmp_path):
+    ft = _finetune(tmp_path, "udpos", tag_subword="first_content")
+    assert json.loads((ft / "model" / "head.json").read_text())["tag_subword"] == "first_content"
+    from rxlt.modeling import load_model
+
+    assert load_model(ft / "model")[0].tag_subword == "first_content"
+    table, res = _evaluate(tmp_path, ft)
+    assert set(res["metrics"]["per_language"]) == {"de", "en", "zh"}
+    with pytest.raises(ParamsError, match="tag_subword"):
+        build(FinetuneParams, {**FAST, "task": "udpos", "tag_subword": "last"})
 
 
 def test_qa_phase_2_to_3(data_dir, tmp_path):

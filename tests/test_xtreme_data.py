@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rxlt import taskdata, xtreme_data
+from rxlt import taskdata
 from rxlt.lookup import UnknownNameError
 from rxlt.xtreme import XTREME_TASKS, xtreme_task
 from rxlt.xtreme_data import DataFileError, load, split_by_item, summary
@@ -243,7 +243,7 @@ def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monk
     ft = build(FinetuneParams, {"task": "xnli", "encoder_layers": 1, "epochs": 1, "run_dir": str(tmp_path / "ft")})
     run_finetune(start_run("02_finetune", ft))
     ev = build(EvaluateParams, {"finetune_run": str(tmp_path / "ft"), "languages": ["de", "fr"],
-                                "run_dir": str(tmp_path / "ev")})
+                                "generalized_languages": ["de", "fr"], "run_dir": str(tmp_path / "ev")})
     run_evaluation(start_run("03_evaluate", ev))
     res = read_results(tmp_path / "ev")
     preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz")
@@ -252,6 +252,13 @@ def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monk
     assert not set(preds.key.astype(str)) & train_keys
     assert read_results(tmp_path / "ft")["samples"]["train"]["used"] == 12
     assert res["config"]["languages"] == ["de", "fr"]
+    # Robust-XLT's generalized setting on XNLI: premise in one language, hypothesis in another, same items
+    grid = pd.read_csv(tmp_path / "ev" / "generalized.csv")
+    assert sorted(zip(grid["first"], grid["second"])) == [("de", "de"), ("de", "fr"), ("fr", "de"), ("fr", "fr")]
+    assert grid.n.tolist() == [6, 6, 6, 6] and grid.accuracy.between(0, 1).all()
+    same = preds.groupby("language").correct.mean()  # the diagonal is the plain per-language test
+    for lg in ("de", "fr"):
+        assert grid[(grid["first"] == lg) & (grid["second"] == lg)].accuracy.item() == pytest.approx(same[lg])
 
 
 def test_xcopa_label_out_of_range_is_named(offline, tmp_path):
