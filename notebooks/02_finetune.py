@@ -62,6 +62,8 @@ n_best = 20
 max_answer_length = 30
 freeze_word_embeddings = True
 precision = "auto"
+length_grouping = 0
+trim_vocabulary = False
 run_dir = ""
 
 # %%

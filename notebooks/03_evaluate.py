@@ -35,6 +35,7 @@ languages = ["all"]
 max_test_items = 0
 batch_size = 128
 precision = "auto"
+trim_vocabulary = False
 bootstrap_samples = 1000
 seed = 0
 smoothing_samples = 0

@@ -33,12 +33,18 @@ class Encoded:
 def encode(tokenizer, texts, labels=None, max_length: int = 64, text_pairs=None) -> Encoded:
     """Token ids of `texts` (and of sentence pairs when `text_pairs` is given), truncated to max_length."""
     # NFC first: unnormalised real data exists and the tokenizer expects composed forms (encoder pitfall 3).
+    from .token_cache import cached_token_ids
+
     texts = [unicodedata.normalize("NFC", t) for t in texts]
-    if text_pairs is not None:
-        pairs = [unicodedata.normalize("NFC", t) for t in text_pairs]
-        ids = tokenizer(texts, pairs, truncation="longest_first", max_length=max_length)["input_ids"]
-    else:
-        ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    pairs = None if text_pairs is None else [unicodedata.normalize("NFC", t) for t in text_pairs]
+
+    def tokenize():
+        if pairs is not None:
+            return tokenizer(texts, pairs, truncation="longest_first", max_length=max_length)["input_ids"]
+        return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+
+    # a pure function of (tokenizer, texts, pairs, max_length): cached on disk (rxlt.token_cache)
+    ids = cached_token_ids(tokenizer, texts, pairs, max_length, tokenize)
     return Encoded(ids, None if labels is None else np.asarray(labels, dtype=np.int64), tokenizer.pad_token_id)
 
 
@@ -66,6 +72,22 @@ def collate(data: Encoded, index) -> dict[str, torch.Tensor]:
 def shuffled_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     order = rng.permutation(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, group: int) -> list[np.ndarray]:
+    """Training batches of similar length, still random: shuffle, cut into mega-batches of
+    group × batch_size examples, sort each by length, cut it into batches, shuffle the batch order
+    (HF transformers' LengthGroupedSampler, whose mega-batch factor is 50). Every example once per
+    epoch; the same rng state gives the same batches. Less padding, so fewer wasted FLOPs per step.
+    """
+    lengths = np.asarray(lengths)
+    order = rng.permutation(len(lengths))
+    mega = max(1, group) * batch_size
+    # sorted mega-batches end to end, then cut: ceil(n / batch_size) batches like shuffled_batches
+    order = np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
+                            for chunk in (order[s : s + mega] for s in range(0, len(order), mega))] or [order])
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return [batches[k] for k in rng.permutation(len(batches))]
 
 
 def length_sorted_batches(data: Encoded, batch_size: int) -> list[np.ndarray]:

@@ -14,7 +14,7 @@ from .params import ParamsError, param, require
 from .tasks import TASKS
 from .tiers import TIER_SCHEMES
 
-PRECISIONS = ("auto", "bf16", "fp32")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 
 
 def check_known(value: str, table, key: str, what: str, allow_paths: bool = False) -> None:
@@ -50,7 +50,16 @@ class TrainingParams:
     freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
     # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
     # emulated (slower) without them, hence "auto".
-    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16, else fp32), bf16 or fp32")
+    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 + loss scaling on GPUs "
+                           "without bf16; else fp32), bf16, fp16 (CUDA only) or fp32")
+    # HF Trainer's group_by_length uses mega-batches of 50 batches; 0 keeps plain shuffled batches (the default:
+    # CLDR items are 2-20 tokens, so grouping saves little there; benchmarks/results/speed.md measures it)
+    length_grouping: int = param(0, "training batches of similar length: sort within shuffled mega-batches of this "
+                                 "many batches (seeded; 0 = off, 50 = HF group_by_length)")
+    # off by default: with frozen embeddings transformers memory-maps the checkpoint and only touched rows become
+    # resident, so trimming saved no peak RSS (+115 MB from reading the 4-bit file; benchmarks/results/speed.md)
+    trim_vocabulary: bool = param(False, "keep only the word-embedding rows the run's data uses (identical outputs; "
+                                  "saves gradient/optimizer memory when freeze_word_embeddings is false)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/<phase> (interactive runs)")
 
     def __post_init__(self):
@@ -66,6 +75,7 @@ class TrainingParams:
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
+        require(self.length_grouping >= 0, "length_grouping", f"must be >= 0 (0 = off), got {self.length_grouping}")
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
@@ -180,7 +190,10 @@ class EvaluateParams:
     languages: tuple[str, ...] = param(("all",), "language codes, or ['all'] for every language with enough test items")
     max_test_items: int = param(0, "cap per language (0 = all); smoke runs only")
     batch_size: int = param(128, "examples per inference batch")
-    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16, else fp32), bf16 or fp32")
+    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 on GPUs without bf16; "
+                           "else fp32), bf16, fp16 (CUDA only) or fp32")
+    trim_vocabulary: bool = param(False, "classification: keep only the word-embedding rows of the evaluated texts "
+                                  "(identical outputs)")
     bootstrap_samples: int = param(1000, "bootstrap resamples for per-language confidence intervals")
     seed: int = param(0, "seed of the bootstrap and of smoothing noise")
     smoothing_samples: int = param(0, "smoothed prediction: majority vote over this many noisy copies (0 = off)")

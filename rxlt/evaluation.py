@@ -59,15 +59,22 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         if missing:
             raise ValueError(f"generalized_languages {missing} have too few {task} test items")
     languages = _languages(cfg, task, available)
-    model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"])
+    full = taskdata.examples(task, "test", languages)
+    used = _cap(full, cfg.max_test_items).reset_index(drop=True)
+    index = {label: i for i, label in enumerate(taskdata.labels(task))}  # checked against the model's below
+    max_length = upstream["config"]["max_length"]
+    keep = None
+    if cfg.trim_vocabulary:  # only the rows of the texts evaluated here (the token cache re-serves them)
+        from .vocabulary import token_ids
+
+        frames = [used] + ([taskdata.examples(task, "test", cfg.generalized_languages)] if cfg.generalized_languages else [])
+        keep = lambda tok: token_ids(*(encode_frame(tok, f, index, max_length) for f in frames if len(f)),  # noqa: E731
+                                     tokenizer=tok)
+    model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"], keep)
     model.to(compute_device())
     if labels != taskdata.labels(task):  # a head trained on another label map would be scored wrongly
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
                          f"{taskdata.labels(task)}")
-    full = taskdata.examples(task, "test", languages)
-    used = _cap(full, cfg.max_test_items).reset_index(drop=True)
-    index = {label: i for i, label in enumerate(labels)}
-    max_length = upstream["config"]["max_length"]
     data = encode_frame(tokenizer, used, index, max_length)
     logits = predict_logits(model, data, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
     predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])

@@ -81,18 +81,39 @@ def _counts(stream, dev_df) -> dict:
     return {"train": train, "dev": {"original": len(dev_df), "used": len(dev_df)}}
 
 
-def _prepare_encoder(cfg, source: str):
+def _prepare_encoder(cfg, source: str, keep_ids=None):
     seed_everything(cfg.seed)
-    encoder, tokenizer, meta = load_encoder(source, cfg.encoder_layers if source == cfg.model else 0)
+    encoder, tokenizer, meta = load_encoder(source, cfg.encoder_layers if source == cfg.model else 0, keep_ids)
     if cfg.freeze_word_embeddings:
         freeze_word_embeddings(encoder)
     return encoder, tokenizer, meta
 
 
+def vocabulary(cfg, frames: list[tuple[str, pd.DataFrame | None]]):
+    """With cfg.trim_vocabulary: tokenizer -> every token id of these (task, rows) as the task's kind encodes
+    them (rxlt.vocabulary; the token cache makes the later encoding of the same rows free); else None."""
+    if not getattr(cfg, "trim_vocabulary", False):
+        return None
+    from .vocabulary import token_ids
+
+    def keep(tokenizer):
+        encoded = [handler(task_kind(task)).encode(tokenizer, df, task_labels(task), run_settings(cfg, task, cfg.batch_size * 2),
+                                                   train=False) for task, df in frames if df is not None and len(df)]
+        return token_ids(*encoded, tokenizer=tokenizer)
+
+    return keep
+
+
+def english_rows(task: str, train_df: pd.DataFrame | None = None) -> list[tuple[str, pd.DataFrame | None]]:
+    """Every English row a training phase tokenises for `task`: train (or train_df), dev, test."""
+    return [(task, english(task, "train") if train_df is None else train_df),
+            (task, english(task, "dev") if has_english_dev(task) else None), (task, english_test(task))]
+
+
 def run_intermediate(run: Run) -> pd.DataFrame:
     """Train on the intermediate tasks (in sequence, or as one mixture); save the encoder only."""
     cfg = run.config
-    encoder, tokenizer, meta = _prepare_encoder(cfg, cfg.model)
+    encoder, tokenizer, meta = _prepare_encoder(cfg, cfg.model, vocabulary(cfg, [r for t in cfg.tasks for r in english_rows(t)]))
     pooling = default_pooling(cfg.model)
     summaries = []
     torch.manual_seed(cfg.seed)  # seed right before heads are built (embedded-pilot.md)
@@ -147,11 +168,12 @@ def run_finetune(run: Run) -> pd.DataFrame:
             raise ValueError(f"init_from {cfg.init_from} trained model {upstream['config']['model']!r}, "
                              f"but this run's model is {cfg.model!r}")
         source = str(Path(cfg.init_from) / upstream["artifacts"]["encoder"])
-    encoder, tokenizer, meta = _prepare_encoder(cfg, source)
+    seed_everything(cfg.seed)  # the state training_data saw before the rows were needed to trim the vocabulary
     objective = make_objective(cfg.objective, **cfg.objective_settings())
     train_df, train_counts = training_data(cfg, objective)
-    torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
     trained = training_task(cfg.task)
+    encoder, tokenizer, meta = _prepare_encoder(cfg, source, vocabulary(cfg, english_rows(trained, train_df)))
+    torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
     stream, labels, dev_df = make_stream(encoder, tokenizer, trained, cfg, default_pooling(cfg.model), train_df)
     history = train_streams([stream], objective, cfg, cfg.seed, desc=trained)
     if "features" in _counts(stream, dev_df)["train"]:

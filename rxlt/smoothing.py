@@ -19,9 +19,10 @@ from .training import autocast
 
 def embedding_rms(model, data: Encoded, batch_size: int = 256) -> float:
     """RMS of the word-embedding entries of `data`'s real tokens: the unit of a relative sigma."""
-    emb = model.encoder.get_input_embeddings().weight
-    ids = torch.from_numpy(np.concatenate([np.asarray(x) for x in data.input_ids])).to(emb.device)
-    return float(emb[ids].detach().float().pow(2).mean().sqrt())
+    emb = model.encoder.get_input_embeddings()  # a lookup, not .weight[ids]: works on trimmed vocabularies too
+    ids = torch.from_numpy(np.concatenate([np.asarray(x) for x in data.input_ids])).to(emb.weight.device)
+    with torch.no_grad():
+        return float(emb(ids).float().pow(2).mean().sqrt())
 
 
 @torch.no_grad()

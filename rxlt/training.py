@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import distributed
-from .batching import Encoded, collate, shuffled_batches
+from .batching import Encoded, collate, length_grouped_batches, shuffled_batches
 from .progress import progress
 
 
@@ -27,26 +27,41 @@ def compute_device() -> torch.device:
     return torch.device("cpu")
 
 
-def resolve_precision(precision: str) -> str:
-    """'auto' -> 'bf16' where the hardware has fast bf16 matrix units, else 'fp32'.
+def cpu_has_fast_bf16() -> bool:
+    """AVX512-BF16 or AMX tiles: bf16 matrix products run natively (else oneDNN emulates them)."""
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
-    On CPUs without AVX512-BF16/AMX, bf16 autocast is emulated: measured 8x slower than fp32 on
-    this project's AMD EPYC CI machines, while embedded-encoder.md saw 2.4x faster with AMX.
+
+def choose_precision(cuda: bool, cuda_bf16: bool, cpu_bf16: bool) -> str:
+    """What 'auto' means on given hardware: bf16 where it is fast, fp16 (+ a loss scaler) on GPUs
+    without bf16 (pre-Ampere), fp32 on CPUs without bf16 units.
+
+    On CPUs without AVX512-BF16/AMX bf16 autocast is emulated: ~8x slower than fp32 on this project's
+    AMD EPYC (AVX2) machines (benchmarks/results/speed.md), while embedded-encoder.md measured 2.4x
+    faster with bf16 units.
     """
+    if cuda:
+        return "bf16" if cuda_bf16 else "fp16"
+    return "bf16" if cpu_bf16 else "fp32"
+
+
+def resolve_precision(precision: str) -> str:
+    """'auto' -> the fastest accurate precision on this machine (choose_precision); others unchanged."""
     if precision != "auto":
+        if precision == "fp16" and not torch.cuda.is_available():
+            raise ValueError("precision 'fp16' needs a CUDA GPU (fp16 with a loss scaler); use bf16 or fp32 on CPU")
         return precision
-    if torch.cuda.is_available():
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    return "bf16" if (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()) else "fp32"
+    cuda = torch.cuda.is_available()
+    return choose_precision(cuda, cuda and torch.cuda.is_bf16_supported(), not cuda and cpu_has_fast_bf16())
 
 
 def autocast(precision: str):
-    """bf16 autocast on CPU/GPU, or nothing for fp32."""
+    """bf16 (or fp16) autocast on CPU/GPU, or nothing for fp32."""
     precision = resolve_precision(precision)
     if precision == "fp32":
         return contextlib.nullcontext()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.autocast(device, dtype=torch.bfloat16)
+    return torch.autocast(device, dtype=torch.float16 if precision == "fp16" else torch.bfloat16)
 
 
 def predict_logits(model, data: Encoded, batch_size: int, precision: str, desc: str | None = None) -> np.ndarray:
@@ -78,15 +93,23 @@ class Stream:
         return accuracy(predict_logits(self.model, self.dev, batch_size, precision), self.dev.labels)
 
 
-def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, temperature: float = 1.0):
+def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, temperature: float = 1.0,
+                   lengths: list[np.ndarray] | None = None, length_grouping: int = 0):
     """One epoch as (stream, example indices) batches.
 
     One stream: its shuffled batches. Several (a multi-task mixture): as many steps as all their
     batches together, each step's task drawn with probability ∝ n_t^(1/T) — T=1 proportional to size,
     larger T flatter (temperature sampling as in multilingual/multi-task training, e.g. Arivazhagan et
     al. 2019) — cycling through each task's own shuffled batches.
+    length_grouping > 0 (with each stream's `lengths`): batches of similar length inside mega-batches
+    of that many batches (rxlt.batching.length_grouped_batches); 0 = plain shuffled batches.
     """
-    per = [shuffled_batches(n, batch_size, rng) for n in sizes]
+    def batches(t: int):
+        if length_grouping and lengths is not None:
+            return length_grouped_batches(lengths[t], batch_size, rng, length_grouping)
+        return shuffled_batches(sizes[t], batch_size, rng)
+
+    per = [batches(t) for t in range(len(sizes))]
     if len(sizes) == 1:
         return [(0, b) for b in per[0]]
     p = np.asarray(sizes, dtype=np.float64) ** (1.0 / temperature)
@@ -94,7 +117,7 @@ def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, 
     pos, out = [0] * len(sizes), []
     for t in picks:
         if pos[t] == len(per[t]):
-            per[t], pos[t] = shuffled_batches(sizes[t], batch_size, rng), 0
+            per[t], pos[t] = batches(t), 0
         out.append((int(t), per[t][pos[t]]))
         pos[t] += 1
     return out
@@ -105,7 +128,8 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     classification; each stream's `score` otherwise — the history keeps the column name `dev_accuracy`).
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
-    max_grad_norm and precision. Returns the per-epoch history.
+    max_grad_norm and precision (and optionally length_grouping). Returns the per-epoch history.
+    fp16 (GPUs without bf16) scales the loss (torch.amp.GradScaler) so small gradients survive.
     Under torchrun each rank trains on its slice of every batch (rxlt.distributed).
     """
     distributed.init_from_env(teardown_at_exit=True)  # a rank of a data-parallel run (else nothing)
@@ -131,6 +155,13 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
     )
+    precision = resolve_precision(cfg.precision)
+    if precision == "fp16" and getattr(objective, "name", "") in ("adversarial", "adversarial_free"):
+        # these back-propagate inside the objective, outside the loss scaler's reach
+        raise ValueError(f"precision fp16 is not supported with objective {objective.name!r}: use bf16 or fp32")
+    scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
+    grouping = getattr(cfg, "length_grouping", 0)
+    lengths = [s.train.lengths() for s in streams] if grouping else None
     history, best, best_epoch, best_state = [], -1.0, 0, None
     bar = progress(range(total), desc=desc, total=total)
     step_iter = iter(bar)
@@ -138,24 +169,26 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
         for s in streams:
             s.model.train()
         losses = []
-        for t, index in epoch_schedule(sizes, cfg.batch_size, rng, temperature):
+        for t, index in epoch_schedule(sizes, cfg.batch_size, rng, temperature, lengths, grouping):
             stream = streams[t]
             local = distributed.shard(index)  # the whole batch in a single process
             optimizer.zero_grad(set_to_none=True)  # before the objective: it may back-propagate extra passes
             loss = 0.0
             if len(local):
                 batch = {k: v.to(device) for k, v in collate(stream.train, local).items()}
-                with autocast(cfg.precision):
+                with autocast(precision):
                     step_loss = objective.loss(stream.model, batch)
-                step_loss.backward()
+                scaler.scale(step_loss).backward()
                 loss = step_loss.item()
             loss = distributed.sync_gradients(body + head, loss, len(local), len(index))
+            scaler.unscale_(optimizer)  # clip the true gradients (a no-op unless fp16)
             torch.nn.utils.clip_grad_norm_(body + head, cfg.max_grad_norm)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             schedule.step()
             losses.append(loss)
             next(step_iter, None)
-        devs = {s.name: s.dev_score(cfg.batch_size * 2, cfg.precision) for s in streams}
+        devs = {s.name: s.dev_score(cfg.batch_size * 2, precision) for s in streams}
         dev_acc = float(np.mean(list(devs.values())))
         row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_accuracy": dev_acc}
         if len(streams) > 1:
