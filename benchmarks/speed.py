@@ -454,7 +454,6 @@ def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     p32, p16 = peaks["fp32"]["peak_gflops"], peaks["bf16"]["peak_gflops"]
-    ppeak = p32 if args.precision == "fp32" else p16
     rows, lines = [], []
     lines += ["# Speed: rxlt vs plain baselines (benchmarks/speed.py)", "",
               f"Machine: {info['threads']} torch threads, CPU capability {info['cpu_capability']}, fast bf16 "
@@ -462,7 +461,7 @@ def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_
               f"{info['torch']}, transformers {info['transformers']}. Precision of the comparisons: {args.precision} "
               "(rxlt's `auto` on this machine). Medians of interleaved repeats, [min–max].", "",
               "## Matrix-product peak (torch.mm, best shape)", "",
-              f"| dtype | GFLOP/s | by shape |", "|---|---|---|",
+              "| dtype | GFLOP/s | by shape |", "|---|---|---|",
               f"| fp32 | {p32:.1f} | {', '.join(f'{k}: {v:.0f}' for k, v in peaks['fp32']['by_shape'].items())} |",
               f"| bf16 | {p16:.1f} | {', '.join(f'{k}: {v:.0f}' for k, v in peaks['bf16']['by_shape'].items())} |", "",
               f"## Fine-tuning: {args.steps} steps × batch {args.batch_size}, {args.layers} layers, frozen word embeddings", "",

@@ -1,7 +1,6 @@
 """Speed features keep results exact: length-grouped batches, the token cache, vocabulary trimming, precision
 resolution. No timings here (benchmarks/speed.py measures them)."""
 import copy
-import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,10 +8,10 @@ import pytest
 import torch
 
 from rxlt import token_cache
-from rxlt.batching import Encoded, encode, length_grouped_batches, shuffled_batches
+from rxlt.batching import encode, length_grouped_batches, shuffled_batches
 from rxlt.modeling import EncoderClassifier, load_base_encoder, load_encoder, save_encoder
 from rxlt.objectives import ERM, word_embeddings
-from rxlt.training import Stream, choose_precision, epoch_schedule, predict_logits, resolve_precision, train_streams
+from rxlt.training import Stream, choose_precision, epoch_schedule, resolve_precision, train_streams
 from rxlt.vocabulary import TrimmedEmbedding, token_ids, trim_embeddings
 
 
