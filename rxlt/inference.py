@@ -33,6 +33,8 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 
+from .stats import holm
+
 
 # ---------------------------------------------------------------- per-language paired tests
 
@@ -78,23 +80,6 @@ def paired_permutation_test(a, b, n_perm: int = 10000, seed: int = 0, exact_max:
         p = float((1 + (stats >= observed - tol).sum()) / (1 + n_perm))
         method = f"monte-carlo ({n_perm})"
     return {"diff": float(d.mean()), "p_value": min(1.0, p), "n": int(n), "method": method}
-
-
-def holm(p_values) -> np.ndarray:
-    """Holm–Bonferroni adjusted p-values, same order as given (NaN stays NaN)."""
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    order = np.argsort(q)
-    m = q.size
-    adj = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, (m - rank) * q[i])
-        adj[i] = min(1.0, running)
-    out[ok] = adj
-    return out
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:

@@ -67,13 +67,15 @@ def spearman_with_ci(x, y, n_boot: int = 1000, level: float = 0.95, seed: int = 
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm–Bonferroni adjusted p-values (same order as given)."""
+    """Holm–Bonferroni adjusted p-values, same order as given (NaN stays NaN and does not count)."""
     p = np.asarray(p_values, dtype=np.float64)
-    order = np.argsort(p)
-    m = p.size
-    adjusted = np.empty(m)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    q = p[ok]
+    adjusted = np.empty(q.size)
     running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, (m - rank) * p[i])
+    for rank, i in enumerate(np.argsort(q)):
+        running = max(running, (q.size - rank) * q[i])
         adjusted[i] = min(1.0, running)
-    return adjusted
+    out[ok] = adjusted
+    return out
