@@ -32,18 +32,35 @@ class QAEncoded(Encoded):
     offsets: list[list[tuple[int, int] | None]] = None
 
 
+def windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int):
+    """(ids per window, question row per window, context-token character offsets per window — None for question
+    and special tokens): a pure function of (tokenizer, questions, contexts, max_length, doc_stride), so cached
+    on disk (rxlt.token_cache)."""
+    from . import token_cache
+
+    def tokenize():
+        enc = tokenizer(questions, contexts, truncation="only_second", max_length=max_length, stride=doc_stride,
+                        return_overflowing_tokens=True, return_offsets_mapping=True)
+        seqs = [enc.sequence_ids(i) for i in range(len(enc["input_ids"]))]
+        # character offsets are >= 0, so -1 marks a position outside the context
+        return {"input_ids": enc["input_ids"], "example": [[e] for e in enc["overflow_to_sample_mapping"]],
+                "start": [[o[0] if s == 1 else -1 for o, s in zip(om, seq)] for om, seq in zip(enc["offset_mapping"], seqs)],
+                "end": [[o[1] if s == 1 else -1 for o, s in zip(om, seq)] for om, seq in zip(enc["offset_mapping"], seqs)]}
+
+    settings = {"max_length": max_length, "doc_stride": doc_stride, "truncation": "only_second"}
+    f = token_cache.cached_features("qa", tokenizer, settings, list(zip(questions, contexts)),
+                                    ("input_ids", "example", "start", "end"), tokenize)
+    example = np.asarray([e[0] for e in f["example"]], dtype=np.int64)
+    offsets = [[None if s < 0 else (s, e) for s, e in zip(starts, ends)] for starts, ends in zip(f["start"], f["end"])]
+    return f["input_ids"], example, offsets
+
+
 def encode_qa(tokenizer, questions: list[str], contexts: list[str], answer_starts: list[int] | None = None,
               answers: list[str] | None = None, max_length: int = 384, doc_stride: int = 128) -> QAEncoded:
     """Windows of every (question, context); with answers (first gold answer per question), span labels."""
     questions = [unicodedata.normalize("NFC", q).lstrip() for q in questions]
     contexts = [unicodedata.normalize("NFC", c) for c in contexts]
-    enc = tokenizer(questions, contexts, truncation="only_second", max_length=max_length, stride=doc_stride,
-                    return_overflowing_tokens=True, return_offsets_mapping=True)
-    example = np.asarray(enc["overflow_to_sample_mapping"], dtype=np.int64)
-    offsets = []
-    for i in range(len(enc["input_ids"])):
-        seq = enc.sequence_ids(i)
-        offsets.append([tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][i], seq)])
+    input_ids, example, offsets = windows(tokenizer, questions, contexts, max_length, doc_stride)
     labels = None
     if answers is not None:
         labels = np.zeros((len(example), 2), dtype=np.int64)
@@ -51,7 +68,7 @@ def encode_qa(tokenizer, questions: list[str], contexts: list[str], answer_start
             start = answer_starts[ex]
             end = start + len(answers[ex])
             labels[i] = span_positions(offsets[i], start, end)
-    return QAEncoded(enc["input_ids"], labels, tokenizer.pad_token_id, example=example, offsets=offsets)
+    return QAEncoded(input_ids, labels, tokenizer.pad_token_id, example=example, offsets=offsets)
 
 
 def span_positions(offsets: list, start_char: int, end_char: int) -> tuple[int, int]:

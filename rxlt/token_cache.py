@@ -1,12 +1,17 @@
 """Token ids cached on disk: tokenise a data set once per (tokenizer, texts, max length).
 
+Two entry points: `cached_token_ids` (classification, multiple choice, retrieval: one id list per text) and
+`cached_features` (tagging and extractive QA: several integer sequences per row — sub-word ids with their
+word ids, or QA windows with offsets — keyed also by every setting that changes them, e.g. doc_stride).
+
 Tokenisation is a pure function of the tokenizer (its full serialised definition: vocabulary,
 normaliser, pre-tokeniser, post-processor), the texts (and sentence pairs), the truncation rule and
 max_length, so the key is a SHA-256 of exactly those. A changed tokenizer, data set or max_length is a
 different key (a miss), never a stale hit. Files are written to a temporary name and renamed, so
 parallel workers (a study's kernels, Slurm array tasks) never read a half-written entry.
 
-Location: `<cache_root>/tokens/` (`$RXLT_CACHE`, else the user cache dir: rxlt.encoder.cache_root).
+Location: `<cache_root>/tokens/` (`$RXLT_CACHE`, else the user cache dir: rxlt.encoder.cache_root); tagging and QA
+features under `tokens/features/<kind>/`.
 `RXLT_TOKEN_CACHE=0` turns the cache off (tokenise every time).
 """
 from __future__ import annotations
@@ -14,12 +19,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 FORMAT = "1"  # bump when the stored layout or the tokenisation call changes
+# hits and misses of this process (tests and benchmarks read it; timing is never how a hit is detected)
+stats: Counter = Counter()
 
 
 def enabled() -> bool:
@@ -102,6 +110,67 @@ def cached_token_ids(tokenizer, texts: list[str], pairs: list[str] | None, max_l
     path = _path(cache_key(tokenizer, texts, pairs, max_length))
     ids = _load(path) if path.is_file() else None
     if ids is None or len(ids) != len(texts):
+        stats["ids_miss"] += 1
         ids = [list(r) for r in tokenize()]
         _store(path, ids)
+    else:
+        stats["ids_hit"] += 1
     return ids
+
+
+# ---------------------------------------------------------------- several sequences per row (tagging, QA)
+
+def feature_key(kind: str, tokenizer, settings: dict, rows: Sequence[Sequence[str]]) -> str:
+    """SHA-256 of the feature kind, the tokenizer, every setting that changes the output, and the rows (each a
+    sequence of strings: a sentence's words, or (question, context))."""
+    head = f"rxlt-features v{FORMAT}\0{kind}\0{tokenizer_fingerprint(tokenizer)}\0{sorted(settings.items())!r}\0"
+    h = hashlib.sha256(head.encode())
+    h.update(str(len(rows)).encode())
+    for row in rows:
+        h.update(b"\x1e" + str(len(row)).encode())
+        for field in row:
+            h.update(b"\x1f" + field.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _load_fields(path: Path, names: Sequence[str]) -> dict[str, list[list[int]]] | None:
+    try:
+        with np.load(path) as z:
+            arrays = {n: (z[n].tolist(), z[f"{n}.offsets"]) for n in names}
+    except (OSError, ValueError, KeyError):  # missing, unreadable or another layout: recompute
+        return None
+    return {n: [flat[o[i] : o[i + 1]] for i in range(len(o) - 1)] for n, (flat, o) in arrays.items()}
+
+
+def _store_fields(path: Path, fields: dict[str, list[list[int]]]) -> None:
+    arrays = {}
+    for name, rows in fields.items():
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(r) for r in rows])
+        arrays[name] = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(offsets[-1]))
+        arrays[f"{name}.offsets"] = offsets
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)  # atomic, as _store
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def cached_features(kind: str, tokenizer, settings: dict, rows: Sequence[Sequence[str]], names: Sequence[str],
+                    compute: Callable[[], dict[str, list[list[int]]]]) -> dict[str, list[list[int]]]:
+    """`compute()`'s result — the integer sequences `names` (None encoded by the caller, e.g. as -1) — from the
+    cache when these rows were tokenised before with this tokenizer and these settings."""
+    if not enabled() or not rows:
+        return compute()
+    path = cache_dir() / "features" / kind / f"{feature_key(kind, tokenizer, settings, rows)}.npz"
+    fields = _load_fields(path, names) if path.is_file() else None
+    if fields is None:
+        stats[f"{kind}_miss"] += 1
+        fields = {n: [list(r) for r in v] for n, v in compute().items()}
+        _store_fields(path, fields)
+    else:
+        stats[f"{kind}_hit"] += 1
+    return fields

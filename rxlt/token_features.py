@@ -59,31 +59,46 @@ def first_subwords(word_ids: list[int | None], n_words: int, bare: list[bool] | 
     return first
 
 
+def subword_rows(tokenizer, words: list[list[str]], max_length: int) -> tuple[list[list[int]], list[list[int | None]]]:
+    """(sub-word ids, word index of every position or None) of word-split sentences, truncated to max_length —
+    a pure function of (tokenizer, words, max_length), so cached on disk (rxlt.token_cache)."""
+    from . import token_cache
+
+    def tokenize():
+        enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+        return {"input_ids": enc["input_ids"],
+                "word_ids": [[-1 if w is None else w for w in enc.word_ids(i)] for i in range(len(words))]}
+
+    f = token_cache.cached_features("tagging", tokenizer, {"max_length": max_length, "truncation": True}, words,
+                                    ("input_ids", "word_ids"), tokenize)
+    return f["input_ids"], [[None if w < 0 else w for w in row] for row in f["word_ids"]]
+
+
 def encode_tagging(tokenizer, tokens: list[list[str]], tags: list[list[str]] | None, label_index: dict,
                    max_length: int, position: str = "first") -> TaggedEncoded:
     """Encode word-split sentences; with `tags`, label each word's first (or first_content) sub-word."""
     if position not in SUBWORD_POSITIONS:
         raise ValueError(f"tag sub-word position {position!r}: expected one of {', '.join(SUBWORD_POSITIONS)}")
     words = [[unicodedata.normalize("NFC", w) for w in sent] for sent in tokens]
-    enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+    input_ids, word_ids = subword_rows(tokenizer, words, max_length)
     bare_id = tokenizer.convert_tokens_to_ids(BARE_PIECE) if position == "first_content" else None
 
     def bare(i):
-        return None if bare_id is None else [t == bare_id for t in enc["input_ids"][i]]
+        return None if bare_id is None else [t == bare_id for t in input_ids[i]]
 
-    firsts = [first_subwords(enc.word_ids(i), len(sent), bare(i)) for i, sent in enumerate(words)]
+    firsts = [first_subwords(word_ids[i], len(sent), bare(i)) for i, sent in enumerate(words)]
     labels = None
     if tags is not None:
         labels = []
         for i, (sent_tags, first) in enumerate(zip(tags, firsts)):
             if len(sent_tags) != len(words[i]):
                 raise ValueError(f"row {i}: {len(words[i])} tokens but {len(sent_tags)} tags")
-            row = [IGNORE] * len(enc["input_ids"][i])
+            row = [IGNORE] * len(input_ids[i])
             for w, pos in enumerate(first):
                 if pos >= 0:
                     row[pos] = label_index[sent_tags[w]]
             labels.append(row)
-    return TaggedEncoded(enc["input_ids"], labels, tokenizer.pad_token_id, first=firsts)
+    return TaggedEncoded(input_ids, labels, tokenizer.pad_token_id, first=firsts)
 
 
 def word_tags(logits: np.ndarray, first: list[int], labels: list[str], fill_tag: str) -> tuple[list[str], int]:
