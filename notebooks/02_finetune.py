@@ -45,6 +45,7 @@ noise_scale = "relative"
 rs_da_copies = 3
 rs_da_keep_original = False
 rs_da_max_synonyms = 8
+rs_da_length_match = False
 synonyms_file = ""
 wordnet_dir = "/usr/share/wordnet"
 seed = 0

@@ -7,10 +7,20 @@ are perturbed, independently, as the released script does (protocols.md §1.2). 
 each a parameter: tokens are looked up lowercased with surrounding punctuation set aside (the
 script matches raw tokens, so 'Movie' or 'movie,' never change), replacements keep the token's
 capitalisation, and at most `max_synonyms` candidates are used (the SAFER lists hold ≤ 8).
+
+Length matching (off by default, not in the paper): with `pieces` (text -> number of sub-word pieces under the
+run's tokenizer), a word is only replaced by candidates that tokenise into no more pieces than the word itself,
+and the draw is uniform over the word and those candidates. WordNet substitutes otherwise tokenise into 9%
+(PAWS-X) to 13% (XNLI) more pieces than the words they replace (benchmarks/results/objectives.md), making
+augmented batches longer. Both tokenizers rxlt uses pre-split on whitespace (SentencePiece's Metaspace, BERT's
+WordPiece), so a text's piece count is the sum over its space-separated tokens: no augmented text ever has more
+pieces than its original.
 """
 from __future__ import annotations
 
+import functools
 import re
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -35,10 +45,16 @@ def _match_case(word: str, like: str) -> str:
     return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
-def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: int = 8, case_insensitive: bool = True) -> str:
+def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: int = 8, case_insensitive: bool = True,
+                 pieces: Callable[[str], int] | None = None) -> str:
+    """`text` with each word that has synonyms replaced by a uniform draw from itself and its candidates; with
+    `pieces`, only candidates whose token (punctuation and case included) has no more pieces than the word's."""
     out = []
     for token in text.split(" "):
         pre, core, post, cands = _candidates(token, synonyms, max_synonyms, case_insensitive)
+        if cands and pieces is not None:
+            limit = pieces(token)
+            cands = [c for c in cands if pieces(pre + _match_case(c, core) + post) <= limit]
         if cands:
             pick = int(rng.integers(0, len(cands) + 1))  # 0 keeps the word itself
             core = core if pick == 0 else _match_case(cands[pick - 1], core)
@@ -47,19 +63,33 @@ def perturb_text(text: str, synonyms, rng: np.random.Generator, max_synonyms: in
 
 
 def augment(df: pd.DataFrame, synonyms, copies: int, seed: int, keep_original: bool = False,
-            max_synonyms: int = 8, case_insensitive: bool = True, columns=None) -> pd.DataFrame:
+            max_synonyms: int = 8, case_insensitive: bool = True, columns=None,
+            pieces: Callable[[str], int] | None = None) -> pd.DataFrame:
     """`copies` perturbed copies of every row of `df`, deterministic per seed. `columns` are perturbed, each
     independently: text cells, or lists of texts (a multiple-choice task's `choices`) element by element;
-    by default `text` and, for pair tasks, `text_pair`."""
+    by default `text` and, for pair tasks, `text_pair`. `pieces`: length matching (module docstring); it is
+    called once per distinct token."""
     rng = np.random.default_rng(seed)
     columns = [c for c in TEXT_COLUMNS if c in df.columns] if columns is None else list(columns)
+    if pieces is not None:
+        pieces = functools.lru_cache(maxsize=None)(pieces)
 
     def perturb(cell):
         if isinstance(cell, str):
-            return perturb_text(cell, synonyms, rng, max_synonyms, case_insensitive)
-        return [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive) for t in cell]
+            return perturb_text(cell, synonyms, rng, max_synonyms, case_insensitive, pieces)
+        return [perturb_text(t, synonyms, rng, max_synonyms, case_insensitive, pieces) for t in cell]
 
     parts = [df.assign(copy=0)] if keep_original else []
     for c in range(1, copies + 1):
         parts.append(df.assign(**{col: [perturb(x) for x in df[col]] for col in columns}, copy=c))
     return pd.concat(parts, ignore_index=True)
+
+
+def piece_counter(tokenizer) -> Callable[[str], int]:
+    """text -> number of sub-word pieces the tokenizer makes of it (no special tokens; NFC as rxlt.batching)."""
+    import unicodedata
+
+    def pieces(text: str) -> int:
+        return len(tokenizer(unicodedata.normalize("NFC", text), add_special_tokens=False)["input_ids"])
+
+    return pieces

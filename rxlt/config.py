@@ -152,6 +152,10 @@ class FinetuneParams(TrainingParams):
     rs_da_copies: int = param(3, "rs_da: augmented copies per training example (paper: 10 PAWS-X, 3 XNLI)")
     rs_da_keep_original: bool = param(False, "rs_da: keep the original example too (the released code drops it)")
     rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (SAFER lists hold ≤ 8)")
+    # off = the paper's uniform draw; WordNet substitutes tokenise into 9-13% more pieces (benchmarks/results/objectives.md)
+    rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms that the run's tokenizer splits "
+                                     "into no more sub-word pieces than the word, so augmented texts never get longer "
+                                     "(not in the paper, whose draw is uniform over all synonyms)")
     synonyms_file: str = param("", "rs_da: SAFER/Robust-XLT counterfitted_neighbors.json; empty = WordNet")
     wordnet_dir: str = param("/usr/share/wordnet", "rs_da: WordNet 3.0 database directory (Debian wordnet-base)")
 
@@ -168,6 +172,8 @@ class FinetuneParams(TrainingParams):
         require(self.noise_scale in ("relative", "absolute"), "noise_scale", f"{self.noise_scale!r}: expected relative or absolute")
         require(self.rs_da_copies >= 1, "rs_da_copies", "must be >= 1")
         require(self.rs_da_max_synonyms >= 1, "rs_da_max_synonyms", "must be >= 1")
+        require(not self.rs_da_length_match or self.objective == "rs_da", "rs_da_length_match",
+                f"applies to objective 'rs_da' only, but objective is {self.objective!r}")
         if self.objective == "rs_da":  # fail before compute if the synonym source is missing
             from .synonyms import synonym_source
 

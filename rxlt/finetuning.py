@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from . import taskdata
-from .augmentation import augment
+from .augmentation import augment, piece_counter
 from .heads import build_head, task_kind
 from .modeling import default_pooling, freeze_word_embeddings, load_encoder, save_encoder, save_model
 from .objectives import ERM, make_objective
@@ -149,13 +149,25 @@ def training_data(cfg, objective) -> tuple[pd.DataFrame, dict]:
     synonyms = synonym_source(cfg.synonyms_file, cfg.wordnet_dir)
     # multiple choice: the premise and every choice are substituted; the question (e.g. COPA's cause/effect) is kept
     columns = ("premise", "choices") if "choices" in original else None  # None: text (and text_pair)
+    pieces = piece_counter(load_tokenizer(cfg.model)) if cfg.rs_da_length_match else None
     used = augment(original, synonyms, cfg.rs_da_copies, cfg.seed, cfg.rs_da_keep_original, cfg.rs_da_max_synonyms,
-                   columns=columns)
+                   columns=columns, pieces=pieces)
     col = columns[0] if columns else "text"
     changed = float((used[col].values != original[col].reindex(used.index % len(original)).values).mean())
     return used, {"original": len(original), "used": len(used), "augmented_copies": cfg.rs_da_copies,
                   "kept_original": cfg.rs_da_keep_original, "fraction_of_texts_changed": round(changed, 4),
+                  "length_matched": cfg.rs_da_length_match,
                   "synonyms": cfg.synonyms_file or f"WordNet 3.0 ({cfg.wordnet_dir})"}
+
+
+def load_tokenizer(model: str):
+    """The tokenizer of `model` (an alias, hub id or path) without loading its weights. A phase-1 encoder keeps its
+    base model's tokenizer, and init_from must name the same model (run_finetune), so cfg.model decides."""
+    from transformers import AutoTokenizer
+
+    from .encoder import resolve_model
+
+    return AutoTokenizer.from_pretrained(resolve_model(model))
 
 
 def run_finetune(run: Run) -> pd.DataFrame:
