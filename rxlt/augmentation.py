@@ -10,9 +10,9 @@ capitalisation, and at most `max_synonyms` candidates are used (the SAFER lists 
 
 Length matching (off by default, not in the paper): with `pieces` (text -> number of sub-word pieces under the
 run's tokenizer), a word is only replaced by candidates that tokenise into no more pieces than the word itself,
-and the draw is uniform over the word and those candidates. WordNet substitutes otherwise tokenise into 9%
-(PAWS-X) to 13% (XNLI) more pieces than the words they replace (benchmarks/results/objectives.md), making
-augmented batches longer. Both tokenizers rxlt uses pre-split on whitespace (SentencePiece's Metaspace, BERT's
+and the draw is uniform over the word and those candidates. WordNet substitutes otherwise tokenise into more
+pieces than the words they replace (augmented data ≈ 9% more tokens: benchmarks/results/objectives.md,
+rs_da_tokens_vs_original 1.089), making augmented batches longer and rs_da steps slower than erm's. Both tokenizers rxlt uses pre-split on whitespace (SentencePiece's Metaspace, BERT's
 WordPiece), so a text's piece count is the sum over its space-separated tokens: no augmented text ever has more
 pieces than its original.
 """

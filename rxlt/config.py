@@ -152,7 +152,7 @@ class FinetuneParams(TrainingParams):
     rs_da_copies: int = param(3, "rs_da: augmented copies per training example (paper: 10 PAWS-X, 3 XNLI)")
     rs_da_keep_original: bool = param(False, "rs_da: keep the original example too (the released code drops it)")
     rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (SAFER lists hold ≤ 8)")
-    # off = the paper's uniform draw; WordNet substitutes tokenise into 9-13% more pieces (benchmarks/results/objectives.md)
+    # off = the paper's uniform draw; WordNet substitutes add ≈ 9% tokens (benchmarks/results/objectives.md: 1.089)
     rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms that the run's tokenizer splits "
                                      "into no more sub-word pieces than the word, so augmented texts never get longer "
                                      "(not in the paper, whose draw is uniform over all synonyms)")
