@@ -65,10 +65,10 @@ out["tier_score"].pivot(index="condition", columns="tier", values=f"mean_{out['m
 # ## Transfer gap to English (score − English score of the same run, in the runs' metric)
 
 # %%
-plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)");
+plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)") if len(out["tier_gap"]) else None;
 
 # %%
-out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").round(3)
+out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").round(3) if len(out["tier_gap"]) else "English not evaluated: no transfer gap"
 
 # %% [markdown]
 # ## Intermediate vs direct: gain per language

@@ -142,11 +142,13 @@ def score_column(scores: pd.DataFrame) -> str:
 
 
 def add_gaps(scores: pd.DataFrame) -> pd.DataFrame:
-    """Transfer gap = score(language) − score(English) of the same run, in the runs' metric."""
+    """Transfer gap = score(language) − score(English) of the same run, in the runs' metric.
+
+    Tasks without English test data (XCOPA; Tatoeba, which retrieves English translations) have no gap: NaN."""
     value = score_column(scores)
     en = scores[scores.language == SOURCE_LANGUAGE].set_index("run")[value]
     if en.empty:
-        raise ValueError("English is not in the evaluated languages: the transfer gap needs it")
+        return scores.assign(gap=np.nan)
     return scores.assign(gap=scores[value] - scores.run.map(en))
 
 
@@ -272,10 +274,14 @@ def metric_note(info: dict) -> str:
     return f"Metric: {name} (`{info['metric']}`, {direction}); {pairing}."
 
 
-def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool, metric: str = "accuracy") -> str:
+def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool, metric: str = "accuracy",
+           english: bool = True) -> str:
     """The one-paragraph answer the report leads with, phrased from the numbers alone."""
+    no_gap = "" if english else ("English is not among the evaluated languages (the task has no English test data): "
+                                 "no transfer gap to English.")
     if contrast.empty:
-        return "Only one condition was run: there is no intermediate-vs-direct comparison to report."
+        return "Only one condition was run: there is no intermediate-vs-direct comparison to report." + \
+            (f" {no_gap}" if no_gap else "")
     name = METRIC_NAMES.get(metric, metric)
     parts = []
     # the study's question first: intermediate training alone, then the robust objectives
@@ -296,6 +302,8 @@ def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool, metri
         parts.append(text)
     if metric not in ITEM_PAIRED or not metric_info(metric)["higher_is_better"]:
         parts.append(metric_note(metric_info(metric)))
+    if no_gap:
+        parts.append(no_gap)
     if smoke:
         parts.append("SMOKE RUN: tiny data and few steps — these numbers test the pipeline, not the hypothesis.")
     return "\n".join(f"- {p}" for p in parts)
@@ -314,7 +322,8 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
     scores = add_gaps(scores).merge(langs[["language", "tier", "cc100_gib", "joshi"]], on="language")
     per_lang = per_language_means(scores)
     tiers_score = tier_summary(per_lang, metric, cfg.include_english, cfg.bootstrap_samples, cfg.seed)
-    tiers_gap = tier_summary(per_lang, "gap", False, cfg.bootstrap_samples, cfg.seed)
+    english = SOURCE_LANGUAGE in set(scores.language)
+    tiers_gap = tier_summary(per_lang, "gap", False, cfg.bootstrap_samples, cfg.seed) if english else pd.DataFrame()
     if len(set(scores.condition)) < 2:
         gains = pd.DataFrame()
     elif info["item_paired"]:
@@ -332,7 +341,7 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
     design = study_design(cfg.evaluation_runs)
     # test items per run: prediction rows where items pair, else the runs' per-language counts
     n_items = int(preds.groupby("run").size().iloc[0]) if info["item_paired"] else int(scores.groupby("run").n.sum().iloc[0])
-    text = answer(contrast, correlation, cfg.smoke, metric)
+    text = answer(contrast, correlation, cfg.smoke, metric, english)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
     significant = records(gains[gains.p_holm < 0.05][["condition", "language", "gain", "p_holm"]]) \
         if not gains.empty and info["item_paired"] else []
@@ -348,7 +357,8 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
                  "seeds": sorted(int(s) for s in scores.seed.unique()),
                  "conditions": sorted(scores.condition.unique())},
         artifacts={"tidy": TIDY},
-        design=design, tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english,
+        design=design, tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english and english,
+        english_evaluated=english,
         model_selection=model_selection(design),
     )
     return {"answer": text, "design": describe_design(design, int(langs.shape[0]), n_items), "metric": metric,

@@ -42,23 +42,24 @@ def _finetune(root: Path, name: str, seed: int, init: str, task: str, dev_metric
                     "test_metric": dev_metric, "selected_epoch": 2}})
 
 
-def make_tagging_study(root: Path) -> list[str]:
+def make_tagging_study(root: Path, task: str = "udpos", metric: str = "seqeval_f1", headline: str = "f1",
+                       langs=tuple(LANGS)) -> list[str]:
     """direct / intermediate × seeds 0, 1 of udpos, as phase 3 writes them (metric seqeval_f1, headline f1)."""
     evals = []
     for seed in (0, 1):
         inter = _write(root / "01_intermediate" / f"inter-s{seed}", {"phase": "01_intermediate", "config": {"tasks": ["panx"]}})
         for cond, init in (("direct", ""), ("intermediate", str(inter))):
             name = f"{cond}-s{seed}"
-            ft = _finetune(root, name, seed, init, "udpos", "seqeval_f1")
+            ft = _finetune(root, name, seed, init, task, "seqeval_f1" if task == "udpos" else "squad_em_f1_mean")
             ev = root / "03_evaluate" / name
             ev.mkdir(parents=True)
-            pd.DataFrame({"language": LANGS, "key": range(len(LANGS)), "tokens": "['a']", "tags": "['NOUN']",
+            pd.DataFrame({"language": LANGS, "key": range(len(LANGS)),  # as tagging writes them (not read) "tokens": "['a']", "tags": "['NOUN']",
                           "prediction": "['NOUN']", "words_unpredicted": 0}).to_csv(ev / "predictions.csv.gz", index=False)
-            per_lang = {l: {"f1": f1(cond, seed, l), "words_unpredicted": 0, "words": 4 * N[l], "score": f1(cond, seed, l),
-                            "ci_low": None, "ci_high": None, "n": N[l]} for l in LANGS}
-            _write(ev, {"phase": "03_evaluate", "task": "udpos", "kind": "tagging", "condition": cond, "finetune_seed": seed,
+            per_lang = {l: {headline: f1(cond, seed, l), "words_unpredicted": 0, "words": 4 * N[l], "score": f1(cond, seed, l),
+                            "ci_low": None, "ci_high": None, "n": N[l]} for l in langs}
+            _write(ev, {"phase": "03_evaluate", "task": task, "condition": cond, "finetune_seed": seed,
                         "finetune_run": str(ft), "artifacts": {"predictions": "predictions.csv.gz"},
-                        "metrics": {"metric": "seqeval_f1", "headline": "f1", "per_language": per_lang}})
+                        "metrics": {"metric": metric, "headline": headline, "per_language": per_lang}})
             evals.append(str(ev))
     return evals
 
@@ -127,6 +128,23 @@ def test_tiers_phase_on_seqeval_f1_pairs_by_seed(tagging_runs, tmp_path):
     # the answer names the metric and the pairing, never "accuracy"
     assert "seqeval F1 gain is larger for low-resource languages" in m["answer"] and "mean gain +0.080" in m["answer"]
     assert "item pairing was not possible" in m["answer"] and "accuracy" not in m["answer"].lower()
+
+
+def test_a_task_without_english_test_data_has_no_gap(tmp_path):
+    """Tatoeba (retrieval, English is the target side) and XCOPA have no English test items: no transfer gap,
+    said in the answer; everything else as for any metric."""
+    from rxlt.analysis import run_tiers
+
+    langs = [l for l in LANGS if l != "en"]
+    runs = make_tagging_study(tmp_path / "study", "tatoeba", "retrieval_accuracy", "score", langs)
+    cfg = build(TiersParams, {"evaluation_runs": runs, "bootstrap_samples": 200, "run_dir": str(tmp_path / "t4")})
+    out = run_tiers(start_run("04_tiers", cfg))
+    res = json.loads((tmp_path / "t4" / "results.json").read_text())
+    assert res["english_evaluated"] is False and res["metrics"]["tier_gap"] == [] and out["scores"].gap.isna().all()
+    assert res["metrics"]["pairing"] == "seed (run level)"
+    assert out["gains"].set_index("language").gain.to_dict() == pytest.approx({l: GAIN[l] for l in langs})
+    assert "retrieval accuracy gain" in out["answer"] and "no transfer gap to English" in out["answer"]
+    assert res["model_selection"] == "English dev squad_em_f1_mean only (zero-shot)"  # Tatoeba's encoder trains on SQuAD
 
 
 def test_mixed_metrics_are_refused_naming_the_runs(tagging_runs, tmp_path):
