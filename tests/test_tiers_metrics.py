@@ -229,6 +229,9 @@ def test_runs_written_before_the_score_rename_still_read(tmp_path, tagging_runs)
     assert not any(c.startswith(("dev_accuracy", "dev_score[")) for c in table.columns)
     fig = plots.training_curves(table)
     assert fig.axes[1].get_title() == "English dev accuracy (model selection)"
+    new = history_table([{"task": "udpos", "dev_metric": "seqeval_f1", "history": [
+        {"epoch": 1, "train_loss": 0.9, "dev_score": 0.3, "selected": True}]}])  # as phase 2 writes it now
+    assert list(new.dev_score) == [0.3] and plots.training_curves(new).axes[1].get_ylabel() == "dev seqeval_f1"
 
     # an old evaluation run (no `headline`) on an old fine-tuning run (no `dev_metric`): accuracy, item-paired
     ev = tmp_path / "old-ev"
