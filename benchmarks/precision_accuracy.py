@@ -34,7 +34,7 @@ def run(precision: str, seed: int, max_test_items: int, workdir: Path) -> dict:
     from rxlt.evaluation import PREDICTIONS, run_evaluation
     from rxlt.finetuning import run_finetune
     from rxlt.params import build
-    from rxlt.results import read_results, start_run
+    from rxlt.results import read_metric, read_results, start_run
 
     tag = f"{precision}-s{seed}"
     t0 = time.perf_counter()
@@ -48,7 +48,7 @@ def run(precision: str, seed: int, max_test_items: int, workdir: Path) -> dict:
     t2 = time.perf_counter()
     fr, er = read_results(ft.run_dir), read_results(ev.run_dir)
     preds = pd.read_csv(Path(ev.run_dir) / PREDICTIONS)
-    return {"precision": precision, "seed": seed, "english_dev_accuracy": fr["metrics"]["english_dev_accuracy"],
+    return {"precision": precision, "seed": seed, "english_dev_accuracy": read_metric(fr["metrics"], "english_dev_score"),
             "selected_epoch": fr["metrics"]["selected_epoch"],
             "per_language": {k: v["accuracy"] for k, v in er["metrics"]["per_language"].items()},
             "macro_accuracy_excluding_english": er["metrics"]["average"]["macro_accuracy_excluding_english"],

@@ -109,7 +109,7 @@ def markdown(results: list[dict], args) -> str:
         sel = next(h for h in r["history"] if h["selected"])
         lines += [f"## {r['task']} ({r['metric']})", "",
                   f"train {r['train_items']} English items, selection {r['selection_items']} (selected epoch "
-                  f"{sel['epoch']}, dev {sel['dev_accuracy']:.3f}); train {r['train_seconds']} s, test {r['test_seconds']} s. "
+                  f"{sel['epoch']}, dev {sel['dev_score']:.3f}); train {r['train_seconds']} s, test {r['test_seconds']} s. "
                   f"English {100 * (r['english'] or float('nan')):.1f}; macro over the other languages "
                   f"{100 * r['macro_excluding_english']:.1f} (English excluded).", "",
                   "| language | n | score (%) |", "|---|---|---|"]

@@ -18,8 +18,17 @@
 # transfer gap to English, per-tier summaries, and the intermediate-vs-direct gain by resource level —
 # a first answer to *do intermediate-trained encoders keep better transfer for low-resource languages?*
 #
+# **Metric.** Any XTREME-R task: the value is each run's headline metric from phase 3 (accuracy for
+# classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 for
+# retrieval; directions in `rxlt.metrics.METRICS`). All runs must share one metric (a mix is refused,
+# naming the runs). Accuracy runs are compared **paired by seed and test item** (bootstrap over items,
+# Holm across languages); the other metrics have no per-item correctness, so their gains are **paired by
+# seed only** (run level): no per-language test, and the tier and low-vs-high intervals bootstrap over
+# languages. The answer names the metric and the pairing.
+#
 # **Inputs.** `evaluation_runs` (phase-3 run directories) and the parameters below.
-# **Outputs** in `run_dir`: `tidy_results.csv` (one row per run × language) and `results.json`.
+# **Outputs** in `run_dir`: `tidy_results.csv` (one row per run × language; the score in a column named
+# by the metric) and `results.json` (`metric`, `higher_is_better`, `pairing`, tier tables, gains).
 # Tiers come from `rxlt.languages` (Joshi class, CC-100 size, seen/unseen in pretraining; sources
 # cited there). English is the source language and is left out of tier averages unless `include_english`.
 
@@ -44,25 +53,26 @@ out = run_tiers(start_run("04_tiers", cfg))
 show_answer(out, cfg)
 
 # %% [markdown]
-# ## Accuracy per language, by tier
+# ## Score per language (the runs' metric), by tier
 
 # %%
-plots.accuracy_by_language(out["per_language"]);
+plots.score_by_language(out["per_language"], metric=out["metric"]);
 
 # %%
-out["tier_accuracy"].pivot(index="condition", columns="tier", values="mean_accuracy").round(3)
+out["tier_score"].pivot(index="condition", columns="tier", values=f"mean_{out['metric']}").round(3)
 
 # %% [markdown]
-# ## Transfer gap to English (accuracy − English accuracy of the same run)
+# ## Transfer gap to English (score − English score of the same run, in the runs' metric)
 
 # %%
-plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)");
+plots.by_tier(out["per_language"], "gap", "Transfer gap to English per tier (one point per language)") if len(out["tier_gap"]) else None;
 
 # %%
-out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").round(3)
+out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").round(3) if len(out["tier_gap"]) else "English not evaluated: no transfer gap"
 
 # %% [markdown]
-# ## Intermediate vs direct: gain per language, paired by seed and test item
+# ## Intermediate vs direct: gain per language
+# Paired by seed and test item for accuracy; by seed only for corpus-level metrics (see the answer's note).
 
 # %%
 plots.by_tier(out["gains"], "gain", "Gain over direct fine-tuning per tier") if len(out["gains"]) else None;

@@ -102,7 +102,8 @@ fig.gain_heatmap(out["language_gains"], out["covariates"], cfg.resource_predicto
 
 # %% [markdown]
 # Per-language paired permutation tests over test items (pairs = item × seed), Holm and Benjamini–Hochberg
-# across languages within each condition; languages significant after Holm first.
+# across languages within each condition; languages significant after Holm first. Accuracy runs only: other
+# metrics (seqeval F1, (EM+F1)/2, retrieval) have no per-item correctness, and the table is empty.
 
 # %%
 show_table(out["tests"].sort_values(["significant_holm", "p_value"], ascending=[False, True]) if len(out["tests"]) else out["tests"])

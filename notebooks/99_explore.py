@@ -30,7 +30,7 @@ conditions = []
 seeds = []
 
 # %%
-from rxlt.notebook import ExploreParams, from_namespace, load_tidy, plots, select, show_config, summarize
+from rxlt.notebook import ExploreParams, from_namespace, load_tidy, metric_column, plots, select, show_config, summarize
 
 cfg = from_namespace(ExploreParams, globals())
 show_config(cfg)
@@ -38,14 +38,15 @@ show_config(cfg)
 # %%
 tidy = load_tidy(cfg.study, cfg.runs_dir)
 view = select(tidy, cfg.languages, cfg.tiers, cfg.conditions, cfg.seeds)
-view.groupby(["condition", "tier"]).accuracy.describe().round(3)
+metric = metric_column(tidy)  # accuracy, seqeval_f1, squad_em_f1_mean, … (the phase-3 headline metric)
+view.groupby(["condition", "tier"])[metric].describe().round(3)
 
 # %%
 per_language = summarize(view)
-plots.accuracy_by_language(per_language);
+plots.score_by_language(per_language);
 
 # %%
 plots.by_tier(per_language, "gap", "Transfer gap to English per tier");
 
 # %%
-per_language.sort_values("accuracy").round(3)
+per_language.sort_values(metric).round(3)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import TIDY, per_language_means
+from .analysis import TIDY, per_language_means, score_column
 from .results import is_complete, read_results, repo_root
 
 
@@ -21,9 +21,15 @@ def latest_tiers_run(study: str, runs_dir: str | Path = "") -> Path:
 
 
 def load_tidy(study: str, runs_dir: str | Path = "") -> pd.DataFrame:
-    """One row per (run, language): condition, seed, accuracy, CI, gap to English, tier, CC-100 size."""
+    """One row per (run, language): condition, seed, the metric's score (a column named by `metric`, e.g.
+    accuracy or seqeval_f1), CI, gap to English, tier, CC-100 size."""
     run = latest_tiers_run(study, runs_dir)
     return pd.read_csv(run / TIDY, keep_default_na=False, na_values=[""])
+
+
+def metric_column(tidy: pd.DataFrame) -> str:
+    """The column holding the study's metric (accuracy, seqeval_f1, …; tables from before: accuracy)."""
+    return score_column(tidy)
 
 
 def select(tidy: pd.DataFrame, languages=(), tiers=(), conditions=(), seeds=()) -> pd.DataFrame:

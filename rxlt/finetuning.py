@@ -11,7 +11,7 @@ from .augmentation import augment, piece_counter
 from .heads import build_head, task_kind
 from .modeling import default_pooling, freeze_word_embeddings, load_encoder, save_encoder, save_model
 from .objectives import ERM, make_objective
-from .results import Run, read_results
+from .results import Run, history_rows, read_results
 from .synonyms import synonym_source
 from .task_kinds import check_columns, dev_scorer, handler, headline, run_settings, task_examples, task_labels
 from .training import Stream, seed_everything, train_streams
@@ -65,11 +65,11 @@ def has_english_dev(task: str) -> bool:
 
 
 def _summary(task, labels, history, samples) -> dict:
-    """Per-task training summary; `english_dev_accuracy` is the selection score (accuracy, or the kind's
-    metric named in `dev_metric`: the history keeps the column name `dev_accuracy` for every kind)."""
+    """Per-task training summary; `english_dev_score` is the selection score in the metric named by
+    `dev_metric` (accuracy, seqeval_f1, squad_em_f1_mean), as is the history's `dev_score` column."""
     selected = next(h for h in history if h["selected"])
     return {"task": task, "labels": labels, "history": history, "selected_epoch": selected["epoch"],
-            "dev_metric": handler(task_kind(task)).metric, "english_dev_accuracy": selected["dev_accuracy"],
+            "dev_metric": handler(task_kind(task)).metric, "english_dev_score": selected["dev_score"],
             "selection": SELECTION, "samples": samples}
 
 
@@ -123,7 +123,7 @@ def run_intermediate(run: Run) -> pd.DataFrame:
         history = train_streams(streams, ERM(), cfg, cfg.seed, desc="mixture: " + " + ".join(cfg.tasks),
                                 temperature=cfg.mixture_temperature)
         for (stream, labels, dev_df) in built:
-            rows = [{**h, "dev_accuracy": h[f"dev_accuracy[{stream.name}]"]} for h in history]
+            rows = [{**h, "dev_score": h[f"dev_score[{stream.name}]"]} for h in history]
             summaries.append(_summary(stream.name, labels, rows, _counts(stream, dev_df)))
     else:
         for i, task in enumerate(cfg.tasks):
@@ -132,7 +132,7 @@ def run_intermediate(run: Run) -> pd.DataFrame:
             summaries.append(_summary(task, labels, history, _counts(stream, dev_df)))
     save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "intermediate_tasks": list(cfg.tasks), "mixing": cfg.mixing})
     run.finish(
-        metrics={s["task"]: {"english_dev_accuracy": s["english_dev_accuracy"], "dev_metric": s["dev_metric"],
+        metrics={s["task"]: {"english_dev_score": s["english_dev_score"], "dev_metric": s["dev_metric"],
                              "selected_epoch": s["selected_epoch"]} for s in summaries},
         samples={s["task"]: s["samples"] for s in summaries},
         artifacts={"encoder": ENCODER_DIR},
@@ -202,8 +202,8 @@ def run_finetune(run: Run) -> pd.DataFrame:
                                                           run_settings(cfg, trained, cfg.batch_size * 2))))
     save_model(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
     run.finish(
-        metrics={"english_dev_accuracy": summary["english_dev_accuracy"], "english_test_accuracy": en_test,
-                 "dev_metric": summary["dev_metric"], "selected_epoch": summary["selected_epoch"]},
+        metrics={"english_dev_score": summary["english_dev_score"], "english_test_score": en_test,
+                 "dev_metric": summary["dev_metric"], "test_metric": h.metric, "selected_epoch": summary["selected_epoch"]},
         samples={**summary["samples"], "test_en": {"original": 0 if test_df is None else len(test_df),
                                                    "used": 0 if test_df is None else len(test_df)}},
         artifacts={"model": MODEL_DIR},
@@ -241,5 +241,9 @@ def condition_of(cfg) -> str:
 
 
 def history_table(summaries: list[dict]) -> pd.DataFrame:
-    rows = [{"task": s["task"], **{k: v for k, v in h.items() if not k.startswith("dev_accuracy[")}} for s in summaries for h in s["history"]]
+    """One row per (task, epoch): train loss, `dev_score` in the task's `dev_metric` (older runs' `dev_accuracy`
+    is renamed; runs without `dev_metric` selected on accuracy), whether the epoch was kept."""
+    rows = [{"task": s["task"], "dev_metric": s.get("dev_metric", "accuracy"),
+             **{k: v for k, v in h.items() if not k.startswith("dev_score[")}}
+            for s in summaries for h in history_rows(s["history"])]
     return pd.DataFrame(rows)

@@ -1,10 +1,10 @@
 """Hypothesis tests, effect sizes and power for "does a condition's gain depend on resource size?".
 
-The unit of analysis is (task, language, seed); a condition's *gain* is its score minus the
-baseline's score on the same language, seed and test items. Three levels of evidence:
+The unit of analysis is (task, language, seed); a condition's *gain* is its score (any headline metric)
+minus the baseline's score on the same language, seed and test items. Three levels of evidence:
 
-1. per language: a paired permutation test over test items (sign flips of per-item differences),
-   corrected across languages (Holm for family-wise error, Benjamini–Hochberg for the false-discovery rate);
+1. per language (accuracy runs, whose items carry 0/1 correctness; other metrics skip this level): a paired
+   permutation test over test items (sign flips of per-item differences), corrected across languages (Holm for family-wise error, Benjamini–Hochberg for the false-discovery rate);
 2. across languages: the slope of gain on a resource predictor, from per-language mean gains (OLS),
    with a percentile bootstrap CI over languages and Spearman's rho as a rank check;
 3. pooled: a linear mixed model `gain ~ resource (+ covariates) + (1 | language)` fitted with statsmodels

@@ -30,6 +30,9 @@ METRICS: dict[str, dict] = {
     "squad": {"higher_is_better": True, "description": "(EM + F1) / 2, SQuAD v1.1 normalisation (evaluate_squad.py)"},
     "mlqa": {"higher_is_better": True,
              "description": "(EM + F1) / 2, MLQA per-language normalisation (evaluate_mlqa.py)"},
+    # the name phase 3 stores for every QA task (rxlt.task_kinds.QAKind): squad or mlqa normalisation per task
+    "squad_em_f1_mean": {"higher_is_better": True,
+                         "description": "(EM + F1) / 2 per language (evaluate.py avg_metric; normalisation of the task)"},
     "retrieval_accuracy": {"higher_is_better": True, "description": "top-1 retrieval accuracy (Tatoeba)"},
     "map_at_20": {"higher_is_better": True, "description": "mean average precision at 20 (utils_lareqa.py)"},
     "mrr_at_20": {"higher_is_better": True,

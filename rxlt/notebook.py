@@ -14,12 +14,12 @@ from . import plots
 from .analysis import run_tiers
 from .config import EvaluateParams, ExploreParams, FinetuneParams, IntermediateParams, TiersParams
 from .evaluation import GENERALIZED, run_evaluation
-from .explore import load_tidy, select, summarize
+from .explore import load_tidy, metric_column, select, summarize
 from .finetuning import run_finetune, run_intermediate
 from .params import build, to_dict
 from .results import repo_root, start_run
 
-__all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "select", "summarize", "IntermediateParams", "TiersParams", "from_namespace", "plots",
+__all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "metric_column", "select", "summarize", "IntermediateParams", "TiersParams", "from_namespace", "plots",
            "run_evaluation", "run_finetune", "show_generalized", "run_intermediate", "run_tiers", "show_answer", "show_config",
            "start_run", "summarize_evaluation"]
 
@@ -80,9 +80,15 @@ def show_generalized(run) -> None:
 
 def show_answer(out: dict, cfg) -> None:
     banner = "> **SMOKE RUN — pipeline check on tiny data; not evidence.**\n\n" if cfg.smoke else ""
+    notes = ""
+    if all(t.startswith("cldr-") for t in out.get("tasks", [])):
+        notes += (" *Tasks:* word/phrase-level CLDR classification (real CLDR translations, mechanical labels) — "
+                  "not XTREME-R.")
+    if "e5-small" in out.get("models", []):
+        notes += " *Weights:* 4-bit e5-small, dequantised."
     display(Markdown(
         f"{banner}### Answer\n\n{out['answer']}\n\n*Design:* {out['design']}.\n\n"
+        f"*{out['note']}*\n\n"
         f"*Tier scheme:* `{cfg.tier_scheme}`. *English in tier averages:* {'yes' if cfg.include_english else 'no'}. "
-        "*Model selection:* English dev accuracy only. *Tasks:* word/phrase-level CLDR classification "
-        "(real CLDR translations, mechanical labels) — not XTREME-R. *Weights:* 4-bit e5-small, dequantised."
+        f"*Model selection:* {out['model_selection']}.{notes}"
     ))

@@ -13,20 +13,26 @@ def _order(tiers) -> list[str]:
     return [t for t in TIER_ORDER if t in set(tiers)]
 
 
-def accuracy_by_language(per_lang: pd.DataFrame, title: str = "Zero-shot accuracy per language"):
-    """Accuracy of every language (mean over seeds), languages sorted by tier then accuracy."""
+def score_by_language(per_lang: pd.DataFrame, title: str = "", metric: str = ""):
+    """Score of every language (mean over seeds) in the runs' metric (the `metric` column, else accuracy),
+    languages sorted by tier then score."""
+    metric = metric or (str(per_lang.metric.iloc[0]) if "metric" in per_lang and len(per_lang) else "accuracy")
     df = per_lang.copy()
     df["tier"] = pd.Categorical(df.tier, _order(df.tier), ordered=True)
-    order = (df.groupby("language", observed=True).agg(tier=("tier", "first"), acc=("accuracy", "mean"))
+    order = (df.groupby("language", observed=True).agg(tier=("tier", "first"), acc=(metric, "mean"))
              .sort_values(["tier", "acc"]).index.tolist())
     fig, ax = plt.subplots(figsize=(max(8, len(order) * 0.09), 4))
-    sns.stripplot(data=df, x="language", y="accuracy", hue="condition", order=order, ax=ax, size=3, jitter=False)
+    sns.stripplot(data=df, x="language", y=metric, hue="condition", order=order, ax=ax, size=3, jitter=False)
     ax.set_xticks(range(len(order)))
     ax.set_xticklabels(order, rotation=90, fontsize=5)
-    ax.set_title(title + " (x: languages ordered by tier, then accuracy)")
+    ax.set_ylabel(metric)
+    ax.set_title((title or f"Zero-shot {metric} per language") + f" (x: languages ordered by tier, then {metric})")
     _tier_bands(ax, df.drop_duplicates("language").set_index("language").tier.reindex(order))
     fig.tight_layout()
     return fig
+
+
+accuracy_by_language = score_by_language  # the name before phase 4 took any metric
 
 
 def _tier_bands(ax, tiers: pd.Series) -> None:
@@ -44,7 +50,7 @@ def by_tier(per_lang: pd.DataFrame, value: str, title: str):
     sns.boxplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, showfliers=False)
     sns.stripplot(data=per_lang, x="tier", y=value, hue="condition", order=order, ax=ax, dodge=True, size=2,
                   palette="dark:black", legend=False)
-    ax.axhline(0, color="grey", lw=0.8) if value != "accuracy" else None
+    ax.axhline(0, color="grey", lw=0.8) if value in ("gap", "gain") else None  # differences: 0 = no change
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -64,10 +70,13 @@ def gain_vs_size(gains: pd.DataFrame, langs: pd.DataFrame):
 def training_curves(history: pd.DataFrame):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3))
     sns.lineplot(data=history, x="epoch", y="train_loss", hue="task", ax=axes[0], marker="o")
-    sns.lineplot(data=history, x="epoch", y="dev_accuracy", hue="task", ax=axes[1], marker="o", legend=False)
+    col = "dev_score" if "dev_score" in history else "dev_accuracy"  # a frame built before the rename
+    sns.lineplot(data=history, x="epoch", y=col, hue="task", ax=axes[1], marker="o", legend=False)
     sel = history[history.selected]
-    axes[1].scatter(sel.epoch, sel.dev_accuracy, s=80, facecolors="none", edgecolors="red", label="selected")
-    axes[1].set_title("English dev accuracy (model selection)")
+    axes[1].scatter(sel.epoch, sel[col], s=80, facecolors="none", edgecolors="red", label="selected")
+    metric = "/".join(sorted(set(history.dev_metric))) if "dev_metric" in history else "score"
+    axes[1].set_ylabel(f"dev {metric}")
+    axes[1].set_title(f"English dev {metric} (model selection)")
     axes[0].set_title("training loss")
     fig.tight_layout()
     return fig

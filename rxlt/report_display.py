@@ -27,7 +27,8 @@ def show_conclusion(out: dict, cfg) -> None:
         f"condition; {d['languages']} languages (median {d['items_per_language_median']:.0f} test items each). "
         f"*Resource predictor:* `{cfg.resource_predictor}`; *tiers:* `{cfg.tier_scheme}`. "
         f"*English in averages:* {'yes' if cfg.include_english else 'no'} (never in the slopes: it is the source language). "
-        "*Model selection:* English dev accuracy only (zero-shot; no target-language dev data used)."))
+        f"*Model selection:* English dev {'/'.join(d.get('dev_metrics', ['accuracy']))} only (zero-shot; no "
+        "target-language dev data used)."))
 
 
 def show_table(df: pd.DataFrame, digits: int = 4, max_rows: int = 60):

@@ -98,6 +98,30 @@ def read_results(run_dir: str | Path) -> dict:
     return data
 
 
+# Keys renamed when model selection began to score seqeval F1 and (EM+F1)/2 as well as accuracy: runs
+# finished before keep the old names, so readers go through read_metric / history_rows.
+RENAMED_KEYS = {"english_dev_score": "english_dev_accuracy", "english_test_score": "english_test_accuracy",
+                "dev_score": "dev_accuracy"}
+
+
+def read_metric(metrics: dict, key: str):
+    """metrics[key], or the value under its pre-rename name (RENAMED_KEYS) in an older run."""
+    if key in metrics:
+        return metrics[key]
+    old = RENAMED_KEYS.get(key)
+    if old is not None and old in metrics:
+        return metrics[old]
+    raise KeyError(f"{key!r}{f' (or the older {old!r})' if old else ''} not among the metrics {sorted(metrics)}")
+
+
+def history_rows(history: list[dict]) -> list[dict]:
+    """Per-epoch training rows with the current names (`dev_score`, `dev_score[task]`), whatever wrote them."""
+    out = []
+    for h in history:
+        out.append({("dev_score" + k[len("dev_accuracy"):] if k.startswith("dev_accuracy") else k): v for k, v in h.items()})
+    return out
+
+
 def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
     try:
         data = read_results(run_dir)

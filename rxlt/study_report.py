@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import check_complete_grid
+from .analysis import check_complete_grid, model_selection
 from .covariates import PREDICTORS, covariate_table, predictor_values
 from .inference import (design_power, gain_regression, holm, interaction_model, mixed_slope_test, per_language_tests,
                         seed_spread, variance_components)
@@ -121,7 +121,7 @@ def _check(r: dict, word: str):
 
 def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dict, smoke: bool,
                tests: pd.DataFrame | None = None, seeds: pd.DataFrame | None = None) -> str:
-    """The report's first paragraphs, phrased from the numbers (effects in accuracy points = ×100)."""
+    """The report's first paragraphs, phrased from the numbers (effects in points of the metric = ×100)."""
     unit = _unit(cfg.resource_predictor)
     k = 100.0 if design.get("value_max", 1.0) <= 1.0 else 1.0  # scores in [0, 1] are reported as points (× 100)
     lines = []
@@ -187,7 +187,10 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
             power_line += (". The interval includes 0: effects smaller than the detectable size are not ruled out"
                            if abs(m["estimate"]) < mde else ". The interval includes 0")
         lines.append(power_line + ".")
-        if tests is not None and len(tests):
+        if tests is None or not len(tests):
+            lines.append(f"- **Per language:** no per-language test: {design.get('metric', 'the metric')} has no per-item "
+                         "correctness, so gains are paired by seed only (run level); the evidence is across languages.")
+        else:
             t = tests[tests.condition == cond]
             lines.append(f"- **Per language:** {int(t.significant_holm.sum())} of {len(t)} languages differ from "
                          f"`{cfg.baseline_condition}` after Holm (paired sign-flip test over items × seeds; "
@@ -199,9 +202,15 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
     lines.append(f"\n*Conventions:* averages over languages (mean gains, tier plots) "
                  f"{'include' if cfg.include_english else 'exclude'} English (the source language); slopes and tier "
                  "contrasts never include it. "
-                 "Model selection: English dev accuracy only (zero-shot). "
+                 f"Model selection: {model_selection(design)}. "
                  f"Tasks: {', '.join(design['tasks'])}; {n_languages} evaluated languages.")
     return "\n".join(lines)
+
+
+def _dev_metrics(run_dirs) -> list[str]:
+    """English dev metrics model selection used (fine-tuning runs written before `dev_metric` existed: accuracy)."""
+    return sorted({read_results(read_results(d)["finetune_run"]).get("metrics", {}).get("dev_metric", "accuracy")
+                   for d in run_dirs})
 
 
 def _links(run_dirs) -> pd.DataFrame:
@@ -288,7 +297,8 @@ def run_report(run) -> dict:
     design = {"tasks": sorted(scores.task.unique()), "seeds": int(scores.groupby("condition").seed.nunique().min()),
               "conditions": conditions, "languages": len(langs),
               "items_per_language_median": float(scores.groupby("language").n.first().median()),
-              "metric": metric, "value_max": float(scores.value.max())}
+              "metric": metric, "value_max": float(scores.value.max()), "dev_metrics": _dev_metrics(cfg.evaluation_runs),
+              "item_paired": bool(len(items))}
     headline = cfg.headline_condition if cfg.headline_condition in analyses else next(iter(analyses), "")
     seeds = seed_spread(scores)
     text = conclusion(analyses, headline, cfg, len(langs), design, cfg.smoke, tests, seeds) if analyses else \
@@ -310,9 +320,10 @@ def run_report(run) -> dict:
                  "seed_spread": records(seeds),
                  "excluded_from_slope": {c: a["excluded"] for c, a in analyses.items()}},
         samples={"runs": len(cfg.evaluation_runs), "languages": len(langs), "conditions": conditions,
-                 "seeds": design["seeds"], "test_items": int(items.groupby("run").size().iloc[0])},
+                 "seeds": design["seeds"],
+                 "test_items": int(items.groupby("run").size().iloc[0]) if len(items) else int(tidy.groupby("run").n.sum().iloc[0])},
         artifacts=artifacts, design=design, english_in_averages=cfg.include_english,
-        model_selection="English dev accuracy only (zero-shot)", smoke=cfg.smoke,
+        model_selection=model_selection(design), smoke=cfg.smoke,
     )
     return {"answer": text, "design": design, "metric": metric, "scores": scores, "per_language": per_lang,
             "covariates": cov, "gains": gains, "language_gains": lang_gains, "tests": tests, "interaction": main_table,

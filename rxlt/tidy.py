@@ -51,7 +51,9 @@ def item_results(run_dirs) -> pd.DataFrame:
     for run_dir in run_dirs:
         res = read_results(run_dir)
         path = res.get("artifacts", {}).get("predictions")
-        if not path:  # a task without item-level correctness: no paired item tests for this run
+        # only accuracy is a mean of the predictions' `correct` column (retrieval files carry P@1 there even when
+        # the metric is mAP@20; tagging and QA have none): other runs get no paired item tests
+        if not path or res["metrics"].get("metric", "accuracy") != "accuracy":
             continue
         p = pd.read_csv(Path(run_dir) / path, keep_default_na=False)
         if not {"language", "key", "correct"} <= set(p.columns):

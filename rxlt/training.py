@@ -125,7 +125,7 @@ def epoch_schedule(sizes: list[int], batch_size: int, rng: np.random.Generator, 
 
 def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = "train", temperature: float = 1.0) -> list[dict]:
     """Train on one or several tasks; keep the epoch with the best (mean) English-dev score (accuracy for
-    classification; each stream's `score` otherwise — the history keeps the column name `dev_accuracy`).
+    classification; each stream's `score` otherwise: seqeval F1, (EM+F1)/2 — the history column `dev_score`).
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision (and optionally length_grouping). Returns the per-epoch history.
@@ -190,9 +190,9 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
             next(step_iter, None)
         devs = {s.name: s.dev_score(cfg.batch_size * 2, precision) for s in streams}
         dev_acc = float(np.mean(list(devs.values())))
-        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_accuracy": dev_acc}
+        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_score": dev_acc}
         if len(streams) > 1:
-            row.update({f"dev_accuracy[{k}]": v for k, v in devs.items()})
+            row.update({f"dev_score[{k}]": v for k, v in devs.items()})
         history.append(row)
         if dev_acc > best:  # ties keep the earlier epoch
             best, best_epoch = dev_acc, epoch + 1

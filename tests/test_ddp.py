@@ -46,7 +46,7 @@ def test_weights_equal_single_process(runs):
     for k, v in single["params"].items():
         torch.testing.assert_close(r0["params"][k], v, rtol=1e-4, atol=1e-5)
     for a, b in zip(single["history"], r0["history"]):
-        assert a["dev_accuracy"] == b["dev_accuracy"]
+        assert a["dev_score"] == b["dev_score"]
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4)
     # the run trained: weights moved from their start and the loss is finite
     assert all(h["train_loss"] == h["train_loss"] for h in single["history"])
@@ -69,7 +69,7 @@ def test_launch_runs_a_phase_notebook_under_torchrun(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads((run_dir / "results.json").read_text())
     assert results["status"] == "complete" and results["phase"] == "02_finetune"
-    assert 0 <= results["metrics"]["english_dev_accuracy"] <= 1 and results["metrics"]["selected_epoch"] == 1
+    assert 0 <= results["metrics"]["english_dev_score"] <= 1 and results["metrics"]["selected_epoch"] == 1
     assert not [p for p in scratch.iterdir() if p.name.startswith("rxlt-rank")]  # rank 1's copy was dropped
 
 

@@ -53,7 +53,9 @@ def test_wrong_types_are_errors(tmp_path, text, needle):
     ({"conditions": ["direct", "intermedate"]}, "did you mean 'intermediate'"),
     ({"seeds": [1, 1]}, "duplicate seeds"),
     ({"intermediate_tasks": ["cldr-territory"]}, "must not contain the target task"),
-    ({"target_task": "udpos"}, "'udpos' is tagging"),  # phase 4 needs per-item correctness
+    ({"target_task": "mewslix"}, "'target_task' / 'objectives' ('mewslix', 'erm'): 'mewslix' is evaluated with an "
+                                 "encoder fine-tuned on 'wikipedia-pairs'"),  # phase 2 cannot train it
+    ({"target_task": "udpos", "objectives": ["erm", "rs_da"]}, "('udpos', 'rs_da'): objective 'rs_da' does not apply"),
     ({"precision": "fp8"}, None),  # fp16 is valid (GPUs without bf16: rxlt.training.choose_precision)
 ])
 def test_bad_values_are_errors(values, needle):
@@ -103,6 +105,18 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
     other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})
     changed = {s.key for s in expand(other, tmp_path)} - seen
     assert changed and all(not k.startswith("01_intermediate") for k in changed)  # phase 1 does not use `epochs`
+
+
+@pytest.mark.parametrize("task,kind", [("udpos", "tagging"), ("xquad", "qa"), ("tatoeba", "retrieval"), ("xcopa", "multiple_choice")])
+def test_a_study_takes_any_trainable_xtreme_task(task, kind, tmp_path, monkeypatch):
+    """Phase 4 takes any headline metric, so the study no longer limits target_task to accuracy-scored kinds."""
+    from rxlt.heads import task_kind
+
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)  # the task's full language list, no local files
+    cfg = build(StudyParams, {"target_task": task, "model": "xlm-roberta-base", "intermediate_tasks": ["cldr-unit"]})
+    specs = expand(cfg, tmp_path)
+    assert task_kind(task) == kind and [s.phase for s in specs[-2:]] == ["04_tiers", "05_report"]
+    assert {s.params.task for s in specs if s.phase == "02_finetune"} == {task}
 
 
 def test_missing_synonym_source_fails_at_validation(tmp_path):

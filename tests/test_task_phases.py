@@ -87,7 +87,7 @@ def test_tagging_phase_2_to_3(data_dir, tmp_path):
     ft = _finetune(tmp_path, "udpos")
     res2 = read_results(ft)
     assert res2["kind"] == "tagging" and res2["metrics"]["dev_metric"] == "seqeval_f1"
-    assert res2["samples"]["train"]["used"] == 8 and 0 <= res2["metrics"]["english_test_accuracy"] <= 1
+    assert res2["samples"]["train"]["used"] == 8 and 0 <= res2["metrics"]["english_test_score"] <= 1
     head = json.loads((ft / "model" / "head.json").read_text())
     assert head["kind"] == "tagging" and "PROPN" in head["labels"]
     table, res = _evaluate(tmp_path, ft)
@@ -99,15 +99,16 @@ def test_tagging_phase_2_to_3(data_dir, tmp_path):
         assert res["metrics"]["per_language"][lang]["f1"] == pytest.approx(seqeval_f1(list(g.prediction), list(g.tags)))
         assert res["metrics"]["per_language"][lang]["score"] == res["metrics"]["per_language"][lang]["f1"]
     assert res["metrics"]["average"]["english_in_grid"] is True
-    # the report's tidy table reads the headline key of any metric; phase 4 (accuracy tiers) refuses clearly
+    # the report's tidy table and phase 4 read the headline key of any metric (phase 4: no item pairing for F1)
     from rxlt.analysis import load_evaluations
     from rxlt.tidy import tidy_results
 
     tidy = tidy_results([tmp_path / "ev"])
     assert set(tidy.metric) == {"seqeval_f1"}
     assert tidy.set_index("language").value.to_dict() == {k: v["f1"] for k, v in res["metrics"]["per_language"].items()}
-    with pytest.raises(ValueError, match="seqeval_f1; phase 4 analyses accuracy tasks"):
-        load_evaluations([tmp_path / "ev"])
+    scores, preds = load_evaluations([tmp_path / "ev"])
+    assert scores.set_index("language").seqeval_f1.to_dict() == tidy.set_index("language").value.to_dict()
+    assert set(scores.metric) == {"seqeval_f1"} and preds.empty
 
 
 def test_tagging_tag_subword_travels_from_phase_2_to_3(data_dir, tmp_path):
@@ -188,7 +189,7 @@ def test_xcopa_multiple_choice_phase_2_to_3(data_dir, tmp_path):
     _jsonl(data_dir / "xcopa" / "test.zh.jsonl", _copa_rows([("下了一整天雨。", "effect", "太阳很热。", "街道湿了。", 1)] * 2))
     ft = _finetune(tmp_path, "xcopa", max_length=32)
     res2 = read_results(ft)
-    assert res2["kind"] == "multiple_choice" and res2["metrics"]["english_test_accuracy"] is None
+    assert res2["kind"] == "multiple_choice" and res2["metrics"]["english_test_score"] is None
     assert res2["samples"]["train"]["held_out_for_selection"] == 1  # XCOPA has no English dev: COPA train item held out
     table, res = _evaluate(tmp_path, ft)
     per = res["metrics"]["per_language"]

@@ -33,10 +33,10 @@ def test_erm_loss_decreases_and_best_dev_epoch_is_kept(tiny_encoder, e5_tokenize
     model, history = _train(tiny_encoder, e5_tokenizer, 0)
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     sel = [h for h in history if h["selected"]]
-    assert len(sel) == 1 and sel[0]["dev_accuracy"] == max(h["dev_accuracy"] for h in history)
+    assert len(sel) == 1 and sel[0]["dev_score"] == max(h["dev_score"] for h in history)
     data = _toy(e5_tokenizer)
     acc = (predict_logits(model, data, 16, "fp32").argmax(1) == data.labels).mean()
-    assert acc == pytest.approx(sel[0]["dev_accuracy"])  # the selected state is what the model holds
+    assert acc == pytest.approx(sel[0]["dev_score"])  # the selected state is what the model holds
 
 
 def test_same_seed_same_history(e5_tokenizer):
@@ -110,7 +110,7 @@ def test_two_task_mixture_trains_both_heads_on_one_encoder(tiny_encoder, e5_toke
     flipped = Encoded(data.input_ids, 1 - data.labels, data.pad_id)
     history = train_streams([Stream("a", a, data, data), Stream("b", b, flipped, flipped)], ERM(), CFG, 0)
     assert a.encoder is b.encoder
-    assert {"dev_accuracy[a]", "dev_accuracy[b]"} <= set(history[0])
+    assert {"dev_score[a]", "dev_score[b]"} <= set(history[0])
     assert history[-1]["train_loss"] < history[0]["train_loss"]
 
 
