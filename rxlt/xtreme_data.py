@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hub_tasks, mewslix, readers
+from . import data_sources, hub_tasks, mewslix, readers
 from .languages import language as language_info
 from .lookup import UnknownNameError, suggest
 from .readers import DataFileError
@@ -159,6 +159,7 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
                 raise FileNotFoundError(f"{task} {split} {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]} exists")
             continue
         rows = []
+        data_sources.record_files(task, split, files)
         for path in files:
             got = _READERS[fmt](path, lg, spec, split)
             prefix = f"{path.parent.name}/" if len(files) > 1 else ""
@@ -259,6 +260,7 @@ def _lareqa(spec, split, langs, root) -> pd.DataFrame:
     queries, cands, gold, seen = [], {}, {}, set()
     for lg in pool:
         path = _find(root, spec["local"][split], lg)[0]
+        data_sources.record_files("lareqa", split, [path])
         data = readers.json_file(path)
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
             raise DataFileError(f"{path}:1: expected XQuAD-R JSON, an object with a 'data' list")
@@ -305,6 +307,7 @@ def _mewslix(spec, split, langs, root) -> pd.DataFrame:
     if not found:
         raise FileNotFoundError(f"mewslix {split}: none of {[str(root / p) for p in spec['local'][split]]} exists")
     path = found[0]
+    data_sources.record_files("mewslix", split, [path])
     records = readers.jsonl(path, [])
     if split in ("train", "train_dev"):
         return _finish(spec, pd.DataFrame(mewslix.pair_rows(records, path)))
@@ -312,6 +315,7 @@ def _mewslix(spec, split, langs, root) -> pd.DataFrame:
     if not ent_files:
         raise FileNotFoundError(f"mewslix {split}: the candidate set is missing; tried "
                                 f"{[str(root / p) for p in spec['local']['candidates']]}")
+    data_sources.record_files("mewslix", split, ent_files[:1])
     rows = mewslix.wikinews_queries(records, path, langs)
     rows += mewslix.candidate_rows(readers.jsonl(ent_files[0], mewslix.ENTITY_FIELDS[:3]), ent_files[0])
     return _finish(spec, pd.DataFrame(rows))
@@ -337,8 +341,8 @@ def _load_hub(task, spec, split, langs, root, revision) -> pd.DataFrame:
     revision = revision or hub["revision"]
     if revision is None:
         warnings.warn(f"{task}: loading {hub['id']} at the hub's default branch: no verified revision is pinned "
-                      f"in rxlt.xtreme.XTREME_TASKS[{task!r}]['hub']['revision']; results may not be reproducible",
-                      stacklevel=3)
+                      f"in rxlt.xtreme.XTREME_TASKS[{task!r}]['hub']['revision']; the commit actually read is "
+                      f"recorded in results.json (provenance.data_sources) where it can be told", stacklevel=3)
     frames = []
     configs = {lg: _hub_config(spec, lg) for lg in langs}
     cache: dict[str, pd.DataFrame] = {}
@@ -347,6 +351,8 @@ def _load_hub(task, spec, split, langs, root, revision) -> pd.DataFrame:
         if cfg not in cache:
             one = {"hub_id": hub["id"], "config": cfg}
             files = hub_tasks._local_files(one, hub["splits"][split], root) if root else []
+            if files:
+                data_sources.record_snapshot(hub["id"], cfg, hub["splits"][split], files, root / hub["id"])
             cache[cfg] = (pd.concat([hub_tasks._read(f) for f in files], ignore_index=True) if files
                           else hub_tasks._from_hub(one, hub["splits"][split], revision, root))
         frames.append(_from_hub_columns(task, spec, cache[cfg], lg))

@@ -164,3 +164,27 @@ def test_cli_summary_lists_the_mewslix_training_pairs():
     records = json.loads(out.stdout)
     assert {"task": "mewslix", "split": "train", "language": "en", "examples": 3, "problem": ""} in records
     assert {"task": "mewslix", "split": "train_dev", "language": "en", "examples": 1, "problem": ""} in records
+
+
+def test_xcopa_phase_2_selects_on_copa_val(offline, tmp_path, monkeypatch):
+    """With COPA val in the data directory, phase 2 selects on it (XTREME-R's English dev) and keeps every
+    COPA train item for training; without it, one train item is held out (tests/test_task_phases.py)."""
+    from rxlt.config import FinetuneParams
+    from rxlt.finetuning import run_finetune
+    from rxlt.params import build
+    from rxlt.results import read_results, start_run
+
+    data = tmp_path / "data" / "xcopa"
+    data.mkdir(parents=True)
+    rows = [{"idx": i, "premise": p, "question": q, "choice1": a, "choice2": b, "label": lab} for i, (p, q, a, b, lab) in
+            enumerate([("The man fell.", "cause", "He slipped on ice.", "He sang a song.", 0),
+                       ("It rained all day.", "effect", "The sun was hot.", "The street got wet.", 1)] * 2)]
+    (data / "train.en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (data / "val.en.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    monkeypatch.setenv("RXLT_DATA_DIR", str(tmp_path / "data"))
+    cfg = build(FinetuneParams, {"task": "xcopa", "model": "e5-small", "encoder_layers": 1, "epochs": 1,
+                                 "batch_size": 4, "max_length": 32, "precision": "fp32", "run_dir": str(tmp_path / "ft")})
+    run_finetune(start_run("02_finetune", cfg))
+    samples = read_results(tmp_path / "ft")["samples"]
+    assert samples["train"]["used"] == 4 and "held_out_for_selection" not in samples["train"]
+    assert samples["dev"] == {"original": 1, "used": 1}
