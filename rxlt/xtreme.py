@@ -16,8 +16,10 @@ were checked against the upstream sources themselves (code index, full commits):
 `local` names, per split, the files a task reads under a data directory, first match wins: the
 directory `scripts/download_data.sh` writes (`download/<task>/...`) and the upstream release layouts
 where they differ. `{lang}` is the ISO code, `{lang3}` the LASER/Tatoeba 3-letter code, `{name}` the
-TyDiQA language name. Splits: `train` = the English training data, `dev` = dev data (English dev is the
-model-selection set), `test` = the evaluation data.
+TyDiQA language name. Splits: `train` = the English training data, `train_dev` = its held-out part where
+the release has one (Mewsli-X), `dev` = dev data (English dev is the model-selection set; `english_dev`
+marks a task whose English dev file exists although English is not a test language), `test` = the
+evaluation data. A pattern without `{lang}` holds English only, except the XNLI-1.0 release files.
 """
 from __future__ import annotations
 
@@ -120,10 +122,17 @@ XTREME_TASKS: dict[str, dict] = {
         "hub": {"id": "google/xtreme", "config": "udpos.{name}", "revision": UNVERIFIED,
                 "splits": {"train": "train", "dev": "validation", "test": "test"},
                 "columns": {"tokens": "tokens", "tags": "pos_tags"}},
+        # download_data.sh@0918248 download_udpos: ud-treebanks-v2.7, every treebank of a language pooled
+        # (utils_preprocess.py udpos_preprocess) into udpos/{split}-{lang}.tsv (token<TAB>UPOS; test tags removed,
+        # refused). Raw CoNLL-U: all treebanks of the language are pooled the same way; files are matched as
+        # <lang>_<treebank>-ud-<split>.conllu under udpos/, the release folder ud-treebanks-v2.*/ or UD_*/
         "local": {"format": "udpos",
-                  "train": ["udpos/train-en.tsv", "udpos/UD_*/{lang}_*-ud-train.conllu"],
-                  "dev": ["udpos/dev-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-dev.conllu"],
-                  "test": ["udpos/test-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-test.conllu"]},
+                  "train": ["udpos/train-en.tsv", "udpos/UD_*/{lang}_*-ud-train.conllu",
+                            "ud-treebanks-v2.*/UD_*/{lang}_*-ud-train.conllu", "UD_*/{lang}_*-ud-train.conllu"],
+                  "dev": ["udpos/dev-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-dev.conllu",
+                          "ud-treebanks-v2.*/UD_*/{lang}_*-ud-dev.conllu", "UD_*/{lang}_*-ud-dev.conllu"],
+                  "test": ["udpos/test-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-test.conllu",
+                           "ud-treebanks-v2.*/UD_*/{lang}_*-ud-test.conllu", "UD_*/{lang}_*-ud-test.conllu"]},
     },
     "panx": {
         "kind": "tagging", "group": "tagging",

@@ -188,3 +188,15 @@ def test_xcopa_phase_2_selects_on_copa_val(offline, tmp_path, monkeypatch):
     samples = read_results(tmp_path / "ft")["samples"]
     assert samples["train"]["used"] == 4 and "held_out_for_selection" not in samples["train"]
     assert samples["dev"] == {"original": 1, "used": 1}
+
+
+def test_conllu_drops_sentences_without_text_like_udpos_preprocess(offline, tmp_path):
+    """utils_preprocess.py udpos_preprocess keeps a sentence only if num_empty == 0 or num_empty < len - 1
+    (treebanks such as UD_English-ESL ship "_" instead of the words); the release folder layout is found."""
+    rows = lambda forms: "".join(f"{i}\t{f}\t_\tNOUN\t_\t_\t0\troot\t_\t_\n" for i, f in enumerate(forms, 1)) + "\n"  # noqa: E731
+    path = tmp_path / "ud-treebanks-v2.7" / "UD_English-Fixture" / "en_fixture-ud-test.conllu"
+    path.parent.mkdir(parents=True)
+    path.write_text(rows(["a", "b", "c"]) + rows(["_", "_"]) + rows(["x", "_"]) + rows(["p", "q", "_"]) + rows(["_"]))
+    got = load("udpos", "test", ["en"], data_dir=tmp_path)
+    # kept: no "_"; 1 "_" of 3 (1 < 2). Dropped: all "_"; 1 of 2 (1 < 1 is false); a lone "_"
+    assert got.tokens.tolist() == [["a", "b", "c"], ["p", "q", "_"]] and got.key.tolist() == ["0", "1"]
