@@ -231,7 +231,8 @@ def _tatoeba(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
     eng = path.with_name(path.name.rsplit(".", 1)[0] + ".eng")
     if not eng.is_file():
         raise DataFileError(f"{eng}: missing; LASER Tatoeba needs both {path.name} and {eng.name}")
-    src, tgt = readers.plain_lines(path), readers.plain_lines(eng)
+    # evaluate_retrieval.py@66367fa tokenize_text reads `[l.strip() for l in open(text_file)]`
+    src, tgt = [x.strip() for x in readers.plain_lines(path)], [x.strip() for x in readers.plain_lines(eng)]
     if len(src) != len(tgt):
         raise DataFileError(f"{eng}:{min(len(src), len(tgt)) + 1}: {len(tgt)} English lines for {len(src)} in "
                             f"{path.name}; expected line-aligned translations")
@@ -414,10 +415,12 @@ def _from_hub_columns(task: str, spec: dict, raw: pd.DataFrame, lang: str) -> pd
     if task == "tatoeba":
         need("source_sentence", "target_sentence")
         n = len(raw)
-        q = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "query", "text": raw.source_sentence.values,
-                          "target": [str(i) for i in range(n)]})
-        c = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "candidate", "text": raw.target_sentence.values,
-                          "text_language": "en"})
+        # huggingface/datasets@02bb18c datasets/xtreme/xtreme.py yields the LASER lines unstripped ("...\n");
+        # stripped as evaluate_retrieval.py strips them
+        q = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "query",
+                          "text": raw.source_sentence.astype(str).str.strip().values, "target": [str(i) for i in range(n)]})
+        c = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "candidate",
+                          "text": raw.target_sentence.astype(str).str.strip().values, "text_language": "en"})
         return pd.concat([q, c], ignore_index=True).assign(language=lang)
     raise NotImplementedError(f"{task}: no hub reader")
 

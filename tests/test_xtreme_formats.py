@@ -200,3 +200,20 @@ def test_conllu_drops_sentences_without_text_like_udpos_preprocess(offline, tmp_
     got = load("udpos", "test", ["en"], data_dir=tmp_path)
     # kept: no "_"; 1 "_" of 3 (1 < 2). Dropped: all "_"; 1 of 2 (1 < 1 is false); a lone "_"
     assert got.tokens.tolist() == [["a", "b", "c"], ["p", "q", "_"]] and got.key.tolist() == ["0", "1"]
+
+
+def test_tatoeba_lines_are_stripped_as_evaluate_retrieval_reads_them(offline, tmp_path, monkeypatch):
+    import pandas as pd
+
+    snap = tmp_path / "google" / "xtreme" / "tatoeba.deu"
+    snap.mkdir(parents=True)
+    pd.DataFrame({"source_sentence": ["Ich habe Hunger.\n"], "target_sentence": ["I am hungry.\n"],
+                  "source_lang": ["deu"], "target_lang": ["eng"]}).to_parquet(snap / "validation-00000-of-00001.parquet")
+    monkeypatch.setenv("RXLT_DATA_DIR", str(tmp_path))
+    with pytest.warns(UserWarning):
+        hub = load("tatoeba", "test", ["de"])
+    assert hub.text.tolist() == ["Ich habe Hunger.", "I am hungry."]
+    (tmp_path / "tatoeba" / "v1").mkdir(parents=True)
+    (tmp_path / "tatoeba/v1/tatoeba.deu-eng.deu").write_text(" Ich habe Hunger. \n")
+    (tmp_path / "tatoeba/v1/tatoeba.deu-eng.eng").write_text("I am hungry.\t\n")
+    assert load("tatoeba", "test", ["de"], data_dir=tmp_path).text.tolist() == hub.text.tolist()
