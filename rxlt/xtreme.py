@@ -47,9 +47,16 @@ TATOEBA_LANG3 = {
 TYDIQA_NAMES = {"arabic": "ar", "bengali": "bn", "english": "en", "finnish": "fi", "indonesian": "id",
                 "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te"}
 
-# Revisions: no commit SHA of these hub repositories could be verified offline. `None` means "the hub's
-# default branch" and `rxlt.xtreme_data.load` warns that the run is unpinned: SET A REAL SHA HERE before a
-# published run (`huggingface_hub.HfApi().dataset_info(id).sha`).
+# Revisions: `None` means "the hub's default branch"; `rxlt.xtreme_data.load` warns, and whatever commit is
+# actually read is recorded in results.json (rxlt.data_sources). A pin needs a full 40-hex commit from a
+# citable source AND evidence that the commit holds every config's data files; none met both offline. Seen
+# but NOT pinned (no evidence they are complete, loadable states of the repository):
+# - facebook/xnli 30f05912bbad2b003b679a8f0b90ca71303c154f ("Add bg data files", mid-conversion;
+#   https://huggingface.co/datasets/facebook/xnli/blob/30f05912bbad2b003b679a8f0b90ca71303c154f/README.md),
+#   4846bbb2cb0061ee797774ec263147d504166488 (a mirror's copy of facebook/xnli README, git.lnyan.com),
+#   b8dd5d7af51114dbda02c0e3f6133f332186418e (https://huggingface.co/datasets/xnli/blame/b8dd5d7.../README.md);
+# - google/xquad 51adfef ("Convert dataset to Parquet (#3)") — short SHA only.
+# Pin with `huggingface_hub.HfApi().dataset_info(id).sha` before a published run.
 UNVERIFIED = None
 
 XTREME_TASKS: dict[str, dict] = {
