@@ -251,7 +251,9 @@ XTREME_TASKS: dict[str, dict] = {
         # dev squad/dev-v1.1.json; rxlt fine-tunes the encoder on SQuAD with its QA head instead
         "english_task": "squad",
         # evaluate_retrieval.py@66367fa task lareqa: utils_lareqa.mean_avg_prec_at_k(k=20) over all questions of
-        # the pooled languages (per language here: the mean over that language's questions)
+        # the pooled languages (per language here: the mean over that language's questions; the task score,
+        # a mean of the 11 language means, equals upstream's pooled mean when every language keeps the same
+        # number of questions — XQuAD-R has 1,190 each, minus questions whose answer lies in no sentence)
         "metric": "map_at_20",
         "labels": None,
         "parallel": True,
