@@ -88,11 +88,12 @@ def entity_text(entity: dict, where: str) -> str:
 ENTITY_FIELDS = ["entity_id", "title", "description", "sentence_spans", "description_language", "description_url"]
 
 
-def candidate_rows(entities: list[dict], path) -> list[dict]:
+def candidate_rows(entities, path) -> list[dict]:
     """Candidate rows in file order (evaluate_retrieval.py indexes candidates by position); an entity id that
-    occurs twice keeps its first description (Mewsli-X 20220518_6 ensures a 1:1 mapping)."""
+    occurs twice keeps its first description (Mewsli-X 20220518_6 ensures a 1:1 mapping). `entities`: Entity
+    dicts, or (line number, Entity) pairs as rxlt.readers.iter_jsonl streams them."""
     rows, seen = [], set()
-    for no, ent in enumerate(entities, start=1):
+    for no, ent in (entities if not isinstance(entities, list) else enumerate(entities, start=1)):
         if ent["entity_id"] in seen:
             continue
         seen.add(ent["entity_id"])

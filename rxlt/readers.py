@@ -196,8 +196,8 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
     return rows
 
 
-def jsonl(path: Path, required: list[str]) -> list[dict]:
-    rows = []
+def iter_jsonl(path: Path, required: list[str]):
+    """(line number, object) per non-blank line, streamed (Mewsli-X's candidate set is ~0.5 GB)."""
     for no, line in _lines(path):
         if not line.strip():
             continue
@@ -205,11 +205,16 @@ def jsonl(path: Path, required: list[str]) -> list[dict]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataFileError(f"{path}:{no}: not a JSON object ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise DataFileError(f"{path}:{no}: expected a JSON object, got {type(obj).__name__}")
         missing = [k for k in required if k not in obj]
         if missing:
             raise DataFileError(f"{path}:{no}: missing fields {missing}; expected {required}")
-        rows.append(obj)
-    return rows
+        yield no, obj
+
+
+def jsonl(path: Path, required: list[str]) -> list[dict]:
+    return [obj for _, obj in iter_jsonl(path, required)]
 
 
 def plain_lines(path: Path) -> list[str]:

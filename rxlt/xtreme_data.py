@@ -318,7 +318,7 @@ def _mewslix(spec, split, langs, root) -> pd.DataFrame:
                                 f"{[str(root / p) for p in spec['local']['candidates']]}")
     data_sources.record_files("mewslix", split, ent_files[:1])
     rows = mewslix.wikinews_queries(records, path, langs)
-    rows += mewslix.candidate_rows(readers.jsonl(ent_files[0], mewslix.ENTITY_FIELDS[:3]), ent_files[0])
+    rows += mewslix.candidate_rows(readers.iter_jsonl(ent_files[0], mewslix.ENTITY_FIELDS[:3]), ent_files[0])
     return _finish(spec, pd.DataFrame(rows))
 
 

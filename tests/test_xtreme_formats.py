@@ -217,3 +217,14 @@ def test_tatoeba_lines_are_stripped_as_evaluate_retrieval_reads_them(offline, tm
     (tmp_path / "tatoeba/v1/tatoeba.deu-eng.deu").write_text(" Ich habe Hunger. \n")
     (tmp_path / "tatoeba/v1/tatoeba.deu-eng.eng").write_text("I am hungry.\t\n")
     assert load("tatoeba", "test", ["de"], data_dir=tmp_path).text.tolist() == hub.text.tolist()
+
+
+def test_bad_candidate_lines_are_named(offline, tmp_path):
+    _write(tmp_path, "wikinews_mentions-test.jsonl", [_doc("Hi.", [(0, 3)], 0, 2, "Hi")])
+    good = {"entity_id": "Q1", "title": "T", "description": "D.", "sentence_spans": [{"start": 0, "end": 2}]}
+    _write(tmp_path, "candidate_set_entities.jsonl", [good, {**good, "entity_id": "Q2", "sentence_spans": [{"start": 0, "end": 9}]}])
+    with pytest.raises(DataFileError, match=r"candidate_set_entities.jsonl:2: sentence span \(0, 9\) is out of bounds"):
+        load("mewslix", "test", ["en"], data_dir=tmp_path)
+    _write(tmp_path, "candidate_set_entities.jsonl", [good, {"entity_id": "Q2", "title": "T"}])
+    with pytest.raises(DataFileError, match=r"candidate_set_entities.jsonl:2: missing fields \['description'\]"):
+        load("mewslix", "test", ["en"], data_dir=tmp_path)
