@@ -56,12 +56,12 @@ HELD_OUT = 0.1  # share of English training items used for model selection where
 
 
 def has_english_dev(task: str) -> bool:
-    """False for XTREME-R tasks without an English dev set: TyDiQA-GoldP (no dev split) and XCOPA (its dev
-    files are the target languages'; English COPA dev is not among them)."""
+    """False for XTREME-R tasks without an English dev set: TyDiQA-GoldP (no dev split), and XCOPA when the
+    data directory lacks COPA val (xcopa/val.en.jsonl, XTREME-R's English dev; rxlt.xtreme_data)."""
     from .xtreme import XTREME_TASKS
-    from .xtreme_data import splits
+    from .xtreme_data import english_dev_available
 
-    return task not in XTREME_TASKS or ("dev" in splits(task) and "en" in XTREME_TASKS[task]["languages"])
+    return task not in XTREME_TASKS or english_dev_available(task)
 
 
 def _summary(task, labels, history, samples) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import data_sources
 from .lookup import lookup
 
 # kind: which head a task needs (rxlt.heads). `format` names the function that turns the hub's own
@@ -103,6 +104,7 @@ def load_split(task: str, split: str, revision: str | None = None) -> pd.DataFra
         files = _local_files(spec, hub_split, root) if root else []
         if files:
             frames += [_read(f) for f in files]
+            data_sources.record_snapshot(spec["hub_id"], spec["config"], hub_split, files, root / spec["hub_id"])
             continue
         frames.append(_from_hub(spec, hub_split, revision, root))
     raw = pd.concat(frames, ignore_index=True)
@@ -185,4 +187,6 @@ def _from_hub(spec: dict, split: str, revision: str | None, root: Path | None) -
     except Exception as exc:  # noqa: BLE001 - offline, missing, renamed: one clear message
         raise FileNotFoundError(f"{spec['hub_id']} split {split!r}: not found locally in {where} and the hub "
                                 f"load failed ({type(exc).__name__}: {str(exc)[:200]})") from None
+    # the commit actually read goes into results.json (rxlt.data_sources), pinned or not
+    data_sources.record_hub(spec["hub_id"], spec["config"], split, revision, ds)
     return ds.to_pandas()

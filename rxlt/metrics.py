@@ -1,19 +1,29 @@
 """XTREME-R metrics, computed exactly as google-research/xtreme scores them; every score is in [0, 1].
 
-References (google-research/xtreme@838c13b unless noted):
-- accuracy: evaluate.py `accuracy` (correct / number of predictions).
+References, read through the code index (google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123
+unless noted):
+- accuracy: evaluate.py `accuracy` (correct / number of predictions); xnli, pawsx, xcopa, and tatoeba, where it
+  compares predicted with gold line indices (x->en: evaluate_retrieval.py@66367fa3275ada6b285950f6dac4ccdaa2ff1649
+  similarity_search indexes the English side and queries it with the x sentences).
 - seqeval_f1: evaluate.py `f1` = `seqeval.metrics.f1_score` (seqeval 1.2, default non-strict mode, micro
   average) for both panx (IOB2 tags) and udpos (plain UPOS tags, which seqeval reads as chunk prefix = first
   character, type = the rest: runs of an identical tag merge into one "entity"; tags starting with S end a
   chunk at once). Reimplemented here so seqeval is only a test-time reference.
-- squad: third_party/evaluate_squad.py (SQuAD v1.1 script): lower-case, strip ASCII punctuation and English
-  articles, whitespace-normalise; EM / token F1, max over gold answers, mean over *gold* questions
-  (an unanswered question scores 0).
-- mlqa: third_party/evaluate_mlqa.py (MLQA v1 script): Unicode punctuation, per-language articles,
-  Chinese split per character; other languages than en es hi vi de ar zh are refused, as it does.
+- squad: third_party/evaluate_squad.py = allenai/bi-att-flow@a315bc8888fe11180703ff471e398c4841177ba8
+  squad/evaluate-v1.1.py (what download_data.sh fetched; the xtreme copy was read in the fork
+  NicholasCao/xtreme@9a76687f1192ed5b4ae7e0324a24db1a46d9077a, the upstream file is not in the index):
+  lower-case, strip ASCII punctuation and English articles, whitespace-normalise; EM / token F1, max over gold
+  answers, mean over *gold* questions (an unanswered question scores 0).
+- mlqa: facebookresearch/MLQA@5ef5c731a96acb7008b51aac4acb5fa9dff4f297 mlqa_evaluation_v1.py (evaluate.py's
+  third_party/evaluate_mlqa.py): Unicode punctuation, per-language articles, Chinese split per character;
+  other languages than en es hi vi de ar zh are refused, as it does.
 - (EM + F1) / 2: evaluate.py `avg_metric` for the qa group.
-- mrr_at_k: third_party/utils_mewslix.py `evaluate` (gold = one id; top-k predictions; missing → 0).
-- map_at_k: third_party/utils_lareqa.py `average_precision_at_k` / `mean_avg_prec_at_k`.
+- mrr_at_k: third_party/utils_mewslix.py@66367fa `evaluate` / `mean_reciprocal_rank` (gold = one id;
+  predictions cut at k = TOP_K = 20; a missing prediction list scores 0); evaluate.py `mewslix_map20` reports
+  it as "map@20".
+- map_at_k: third_party/utils_lareqa.py@e23cf42f44512fd62ad6a890d8b6bbaabeda9957 `average_precision_at_k` /
+  `mean_avg_prec_at_k` (k = 20 in evaluate_retrieval.py): the targets are every candidate of the question's
+  xling id, in every language.
 """
 from __future__ import annotations
 

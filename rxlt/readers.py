@@ -126,16 +126,24 @@ def token_tsv(path: Path, tags: list[str], strip_prefix: str | None = None) -> l
 def conllu(path: Path, tags: list[str]) -> list[dict]:
     """Sentences of a CoNLL-U file: FORM (col 2) and UPOS (col 4) of the syntactic words.
 
-    As utils_preprocess.py:udpos_preprocess does, zero-width non-joiners are removed and spaces inside a
-    form are dropped. Unlike XTREME's conllu_to_conll conversion (--replace_subtokens_with_fused_forms),
-    multiword tokens stay split into their words, so counts match the treebank's sentences exactly."""
+    As google-research/xtreme@091824888a60162ad9ea10d7fe67aa561615e4ca utils_preprocess.py:udpos_preprocess
+    does, zero-width non-joiners are removed, spaces inside a form are dropped, and a sentence whose forms are
+    withheld ("_", as in treebanks distributed without text) is dropped: it keeps a sentence only when
+    `num_empty == 0 or num_empty < len(sent) - 1`. Unlike XTREME's conllu_to_conll conversion
+    (--replace_subtokens_with_fused_forms), multiword tokens stay split into their words."""
     rows, tokens, seq = [], [], []
+
+    def close():
+        empty = sum(t == "_" for t in tokens)
+        if tokens and (empty == 0 or empty < len(tokens) - 1):
+            rows.append({"key": str(len(rows)), "tokens": ["".join(t.replace("\u200c", "").split(" ")) for t in tokens],
+                         "tags": list(seq)})
+        tokens.clear()
+        seq.clear()
+
     for no, line in _lines(path):
         if not line.strip():
-            if tokens:
-                rows.append({"key": str(len(rows)), "tokens": list(tokens), "tags": list(seq)})
-                tokens.clear()
-                seq.clear()
+            close()
             continue
         if line.startswith("#"):
             continue
@@ -148,10 +156,9 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
             raise DataFileError(f"{path}:{no}: ID {cols[0]!r} is not a word index")
         if cols[3] not in tags:
             raise DataFileError(f"{path}:{no}: UPOS {cols[3]!r} is not one of {tags}")
-        tokens.append("".join(cols[1].replace("\u200c", "").split(" ")))
+        tokens.append(cols[1])
         seq.append(cols[3])
-    if tokens:
-        rows.append({"key": str(len(rows)), "tokens": list(tokens), "tags": list(seq)})
+    close()
     return rows
 
 
@@ -189,8 +196,8 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
     return rows
 
 
-def jsonl(path: Path, required: list[str]) -> list[dict]:
-    rows = []
+def iter_jsonl(path: Path, required: list[str]):
+    """(line number, object) per non-blank line, streamed (Mewsli-X's candidate set is ~0.5 GB)."""
     for no, line in _lines(path):
         if not line.strip():
             continue
@@ -198,11 +205,16 @@ def jsonl(path: Path, required: list[str]) -> list[dict]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataFileError(f"{path}:{no}: not a JSON object ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise DataFileError(f"{path}:{no}: expected a JSON object, got {type(obj).__name__}")
         missing = [k for k in required if k not in obj]
         if missing:
             raise DataFileError(f"{path}:{no}: missing fields {missing}; expected {required}")
-        rows.append(obj)
-    return rows
+        yield no, obj
+
+
+def jsonl(path: Path, required: list[str]) -> list[dict]:
+    return [obj for _, obj in iter_jsonl(path, required)]
 
 
 def plain_lines(path: Path) -> list[str]:

@@ -2,14 +2,24 @@
 
 Sources cited next to every list: `google-research/xtreme:evaluate.py@838c13b` (task→languages, groups,
 metric per task) as transcribed in /work/shared/reference/protocols.md §2.1 and languages.md (the
-"XTREME-R tasks" column, computed from that file); file names from `scripts/download_data.sh` and
-`utils_preprocess.py` of the same repository; hub ids from protocols.md §2.3.
+"XTREME-R tasks" column, computed from that file); hub ids from protocols.md §2.3. File names and layouts
+were checked against the upstream sources themselves (code index, full commits):
+- google-research/xtreme@091824888a60162ad9ea10d7fe67aa561615e4ca `scripts/download_data.sh` and
+  `utils_preprocess.py` (the `download/` directory: xnli/, pawsx/, udpos/, panx/, tatoeba/, squad/, xquad/,
+  mlqa/MLQA_V1/, tydiqa/, xcopa/, siqa/);
+- google-research/xtreme@f7920c9a4b3735568b3c99fa3ceea05367c6fe12 `scripts/download_mewslix_data.sh`
+  (download/mewslix/) and @9d85d92b4d101f4300cc32d8f61effe68708d5cb `scripts/download_lareqa_data.sh`
+  (download/lareqa/ = google-research-datasets/lareqa's tree);
+- google-research/xtreme@66367fa3275ada6b285950f6dac4ccdaa2ff1649 `third_party/evaluate_retrieval.py`
+  (which files the LAReQA, Mewsli-X and Tatoeba evaluations open).
 
 `local` names, per split, the files a task reads under a data directory, first match wins: the
 directory `scripts/download_data.sh` writes (`download/<task>/...`) and the upstream release layouts
 where they differ. `{lang}` is the ISO code, `{lang3}` the LASER/Tatoeba 3-letter code, `{name}` the
-TyDiQA language name. Splits: `train` = the English training data, `dev` = dev data (English dev is the
-model-selection set), `test` = the evaluation data.
+TyDiQA language name. Splits: `train` = the English training data, `train_dev` = its held-out part where
+the release has one (Mewsli-X), `dev` = dev data (English dev is the model-selection set; `english_dev`
+marks a task whose English dev file exists although English is not a test language), `test` = the
+evaluation data. A pattern without `{lang}` holds English only, except the XNLI-1.0 release files.
 """
 from __future__ import annotations
 
@@ -37,9 +47,16 @@ TATOEBA_LANG3 = {
 TYDIQA_NAMES = {"arabic": "ar", "bengali": "bn", "english": "en", "finnish": "fi", "indonesian": "id",
                 "korean": "ko", "russian": "ru", "swahili": "sw", "telugu": "te"}
 
-# Revisions: no commit SHA of these hub repositories could be verified offline. `None` means "the hub's
-# default branch" and `rxlt.xtreme_data.load` warns that the run is unpinned: SET A REAL SHA HERE before a
-# published run (`huggingface_hub.HfApi().dataset_info(id).sha`).
+# Revisions: `None` means "the hub's default branch"; `rxlt.xtreme_data.load` warns, and whatever commit is
+# actually read is recorded in results.json (rxlt.data_sources). A pin needs a full 40-hex commit from a
+# citable source AND evidence that the commit holds every config's data files; none met both offline. Seen
+# but NOT pinned (no evidence they are complete, loadable states of the repository):
+# - facebook/xnli 30f05912bbad2b003b679a8f0b90ca71303c154f ("Add bg data files", mid-conversion;
+#   https://huggingface.co/datasets/facebook/xnli/blob/30f05912bbad2b003b679a8f0b90ca71303c154f/README.md),
+#   4846bbb2cb0061ee797774ec263147d504166488 (a mirror's copy of facebook/xnli README, git.lnyan.com),
+#   b8dd5d7af51114dbda02c0e3f6133f332186418e (https://huggingface.co/datasets/xnli/blame/b8dd5d7.../README.md);
+# - google/xquad 51adfef ("Convert dataset to Parquet (#3)") — short SHA only.
+# Pin with `huggingface_hub.HfApi().dataset_info(id).sha` before a published run.
 UNVERIFIED = None
 
 XTREME_TASKS: dict[str, dict] = {
@@ -84,11 +101,18 @@ XTREME_TASKS: dict[str, dict] = {
         "metric": "accuracy",
         "labels": None,
         "parallel": True,
+        # English dev = COPA val: xtreme@c061466 third_party/xcopa_data/xcopa_data.py config "en" has
+        # validation = download/xcopa/val-en.jsonl (written as val.en.jsonl by download_data.sh@0918248) and
+        # train = COPA train; train_xcopa.sh runs --do_eval on it. English is not a test language.
+        "english_dev": True,
         "hub": {"id": "cambridgeltl/xcopa", "config": "{lang}", "revision": UNVERIFIED,
                 "splits": {"dev": "validation", "test": "test"}},
+        # download_data.sh@0918248 download_xcopa: COPA/{train,val,test}.jsonl -> xcopa/{split}.en.jsonl and
+        # cambridgeltl/xcopa data/{lang}/{val,test}.{lang}.jsonl -> xcopa/; fields premise, choice1, choice2,
+        # question (cause|effect), label, idx (+ changed in XCOPA)
         "local": {"format": "xcopa",
                   "train": ["xcopa/train.en.jsonl", "COPA/train.jsonl"],
-                  "dev": ["xcopa/val.{lang}.jsonl", "data/{lang}/val.{lang}.jsonl"],
+                  "dev": ["xcopa/val.{lang}.jsonl", "data/{lang}/val.{lang}.jsonl", "COPA/val.jsonl"],
                   "test": ["xcopa/test.{lang}.jsonl", "data/{lang}/test.{lang}.jsonl"]},
     },
     "udpos": {
@@ -105,10 +129,17 @@ XTREME_TASKS: dict[str, dict] = {
         "hub": {"id": "google/xtreme", "config": "udpos.{name}", "revision": UNVERIFIED,
                 "splits": {"train": "train", "dev": "validation", "test": "test"},
                 "columns": {"tokens": "tokens", "tags": "pos_tags"}},
+        # download_data.sh@0918248 download_udpos: ud-treebanks-v2.7, every treebank of a language pooled
+        # (utils_preprocess.py udpos_preprocess) into udpos/{split}-{lang}.tsv (token<TAB>UPOS; test tags removed,
+        # refused). Raw CoNLL-U: all treebanks of the language are pooled the same way; files are matched as
+        # <lang>_<treebank>-ud-<split>.conllu under udpos/, the release folder ud-treebanks-v2.*/ or UD_*/
         "local": {"format": "udpos",
-                  "train": ["udpos/train-en.tsv", "udpos/UD_*/{lang}_*-ud-train.conllu"],
-                  "dev": ["udpos/dev-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-dev.conllu"],
-                  "test": ["udpos/test-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-test.conllu"]},
+                  "train": ["udpos/train-en.tsv", "udpos/UD_*/{lang}_*-ud-train.conllu",
+                            "ud-treebanks-v2.*/UD_*/{lang}_*-ud-train.conllu", "UD_*/{lang}_*-ud-train.conllu"],
+                  "dev": ["udpos/dev-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-dev.conllu",
+                          "ud-treebanks-v2.*/UD_*/{lang}_*-ud-dev.conllu", "UD_*/{lang}_*-ud-dev.conllu"],
+                  "test": ["udpos/test-{lang}.tsv", "udpos/UD_*/{lang}_*-ud-test.conllu",
+                           "ud-treebanks-v2.*/UD_*/{lang}_*-ud-test.conllu", "UD_*/{lang}_*-ud-test.conllu"]},
     },
     "panx": {
         "kind": "tagging", "group": "tagging",
@@ -153,10 +184,14 @@ XTREME_TASKS: dict[str, dict] = {
         "parallel": True,  # MLQA ids are shared by the parallel versions of an instance
         "hub": {"id": "facebook/mlqa", "config": "mlqa.{lang}.{lang}", "revision": UNVERIFIED,
                 "splits": {"dev": "validation", "test": "test"}},
+        # download_data.sh unzips MLQA_V1.zip into mlqa/ and blanks the answers of MLQA_V1/test (refused);
+        # MLQA_V1/ is the release layout
         "local": {"format": "squad",
                   "train": ["squad/train-v1.1.json"],
-                  "dev": ["mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json"],
-                  "test": ["mlqa/MLQA_V1/test/test-context-{lang}-question-{lang}.json"]},
+                  "dev": ["mlqa/MLQA_V1/dev/dev-context-{lang}-question-{lang}.json",
+                          "MLQA_V1/dev/dev-context-{lang}-question-{lang}.json"],
+                  "test": ["mlqa/MLQA_V1/test/test-context-{lang}-question-{lang}.json",
+                           "MLQA_V1/test/test-context-{lang}-question-{lang}.json"]},
     },
     "tydiqa": {
         "kind": "qa", "group": "qa",
@@ -168,38 +203,67 @@ XTREME_TASKS: dict[str, dict] = {
         # google/xtreme config "tydiqa": all languages in one split, language = id prefix (protocols.md §2.3)
         "hub": {"id": "google/xtreme", "config": "tydiqa", "revision": UNVERIFIED,
                 "splits": {"train": "train", "test": "validation"}},
+        # utils_preprocess.py@0918248 tydiqa_preprocess: splits the train file into
+        # tydiqa-goldp-v1.1-train/tydiqa.goldp.<iso>.train.json (ids reduced to their numeric suffix), moves the
+        # original there, renames dev files tydiqa-goldp-dev-<name>.json -> tydiqa.goldp.<iso>.dev.json and blanks
+        # their answers (refused). Release layout: tydiqa-goldp-v1.1-train.json, tydiqa-goldp-v1.1-dev/.
         "local": {"format": "squad",
                   "train": ["tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.en.train.json",
-                            "tydiqa/tydiqa-goldp-v1.1-train.json"],
+                            "tydiqa/tydiqa-goldp-v1.1-train/tydiqa-goldp-v1.1-train.json",
+                            "tydiqa/tydiqa-goldp-v1.1-train.json", "tydiqa-goldp-v1.1-train.json"],
                   "test": ["tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json",
-                           "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{name}.json"]},
+                           "tydiqa/tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{name}.json",
+                           "tydiqa-goldp-v1.1-dev/tydiqa-goldp-dev-{name}.json"]},
     },
     "mewslix": {
         "kind": "retrieval", "group": "retrieval",
         "languages": ["ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk"],  # utils_mewslix.MENTION_LANGUAGES
-        "english_task": "wikipedia-pairs",  # wikipedia_pairs-train (protocols.md §2.1)
-        "metric": "mrr_at_20",  # "map@20" in XTREME-R; utils_mewslix.evaluate computes MRR@20 (TOP_K = 20)
+        # English Wikipedia mention-entity pairs: train_mewslix.sh@66367fa fine-tunes a dual encoder on
+        # wikipedia_pairs-train.jsonl, selecting on wikipedia_pairs-dev.jsonl (split "train_dev" here). rxlt has no
+        # dual-encoder head, so phase 2 refuses mewslix; load("mewslix", "train") gives the pairs to train elsewhere.
+        "english_task": "wikipedia-pairs",
+        # evaluate.py@838c13b mewslix_map20 reports "map@20" = utils_mewslix.evaluate(k=20), which is MRR@20
+        # over the gold examples of each language (one gold entity, predictions cut at 20, a missing one scores 0)
+        "metric": "mrr_at_20",
         "labels": None,
         "parallel": False,
         "hub": None,  # no canonical hub copy (protocols.md §2.3): build with xtreme's download script
-        # file names: Mewsli-X release (google-research dense_representations_for_entity_retrieval/mel/mewsli_x), RECALLED
+        # download_mewslix_data.sh@f7920c9 moves get-mewsli-x.sh's mewsli_x/output/dataset/ files into
+        # download/mewslix/; evaluate_retrieval.py@66367fa (task mewslix) reads candidate_set_entities.jsonl and
+        # wikinews_mentions-*.jsonl. Formats: rxlt.mewslix.
         "local": {"format": "mewslix",
-                  "candidates": ["mewslix/candidate_set_entities.jsonl"],
-                  "train": ["mewslix/wikipedia_pairs-train.jsonl"],
-                  "dev": ["mewslix/wikinews_mentions-dev.jsonl"],
-                  "test": ["mewslix/wikinews_mentions-test.jsonl"]},
+                  "candidates": ["mewslix/candidate_set_entities.jsonl", "candidate_set_entities.jsonl",
+                                 "mewsli_x/output/dataset/candidate_set_entities.jsonl"],
+                  "train": ["mewslix/wikipedia_pairs-train.jsonl", "wikipedia_pairs-train.jsonl",
+                            "mewsli_x/output/dataset/wikipedia_pairs-train.jsonl"],
+                  "train_dev": ["mewslix/wikipedia_pairs-dev.jsonl", "wikipedia_pairs-dev.jsonl",
+                                "mewsli_x/output/dataset/wikipedia_pairs-dev.jsonl"],
+                  "dev": ["mewslix/wikinews_mentions-dev.jsonl", "wikinews_mentions-dev.jsonl",
+                          "mewsli_x/output/dataset/wikinews_mentions-dev.jsonl"],
+                  "test": ["mewslix/wikinews_mentions-test.jsonl", "wikinews_mentions-test.jsonl",
+                           "mewsli_x/output/dataset/wikinews_mentions-test.jsonl"]},
     },
     "lareqa": {
         "kind": "retrieval", "group": "retrieval",
         # XQuAD-R languages (languages.md "LQ"; evaluate.py leaves 'lareqa': [])
         "languages": ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"],
-        "english_task": "squad",  # SQuAD-based retrieval fine-tuning (train_lareqa.sh)
-        "metric": "map_at_20",  # utils_lareqa.mean_avg_prec_at_k, k = 20
+        # train_lareqa.sh@4fd68dc: run_retrieval_qa.py (dual encoder, in-batch softmax) on squad/train-v1.1.json,
+        # dev squad/dev-v1.1.json; rxlt fine-tunes the encoder on SQuAD with its QA head instead
+        "english_task": "squad",
+        # evaluate_retrieval.py@66367fa task lareqa: utils_lareqa.mean_avg_prec_at_k(k=20) over all questions of
+        # the pooled languages (per language here: the mean over that language's questions; the task score,
+        # a mean of the 11 language means, equals upstream's pooled mean when every language keeps the same
+        # number of questions — XQuAD-R has 1,190 each, minus questions whose answer lies in no sentence)
+        "metric": "map_at_20",
         "labels": None,
         "parallel": True,
         "hub": None,  # no canonical hub copy (protocols.md §2.3)
-        "local": {"format": "lareqa",  # google-research-datasets/lareqa: xquad-r/<lang>.json (SQuAD + sentence_breaks)
-                  "test": ["lareqa/xquad-r/{lang}.json", "lareqa/{lang}.json", "xquad-r/{lang}.json"]},
+        # download_lareqa_data.sh@9d85d92 unpacks google-research-datasets/lareqa into download/lareqa/;
+        # evaluate_retrieval.py@66367fa reads every file of lareqa/xquad-r/ (language = file stem).
+        # google-research-datasets/lareqa@5405d2a77e83d5ccb47623a3f9e5604c3f103193 xquad-r/<lang>.json: SQuAD v1.1
+        # JSON whose paragraphs add `sentence_breaks` [[start, end], ...] and `sentences`
+        "local": {"format": "lareqa",
+                  "test": ["lareqa/xquad-r/{lang}.json", "xquad-r/{lang}.json"]},
     },
     "tatoeba": {
         "kind": "retrieval", "group": "retrieval",
@@ -208,13 +272,17 @@ XTREME_TASKS: dict[str, dict] = {
                       "hu", "id", "it", "ja", "jv", "ka", "kk", "ko", "lt", "ml", "mr", "nl", "pl", "pt", "ro",
                       "ru", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "zh"],
         "english_task": "squad",  # XTREME-R run_tatoeba.sh uses a SQuAD-fine-tuned model (protocols.md §2.1)
-        "metric": "retrieval_accuracy",  # evaluate.py METRIC_FUNCTION['tatoeba'] = accuracy (P@1)
+        # evaluate.py@838c13b METRIC_FUNCTION['tatoeba'] = accuracy of predicted vs gold line indices, direction
+        # x->en only: evaluate_retrieval.py@66367fa similarity_search indexes the English side and searches it
+        # with the x sentences (cosine = L2 on normalised vectors). rxlt also reports en->x (accuracy_en_to_x).
+        "metric": "retrieval_accuracy",
         "labels": None,
         "parallel": True,
         "hub": {"id": "google/xtreme", "config": "tatoeba.{lang3}", "revision": UNVERIFIED,  # XTREME's 36 only
                 "splits": {"test": "validation"}},
         # LASER data/tatoeba/v1: line i of .{lang3} translates line i of .eng. download_data.sh's tatoeba/
-        # sorts the English side (gold hidden), so it cannot be scored and is refused.
+        # (utils_preprocess.py@0918248 tatoeba_preprocess: <iso>-en.<iso> and <iso>-en.en) sorts the English
+        # side, hiding the gold alignment, so it cannot be scored and is refused.
         "local": {"format": "tatoeba",
                   "test": ["tatoeba/v1/tatoeba.{lang3}-eng.{lang3}", "tatoeba/tatoeba.{lang3}-eng.{lang3}",
                            "LASER/data/tatoeba/v1/tatoeba.{lang3}-eng.{lang3}"]},
@@ -222,7 +290,10 @@ XTREME_TASKS: dict[str, dict] = {
 }
 
 # evaluate.py@838c13b groups for XTREME-R (protocols.md §2.1): XTREME-R drops PAWS-X and BUCC and lists
-# xcopa under classification and multi_choice. The overall score averages each task once (evaluate.py
+# xcopa under classification and multi_choice. One deliberate difference: evaluate.py@838c13b's
+# XTREME_R_GROUP2TASK has retrieval = ['tatoeba', 'mewslix'] and TASK2LANGS 'lareqa': [] (LAReQA is scored by
+# evaluate_retrieval.py, not evaluate.py, so evaluate.py cannot produce an XTREME-R overall score at all); we
+# follow the XTREME-R paper, whose retrieval category holds Tatoeba, Mewsli-X and LAReQA. The overall score averages each task once (evaluate.py
 # averages over the distinct tasks of TASK2LANGS). "xtreme" is evaluate.py's v1 GROUP2TASK minus BUCC.
 GROUPS: dict[str, dict[str, list[str]]] = {
     "xtreme-r": {"classification": ["xnli", "xcopa"], "multi_choice": ["xcopa"], "tagging": ["udpos", "panx"],

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hub_tasks, readers
+from . import data_sources, hub_tasks, mewslix, readers
 from .languages import language as language_info
 from .lookup import UnknownNameError, suggest
 from .readers import DataFileError
 from .xtreme import TATOEBA_LANG3, TYDIQA_NAMES, xtreme_task
 
-__all__ = ["DataFileError", "load", "summary", "split_by_item", "splits", "COLUMNS"]
+__all__ = ["DataFileError", "load", "summary", "split_by_item", "splits", "english_dev_available", "COLUMNS"]
 
 COLUMNS = {  # frame columns per kind besides language and key (CONTRACT.md)
     "classification": ["text", "text_pair", "label"],
@@ -36,6 +36,10 @@ COLUMNS = {  # frame columns per kind besides language and key (CONTRACT.md)
     "retrieval": ["role", "text", "target", "context"],
 }
 _LANG3 = {v: k for k, v in TATOEBA_LANG3.items()}
+# train_dev: the held-out part of the English training data where the release has one (Mewsli-X's
+# wikipedia_pairs-dev.jsonl, the model-selection set of xtreme's train_mewslix.sh)
+SPLITS = ("train", "train_dev", "dev", "test")
+ENGLISH_SPLITS = ("train", "train_dev")
 _TYDI = {v: k for k, v in TYDIQA_NAMES.items()}
 
 
@@ -44,7 +48,7 @@ def splits(task: str) -> list[str]:
     have = set(spec["local"]) - {"format", "candidates"}
     if spec["hub"]:
         have |= set(spec["hub"]["splits"])
-    return [s for s in ("train", "dev", "test") if s in have]
+    return [s for s in SPLITS if s in have]
 
 
 def _root(data_dir) -> Path | None:
@@ -69,10 +73,10 @@ def load(task: str, split: str, languages=None, data_dir=None, revision: str | N
     spec = xtreme_task(task)
     if split not in splits(task):
         raise ValueError(f"{task} has no split {split!r}: it has {splits(task)}")
-    langs = ["en"] if split == "train" else _check_languages(spec, task, languages)
+    langs = ["en"] if split in ENGLISH_SPLITS else _check_languages(spec, task, languages)
     root = _root(data_dir)
     if root is not None and split in spec["local"]:
-        frame = _load_local(task, spec, split, langs, root, explicit=languages is not None or split == "train")
+        frame = _load_local(task, spec, split, langs, root, explicit=languages is not None or split in ENGLISH_SPLITS)
         if frame is not None:
             return frame
         if data_dir is not None and not _hub_snapshot_exists(spec, root):
@@ -108,13 +112,32 @@ def _find(root: Path, patterns: list[str], lang: str) -> list[Path]:
     return []
 
 
+def _candidate_languages(spec: dict, split: str) -> list[str]:
+    """The task's languages, plus English for dev where the task's English source has a dev set among its
+    files although English is not a test language (XCOPA: COPA val, xcopa/val.en.jsonl)."""
+    extra = ["en"] if split == "dev" and spec.get("english_dev") and "en" not in spec["languages"] else []
+    return list(spec["languages"]) + extra
+
+
 def _available_languages(spec: dict, split: str, root: Path) -> list[str]:
-    return [lg for lg in spec["languages"] if _find(root, spec["local"][split], lg)]
+    return [lg for lg in _candidate_languages(spec, split) if _find(root, spec["local"][split], lg)]
+
+
+def english_dev_available(task: str, data_dir=None) -> bool:
+    """Whether the English dev set of `task` can be read: English is a test language with a dev split, or the
+    task table marks an English dev file (XCOPA's COPA val) and it exists under the data directory."""
+    spec = xtreme_task(task)
+    if "dev" not in splits(task):
+        return False
+    if "en" in spec["languages"]:
+        return True
+    root = _root(data_dir)
+    return bool(spec.get("english_dev")) and root is not None and bool(_find(root, spec["local"]["dev"], "en"))
 
 
 def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:
     fmt = spec["local"]["format"]
-    if fmt == "mewslix" or split == "train":  # one file for every language / English only
+    if fmt == "mewslix" or split in ENGLISH_SPLITS:  # one file for every language / English only
         present = (spec["languages"] if fmt == "mewslix" else ["en"]) if _find(root, spec["local"][split], "en") else []
     else:
         present = _available_languages(spec, split, root)
@@ -136,6 +159,7 @@ def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None
                 raise FileNotFoundError(f"{task} {split} {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]} exists")
             continue
         rows = []
+        data_sources.record_files(task, split, files)
         for path in files:
             got = _READERS[fmt](path, lg, spec, split)
             prefix = f"{path.parent.name}/" if len(files) > 1 else ""
@@ -207,7 +231,8 @@ def _tatoeba(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
     eng = path.with_name(path.name.rsplit(".", 1)[0] + ".eng")
     if not eng.is_file():
         raise DataFileError(f"{eng}: missing; LASER Tatoeba needs both {path.name} and {eng.name}")
-    src, tgt = readers.plain_lines(path), readers.plain_lines(eng)
+    # evaluate_retrieval.py@66367fa tokenize_text reads `[l.strip() for l in open(text_file)]`
+    src, tgt = [x.strip() for x in readers.plain_lines(path)], [x.strip() for x in readers.plain_lines(eng)]
     if len(src) != len(tgt):
         raise DataFileError(f"{eng}:{min(len(src), len(tgt)) + 1}: {len(tgt)} English lines for {len(src)} in "
                             f"{path.name}; expected line-aligned translations")
@@ -217,71 +242,83 @@ def _tatoeba(path: Path, lang: str, spec: dict, split: str) -> list[dict]:
 
 
 def _lareqa(spec, split, langs, root) -> pd.DataFrame:
-    """XQuAD-R: questions retrieve answer sentences from the pooled multilingual candidate set; the correct
-    candidates of a question are the answer sentences of its id in every language (utils_lareqa.load_data)."""
-    queries, cands, by_xling = [], {}, {}
-    for lg in langs:
-        files = _find(root, spec["local"][split], lg)
-        if not files:
-            raise FileNotFoundError(f"lareqa {lg}: none of {[str(root / _fill(p, lg)) for p in spec['local'][split]]}")
-        data = readers.json_file(files[0])
+    """XQuAD-R exactly as google-research/xtreme@e23cf42f44512fd62ad6a890d8b6bbaabeda9957
+    third_party/utils_lareqa.py `load_data` / `generate_examples` and evaluate_retrieval.py (task lareqa) build it:
+
+    - every file of the directory is read and pooled: questions AND candidates of all languages present, so a
+      question ranks the candidates of every language (asking for fewer languages only drops their queries);
+    - per paragraph (numbered from 1 per file), candidates are its sentences `context[start:end]` of
+      `sentence_breaks`, key "<lang>_<paragraph>_<position>"; they enter the pool only through a question of
+      that paragraph whose answer lies in a sentence (answers outside every sentence are skipped, as upstream);
+    - a question (key "<id>_<lang>") is answered by every candidate, in any language, whose sentence equals the
+      answer sentence of a question with the same id (`candidate_set.by_xling_id`).
+    Upstream encodes a candidate as sentence + context concatenated; the frame keeps both (`text`, `context`)."""
+    pool = _available_languages(spec, split, root)
+    absent = [lg for lg in langs if lg not in pool]
+    if absent:
+        raise FileNotFoundError(f"lareqa {split} {absent}: none of "
+                                f"{[str(root / _fill(p, absent[0])) for p in spec['local'][split]]} exists")
+    queries, cands, gold, seen = [], {}, {}, set()
+    for lg in pool:
+        path = _find(root, spec["local"][split], lg)[0]
+        data_sources.record_files("lareqa", split, [path])
+        data = readers.json_file(path)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+            raise DataFileError(f"{path}:1: expected XQuAD-R JSON, an object with a 'data' list")
         n_par = 0
-        for a, article in enumerate(data.get("data", [])):
+        for a, article in enumerate(data["data"]):
             for par in article.get("paragraphs", []):
                 n_par += 1
-                if "sentence_breaks" not in par:
-                    raise DataFileError(f"{files[0]}: data[{a}] paragraph {n_par} has no 'sentence_breaks'; "
-                                        f"expected XQuAD-R (LAReQA) JSON")
+                where = f"{path}: data[{a}] paragraph {n_par}"
+                if "sentence_breaks" not in par or "context" not in par or "qas" not in par:
+                    raise DataFileError(f"{where}: expected 'context', 'qas' and 'sentence_breaks' (XQuAD-R JSON)")
                 ctx, breaks = par["context"], par["sentence_breaks"]
-                for pos, (s, e) in enumerate(breaks):
-                    key = f"{lg}_{n_par}_{pos}"
-                    cands.setdefault(key, {"language": lg, "key": key, "role": "candidate", "text": ctx[s:e],
-                                           "context": ctx})
+                sentences = [ctx[s:e] for s, e in breaks]
                 for qa in par["qas"]:
-                    start = qa["answers"][0]["answer_start"]
-                    hit = next((pos for pos, (s, e) in enumerate(breaks) if s <= start < e), None)
-                    if hit is None:
-                        continue  # utils_lareqa skips answers outside every sentence
-                    by_xling.setdefault(qa["id"], []).append(f"{lg}_{n_par}_{hit}")
-                    queries.append({"language": lg, "key": f"{qa['id']}_{lg}", "role": "query",
-                                    "text": qa["question"], "xling_id": qa["id"]})
+                    answers = qa.get("answers") or []
+                    if len(answers) != 1 or "id" not in qa or "question" not in qa:
+                        raise DataFileError(f"{where}: question {qa.get('id')!r}: expected id, question and exactly "
+                                            f"one answer (utils_lareqa asserts one), got {len(answers)} answers")
+                    start = answers[0]["answer_start"]
+                    answer = next((ctx[s:e] for s, e in breaks if s <= start < e), None)
+                    if not answer:
+                        continue  # "Skipped an example where the answer start was not contained within any sentence"
+                    uid = f"{qa['id']}_{lg}"
+                    if uid in seen:
+                        raise DataFileError(f"{where}: question id {qa['id']!r} occurs twice in {lg}")
+                    seen.add(uid)
+                    for pos, sentence in enumerate(sentences):
+                        key = f"{lg}_{n_par}_{pos}"
+                        cands.setdefault(key, {"language": lg, "key": key, "role": "candidate", "text": sentence,
+                                               "context": ctx})
+                        if sentence == answer and key not in gold.setdefault(qa["id"], []):
+                            gold[qa["id"]].append(key)
+                    if lg in langs:
+                        queries.append({"language": lg, "key": uid, "role": "query", "text": qa["question"],
+                                        "xling_id": qa["id"]})
     for q in queries:
-        q["target"] = ";".join(by_xling[q.pop("xling_id")])
+        q["target"] = ";".join(gold[q.pop("xling_id")])
     return _finish(spec, pd.DataFrame(queries + list(cands.values())))
 
 
 def _mewslix(spec, split, langs, root) -> pd.DataFrame:
-    """Mentions (ContextualMention JSON lines; wikipedia_pairs-* wrap them with their entity as
-    MentionEntityPair) retrieve entities (candidate_set_entities.jsonl). The query text follows
-    utils_mewslix.preprocess_mention in simplified form: "mention: context with { mention }"."""
-    men_files = _find(root, spec["local"][split], "en")
+    """Mewsli-X (rxlt.mewslix): test/dev = WikiNews mentions of `langs` against the whole candidate set;
+    train/train_dev = the English Wikipedia mention-entity pairs (their entities are the candidates)."""
+    found = _find(root, spec["local"][split], "en")
+    if not found:
+        raise FileNotFoundError(f"mewslix {split}: none of {[str(root / p) for p in spec['local'][split]]} exists")
+    path = found[0]
+    data_sources.record_files("mewslix", split, [path])
+    records = readers.jsonl(path, [])
+    if split in ("train", "train_dev"):
+        return _finish(spec, pd.DataFrame(mewslix.pair_rows(records, path)))
     ent_files = _find(root, spec["local"]["candidates"], "en")
-    if not men_files or (split != "train" and not ent_files):
-        raise FileNotFoundError(f"mewslix {split}: need {spec['local']['candidates']} and {spec['local'][split]} "
-                                f"under {root}")
-    rows, entities = [], []
-    for no, r in enumerate(readers.jsonl(men_files[0], []), start=1):
-        if "contextual_mention" in r:
-            entities.append(r["entity"])
-            r = r["contextual_mention"]
-        if "context" not in r or "mention" not in r:
-            raise DataFileError(f"{men_files[0]}:{no}: expected a ContextualMention (context, mention) or a "
-                                f"MentionEntityPair (contextual_mention, entity)")
-        ctx, m = r["context"], r["mention"]
-        if ctx.get("language") not in langs:
-            continue
-        s, e = m["mention_span"]["start"], m["mention_span"]["end"]
-        text = f"{m['mention_span']['text']}: {ctx['text'][:s]}{{ {ctx['text'][s:e]} }}{ctx['text'][e:]}"
-        rows.append({"language": ctx["language"], "key": m["example_id"], "role": "query",
-                     "text": " ".join(text.split()), "target": m["entity_id"]})
-    if ent_files and split != "train":
-        entities = readers.jsonl(ent_files[0], ["entity_id", "title", "description"])
-    seen = set()
-    for r in entities:
-        if r["entity_id"] not in seen:
-            seen.add(r["entity_id"])
-            rows.append({"language": r.get("description_language", ""), "key": r["entity_id"], "role": "candidate",
-                         "text": " ".join(r["description"].split()), "context": r["title"]})
+    if not ent_files:
+        raise FileNotFoundError(f"mewslix {split}: the candidate set is missing; tried "
+                                f"{[str(root / p) for p in spec['local']['candidates']]}")
+    data_sources.record_files("mewslix", split, ent_files[:1])
+    rows = mewslix.wikinews_queries(records, path, langs)
+    rows += mewslix.candidate_rows(readers.iter_jsonl(ent_files[0], mewslix.ENTITY_FIELDS[:3]), ent_files[0])
     return _finish(spec, pd.DataFrame(rows))
 
 
@@ -305,8 +342,8 @@ def _load_hub(task, spec, split, langs, root, revision) -> pd.DataFrame:
     revision = revision or hub["revision"]
     if revision is None:
         warnings.warn(f"{task}: loading {hub['id']} at the hub's default branch: no verified revision is pinned "
-                      f"in rxlt.xtreme.XTREME_TASKS[{task!r}]['hub']['revision']; results may not be reproducible",
-                      stacklevel=3)
+                      f"in rxlt.xtreme.XTREME_TASKS[{task!r}]['hub']['revision']; the commit actually read is "
+                      f"recorded in results.json (provenance.data_sources) where it can be told", stacklevel=3)
     frames = []
     configs = {lg: _hub_config(spec, lg) for lg in langs}
     cache: dict[str, pd.DataFrame] = {}
@@ -315,6 +352,8 @@ def _load_hub(task, spec, split, langs, root, revision) -> pd.DataFrame:
         if cfg not in cache:
             one = {"hub_id": hub["id"], "config": cfg}
             files = hub_tasks._local_files(one, hub["splits"][split], root) if root else []
+            if files:
+                data_sources.record_snapshot(hub["id"], cfg, hub["splits"][split], files, root / hub["id"])
             cache[cfg] = (pd.concat([hub_tasks._read(f) for f in files], ignore_index=True) if files
                           else hub_tasks._from_hub(one, hub["splits"][split], revision, root))
         frames.append(_from_hub_columns(task, spec, cache[cfg], lg))
@@ -376,10 +415,12 @@ def _from_hub_columns(task: str, spec: dict, raw: pd.DataFrame, lang: str) -> pd
     if task == "tatoeba":
         need("source_sentence", "target_sentence")
         n = len(raw)
-        q = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "query", "text": raw.source_sentence.values,
-                          "target": [str(i) for i in range(n)]})
-        c = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "candidate", "text": raw.target_sentence.values,
-                          "text_language": "en"})
+        # huggingface/datasets@02bb18c datasets/xtreme/xtreme.py yields the LASER lines unstripped ("...\n");
+        # stripped as evaluate_retrieval.py strips them
+        q = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "query",
+                          "text": raw.source_sentence.astype(str).str.strip().values, "target": [str(i) for i in range(n)]})
+        c = pd.DataFrame({"key": [str(i) for i in range(n)], "role": "candidate",
+                          "text": raw.target_sentence.astype(str).str.strip().values, "text_language": "en"})
         return pd.concat([q, c], ignore_index=True).assign(language=lang)
     raise NotImplementedError(f"{task}: no hub reader")
 

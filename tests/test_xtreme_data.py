@@ -100,7 +100,7 @@ def test_qa_multiple_choice_and_retrieval_layouts(offline):
     assert lq[lq.key == "q1_de"].target.iloc[0] == "de_1_0;en_1_0"
     assert lq[lq.key == "en_1_0"].text.iloc[0] == "Berlin is the capital of Germany."
     mx = load("mewslix", "test", data_dir=DL)
-    assert mx[mx.role == "query"].target.tolist() == ["Q64"] and "{ Berlin }" in mx.text.iloc[0]
+    assert mx[mx.role == "query"].target.tolist() == ["Q64", "Q90", "Q1757"] and "{ Berlin }" in mx.text.iloc[0]
 
 
 def test_hub_path_reads_local_snapshots_in_the_hub_column_layout(offline, monkeypatch):
