@@ -1,7 +1,7 @@
 """Phase 4: from evaluation runs to per-language gaps, per-tier summaries and condition comparisons.
 
 The unit is (condition, seed, language) and the value is the runs' headline metric (phase 3's
-`metrics.headline`: accuracy, seqeval F1, (EM+F1)/2, a retrieval score); all runs must share one metric.
+`metrics.headline`: accuracy, seqeval F1, (EM+F1)/2, a retrieval score); all runs must share one metric and one task.
 Accuracy runs carry per-item correctness, so comparisons between conditions are paired by seed and by
 test item (bootstrap over items per language). Other metrics have no per-item correctness (seqeval F1 is
 corpus-level; QA and retrieval scores are analysed as the per-language numbers XTREME-R reports), so
@@ -56,6 +56,19 @@ def check_one_metric(run_metrics: dict) -> str:
     return next(iter(by_metric))
 
 
+def check_one_task(run_tasks: dict) -> str:
+    """The one task of all runs: two tasks scored by the same metric (XNLI and PAWS-X, both accuracy) have
+    different languages and items, so their gains and tiers would mix; the error lists the runs per task."""
+    by_task: dict[str, list[str]] = {}
+    for run, task in run_tasks.items():
+        by_task.setdefault(task, []).append(run)
+    if len(by_task) > 1:
+        listed = "; ".join(f"{t}: {', '.join(runs)}" for t, runs in sorted(by_task.items()))
+        raise ValueError(f"evaluation runs are of different tasks ({listed}); phase 4 compares conditions within "
+                         "one task: give it the runs of one task")
+    return next(iter(by_task))
+
+
 def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scores, predictions): one row per (run, language), and one per (run, test item).
 
@@ -67,6 +80,7 @@ def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
         res = read_results(run_dir)
         runs.append((run_dir, res, *run_metric(res)))
     metric = check_one_metric({str(r[0]): r[2] for r in runs})
+    check_one_task({str(r[0]): r[1]["task"] for r in runs})
     item_paired = metric_info(metric)["item_paired"]
     score_rows, preds = [], []
     for run_dir, res, _, key in runs:

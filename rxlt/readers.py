@@ -6,8 +6,8 @@ upstream releases):
   `xnli.{dev,test}.tsv` and XNLI-MT `multinli.train.en.tsv`, PAWS-X `x-final/<lang>/*.tsv` have headers.
 - token tsv: `token<TAB>tag` per line, blank line between sentences (XTREME udpos/ and panx/; raw PAN-X
   `<lang>-<split>` files prefix tokens with `<lang>:`).
-- CoNLL-U: 10 tab-separated columns, UPOS in column 4; multiword-token ranges (`1-2`) and empty nodes
-  (`1.1`) are skipped, so the tokens are the syntactic words.
+- CoNLL-U: 10 tab-separated columns, UPOS in column 4; as XTREME's conversion, a multiword token (`1-2`)
+  is one token with its fused form and its head word's UPOS; empty nodes (`1.1`) are skipped.
 - SQuAD v1.1 JSON: data → paragraphs → qas → answers.
 - JSON lines (XCOPA, Mewsli-X).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from pathlib import Path
 
 
@@ -123,42 +124,121 @@ def token_tsv(path: Path, tags: list[str], strip_prefix: str | None = None) -> l
     return rows
 
 
-def conllu(path: Path, tags: list[str]) -> list[dict]:
-    """Sentences of a CoNLL-U file: FORM (col 2) and UPOS (col 4) of the syntactic words.
+# The POS precedence lists XTREME's CoNLL-U conversion breaks ties with when it picks which word of a multiword
+# token keeps the fused form: google-research/xtreme third_party/ud-conversion-tools/conllu_to_conll.py
+# POSRANKPRECEDENCEDICT, chosen by `--lang <file-name prefix>` (download_data.sh@0918248 download_udpos). That
+# file is not in the code index under google-research/xtreme; read from its fork
+# Liangtaiwan/xtreme@76e3cdb5d65662ab7bf2c7eb2844dd53f5b7e95b, whose lib.conll import matches
+# google-research/xtreme@091824888a60162ad9ea10d7fe67aa561615e4ca third_party/ud-conversion-tools/lib/conll.py.
+FUSED_HEAD_PRECEDENCE = {
+    "default": ["VERB", "NOUN", "PROPN", "PRON", "ADJ", "NUM", "ADV", "INTJ", "AUX", "ADP", "DET", "PART", "CCONJ",
+                "SCONJ", "X", "PUNCT"],  # no SYM: a tie involving SYM stops the conversion (below)
+    "es": ["VERB", "AUX", "PRON", "ADP", "DET"],
+    "fr": ["VERB", "AUX", "PRON", "NOUN", "ADJ", "ADV", "ADP", "DET", "PART", "SCONJ", "CONJ"],
+    "it": ["VERB", "AUX", "ADV", "PRON", "ADP", "DET", "INTJ"],
+}
 
-    As google-research/xtreme@091824888a60162ad9ea10d7fe67aa561615e4ca utils_preprocess.py:udpos_preprocess
-    does, zero-width non-joiners are removed, spaces inside a form are dropped, and a sentence whose forms are
-    withheld ("_", as in treebanks distributed without text) is dropped: it keeps a sentence only when
-    `num_empty == 0 or num_empty < len(sent) - 1`. Unlike XTREME's conllu_to_conll conversion
-    (--replace_subtokens_with_fused_forms), multiword tokens stay split into their words."""
-    rows, tokens, seq = [], [], []
+
+class _Unconvertible(Exception):
+    """XTREME's converter raises on this sentence, so download_data.sh writes no .conll file for the treebank."""
+
+
+def _fused_head(span: list[int], parents: dict, upos: dict, precedence: list[str], no: int) -> int:
+    """lib/conll.py DependencyTree._choose_spanhead_from_heuristics: the word of the span with the fewest
+    ancestors (nx.ancestors over HEAD and the integer heads of DEPS) wins; a tie goes to the first of the tied
+    words whose UPOS ranks best in `precedence` (`list.index`, which raises for a UPOS not in the list)."""
+    def ancestors(x):
+        seen, todo = set(), [x]
+        while todo:
+            for h in parents.get(todo.pop(), ()):
+                if h not in seen:
+                    seen.add(h)
+                    todo.append(h)
+        return len(seen - {x})
+
+    depth = [ancestors(x) for x in span]
+    highest = [x for x, d in zip(span, depth) if d == min(depth)]
+    if len(highest) == 1:
+        return highest[0]
+    missing = [upos[x] for x in highest if upos[x] not in precedence]
+    if missing:
+        raise _Unconvertible(f"line {no}: the multiword token's words {highest} tie and UPOS {missing[0]!r} is "
+                             f"not in the converter's precedence list {precedence}")
+    return min(highest, key=lambda x: precedence.index(upos[x]))  # min keeps the first of equal ranks
+
+
+def conllu(path: Path, tags: list[str]) -> list[dict]:
+    """Sentences of a CoNLL-U file as XTREME's udpos files hold them: FORM (col 2) and UPOS (col 4).
+
+    download_data.sh@0918248 converts each file with `conllu_to_conll.py --lang <prefix>
+    --replace_subtokens_with_fused_forms` (google-research/xtreme@091824888a60162ad9ea10d7fe67aa561615e4ca
+    third_party/ud-conversion-tools/lib/conll.py `_keep_fused_form`): a multiword token (`3-4 zum`) becomes ONE
+    token, its fused surface form, tagged with the UPOS of the span's head word (fewest ancestors; ties by
+    FUSED_HEAD_PRECEDENCE), e.g. German "zum" = zu/ADP + dem/DET -> "zum"/ADP; the other words are removed.
+    Empty nodes (`1.1`) are skipped. Then utils_preprocess.py:udpos_preprocess (same commit) removes zero-width
+    non-joiners and spaces inside a form, and drops a sentence whose forms are withheld ("_", treebanks
+    distributed without text) unless `num_empty == 0 or num_empty < len(sent) - 1`, counted on the fused tokens.
+    A sentence on which the converter raises (a tie with a UPOS missing from the precedence list) means XTREME
+    has no file for this treebank: the file gives no rows and a warning names it. Unlike the converter, a last
+    sentence without a closing blank line is kept (UD files always end with one).
+    Note: the hub's google/xtreme `udpos.*` configs are built differently (huggingface datasets xtreme.py keeps
+    the syntactic words and skips range lines), so hub and download/ data differ where treebanks fuse tokens."""
+    precedence = FUSED_HEAD_PRECEDENCE.get(path.name.split("_")[0], FUSED_HEAD_PRECEDENCE["default"])
+    rows = []
+    words, spans, parents = [], [], {}  # words: (id, form, upos); spans: (start, end, form, line)
 
     def close():
-        empty = sum(t == "_" for t in tokens)
-        if tokens and (empty == 0 or empty < len(tokens) - 1):
-            rows.append({"key": str(len(rows)), "tokens": ["".join(t.replace("\u200c", "").split(" ")) for t in tokens],
-                         "tags": list(seq)})
-        tokens.clear()
-        seq.clear()
+        heads = {}
+        upos = {i: t for i, _, t in words}
+        for start, end, form, no in spans:
+            span = list(range(start, end + 1))
+            if not set(span) <= set(upos):
+                raise DataFileError(f"{path}:{no}: multiword token {start}-{end} covers words that are not in "
+                                    f"the sentence")
+            heads[_fused_head(span, parents, upos, precedence, no)] = form
+        removed = {i for s, e, _, _ in spans for i in range(s, e + 1)} - set(heads)
+        kept = [(heads.get(i, f), t) for i, f, t in words if i not in removed]
+        forms = [f for f, _ in kept]
+        empty = sum(f == "_" for f in forms)
+        if kept and (empty == 0 or empty < len(forms) - 1):
+            rows.append({"key": str(len(rows)), "tokens": ["".join(f.replace("\u200c", "").split(" ")) for f in forms],
+                         "tags": [t for _, t in kept]})
+        words.clear()
+        spans.clear()
+        parents.clear()
 
-    for no, line in _lines(path):
-        if not line.strip():
-            close()
-            continue
-        if line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if len(cols) != 10:
-            raise DataFileError(f"{path}:{no}: expected 10 tab-separated CoNLL-U columns, got {len(cols)}")
-        if "-" in cols[0] or "." in cols[0]:
-            continue  # multiword-token range or empty node
-        if not cols[0].isdigit():
-            raise DataFileError(f"{path}:{no}: ID {cols[0]!r} is not a word index")
-        if cols[3] not in tags:
-            raise DataFileError(f"{path}:{no}: UPOS {cols[3]!r} is not one of {tags}")
-        tokens.append(cols[1])
-        seq.append(cols[3])
-    close()
+    try:
+        for no, line in _lines(path):
+            if not line.strip():
+                close()
+                continue
+            if line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 10:
+                raise DataFileError(f"{path}:{no}: expected 10 tab-separated CoNLL-U columns, got {len(cols)}")
+            if "." in cols[0]:
+                continue  # empty node
+            if "-" in cols[0]:
+                start, _, end = cols[0].partition("-")
+                if not (start.isdigit() and end.isdigit()):
+                    raise DataFileError(f"{path}:{no}: ID {cols[0]!r} is not a word range")
+                spans.append((int(start), int(end), cols[1], no))
+                continue
+            if not cols[0].isdigit():
+                raise DataFileError(f"{path}:{no}: ID {cols[0]!r} is not a word index")
+            if cols[3] not in tags:
+                raise DataFileError(f"{path}:{no}: UPOS {cols[3]!r} is not one of {tags}")
+            i = int(cols[0])
+            words.append((i, cols[1], cols[3]))
+            # lib/conll.py read_conll_u: an edge from HEAD and from every DEPS head that is a digit string
+            deps = [] if cols[8] == "_" else [d.split(":")[0] for d in cols[8].split("|")]
+            parents[i] = {int(h) for h in [cols[6], *deps] if h.isdigit()}
+        close()
+    except _Unconvertible as exc:
+        warnings.warn(f"{path}: XTREME's conllu_to_conll.py stops on this file ({exc}), so download_data.sh's "
+                      f"udpos files hold none of it; rxlt leaves it out too")
+        return []
     return rows
 
 

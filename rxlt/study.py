@@ -53,6 +53,9 @@ class StudyParams:
     adv_norm: str = param("l2", "adversarial: l2 or linf")
     noise_sigma: float = param(0.5, "rs_rp: noise std relative to the embedding RMS")
     rs_da_copies: int = param(3, "rs_da: augmented copies per English training example")
+    rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms the tokenizer splits into no more "
+                                     "sub-word pieces than the word (not in the paper); goes to the rs_da runs of "
+                                     "02_finetune only")
     seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
     epochs: int = param(10, "fine-tuning epochs")
     intermediate_epochs: int = param(10, "epochs per intermediate task")
@@ -92,6 +95,8 @@ class StudyParams:
         for o in self.objectives:
             check_known(o, OBJECTIVES, "objectives", "objective")
         require(len(self.objectives) >= 1, "objectives", "name at least one objective")
+        require(not self.rs_da_length_match or "rs_da" in self.objectives, "rs_da_length_match",
+                f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
         # any headline metric goes through phases 3–5 (rxlt.analysis pairs accuracy by item, others by seed);
         # what phase 2 cannot train (Mewsli-X's Wikipedia pairs, rs_da on tagging/QA) is refused here, before compute
         for objective in self.objectives:
@@ -183,6 +188,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=objective,
                     adv_eps=cfg.adv_eps, adv_alpha=cfg.adv_alpha, adv_steps=cfg.adv_steps, adv_norm=cfg.adv_norm,
                     noise_sigma=cfg.noise_sigma, rs_da_copies=cfg.rs_da_copies,
+                    rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 ev = add("03_evaluate", name, EvaluateParams(
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,

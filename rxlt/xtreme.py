@@ -125,7 +125,9 @@ XTREME_TASKS: dict[str, dict] = {
         "metric": "seqeval_f1",  # evaluate.py METRIC_FUNCTION['udpos'] = seqeval f1 on POS tags
         "labels": UPOS,
         "parallel": False,
-        # google/xtreme covers the 33 XTREME languages only (protocols.md §2.3); config udpos.<English name>
+        # google/xtreme covers the 33 XTREME languages only (protocols.md §2.3); config udpos.<English name>.
+        # Its rows are UD v2.5 *syntactic words* (huggingface datasets xtreme.py skips range lines), unlike
+        # download/udpos, whose multiword tokens are fused (rxlt.readers.conllu reads raw CoNLL-U that way)
         "hub": {"id": "google/xtreme", "config": "udpos.{name}", "revision": UNVERIFIED,
                 "splits": {"train": "train", "dev": "validation", "test": "test"},
                 "columns": {"tokens": "tokens", "tags": "pos_tags"}},

@@ -164,6 +164,24 @@ def test_mixed_metrics_are_refused_naming_the_runs(tagging_runs, tmp_path):
     assert not (tmp_path / "t4" / "results.json").exists()
 
 
+def test_runs_of_two_tasks_sharing_a_metric_are_refused_listing_the_runs_per_task(tmp_path):
+    """XNLI and PAWS-X runs are both scored by accuracy, but their languages and items differ: phase 4 refuses
+    them before any analysis, naming every run under its task."""
+    from rxlt.analysis import run_tiers
+
+    xnli = make_tagging_study(tmp_path / "xnli", task="xnli", metric="accuracy", headline="accuracy")
+    pawsx = make_tagging_study(tmp_path / "pawsx", task="pawsx", metric="accuracy", headline="accuracy")
+    cfg = build(TiersParams, {"evaluation_runs": xnli + pawsx, "run_dir": str(tmp_path / "t4")})
+    with pytest.raises(ValueError, match=r"different tasks \(pawsx: .*/pawsx/03_evaluate/direct-s0, .*; xnli: "
+                                         r".*/xnli/03_evaluate/direct-s0, .*\); phase 4 compares conditions within one task"
+                       ) as e:
+        run_tiers(start_run("04_tiers", cfg))
+    pawsx_part, xnli_part = str(e.value).split("; xnli: ")
+    assert all(run in pawsx_part and run not in xnli_part for run in pawsx)
+    assert all(run in xnli_part for run in xnli) and len(xnli) == len(pawsx) == 4
+    assert not (tmp_path / "t4" / "results.json").exists()
+
+
 def test_unknown_metric_is_refused_before_analysis(tagging_runs, tmp_path):
     from rxlt.analysis import load_evaluations
 

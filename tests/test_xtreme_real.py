@@ -46,6 +46,18 @@ def test_udpos_30389_test_sentences_over_37_languages_and_english_dev():
     assert counts("udpos", "dev") == {"en": 2002}  # UD_English-EWT dev at r2.7: 2,002 "# sent_id" lines
 
 
+def test_udpos_multiword_tokens_are_fused_as_xtreme_download_data_sh_writes_them():
+    """German GSD "zum" (zu + dem) and Spanish GSD "del" (de + el) are one token each, tagged ADP (the tie
+    between the ADP and the DET goes to ADP in the converter's precedence lists); no split word is left."""
+    test = xtreme_data.load("udpos", "test", ["de", "es"], data_dir=REAL)
+    pairs = {lg: [(w, t) for r in test[test.language == lg].itertuples() for w, t in zip(r.tokens, r.tags)]
+             for lg in ("de", "es")}
+    assert pairs["de"].count(("zum", "ADP")) == 29 and ("zu", "ADP") in pairs["de"]  # "zu" alone stays a word
+    assert pairs["es"].count(("del", "ADP")) == 160
+    # 16,498 word lines (awk) minus one per two-word multiword token (274 of them) = 16,224 tokens
+    assert sum(len(t) for t in test[test.language == "de"].tokens) == 16224
+
+
 def test_panx_dev_293600_sentences_over_47_languages():
     dev = counts("panx", "dev")
     assert len(dev) == 47 and sum(dev.values()) == 293600

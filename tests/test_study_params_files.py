@@ -1,0 +1,95 @@
+"""Every params/*.yaml loads with the strict study loader and expands into its DAG without network, data or
+compute: run counts per phase and the settings each phase's config receives (the real-XTREME-R study files
+need a GPU and data to *run*; here they are only expanded)."""
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams
+from rxlt.study import expand, load_study
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+
+# file -> what its expansion must give: runs per phase, and the settings phases 1-2 receive
+EXPECTED = {
+    "embedded.yaml": dict(
+        phases={"01_intermediate": 2, "02_finetune": 16, "03_evaluate": 16, "04_tiers": 1, "05_report": 1},
+        model="e5-small", task="cldr-territory", intermediate=("cldr-unit", "cldr-reltime"), epochs=10,
+        intermediate_epochs=10, lr=5e-5, head_lr=1e-3, max_length=32, batch_size=32, seeds=(0, 1),
+        objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=2),
+    "xnli.yaml": dict(
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="xnli", intermediate=("squad", "hellaswag"), epochs=5, intermediate_epochs=3,
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}),
+    "xcopa.yaml": dict(
+        phases={"01_intermediate": 5, "02_finetune": 10, "03_evaluate": 10, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="xcopa", intermediate=("siqa",), epochs=5, intermediate_epochs=5,
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"}),
+    "udpos.yaml": dict(
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="udpos", intermediate=("squad", "hellaswag"), epochs=10,
+        intermediate_epochs=3, lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2),
+        objectives={"erm"}),
+    "pawsx-robust.yaml": dict(
+        phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
+        model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,
+        batch_size=32, seeds=(7, 8, 9), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=10),
+}
+
+
+def test_every_params_file_has_expectations():
+    assert sorted(p.name for p in PARAMS.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, monkeypatch):
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)  # languages: the task's full list, not what a machine has
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    want = EXPECTED[name]
+    cfg = load_study(PARAMS / name)
+    specs = expand(cfg, tmp_path)
+    assert Counter(s.phase for s in specs) == want["phases"]
+    by_phase = {phase: [s.params for s in specs if s.phase == phase] for phase in want["phases"]}
+    types = {"01_intermediate": IntermediateParams, "02_finetune": FinetuneParams, "03_evaluate": EvaluateParams,
+             "04_tiers": TiersParams, "05_report": ReportParams}
+    assert all(isinstance(p, types[phase]) for phase, ps in by_phase.items() for p in ps)
+
+    trained = by_phase["02_finetune"] + by_phase.get("01_intermediate", [])
+    for p in trained:
+        assert (p.model, p.lr, p.head_lr, p.max_length, p.batch_size, p.encoder_layers) == (
+            want["model"], pytest.approx(want["lr"]), pytest.approx(want["head_lr"]), want["max_length"],
+            want["batch_size"], cfg.encoder_layers)
+    for p in by_phase.get("01_intermediate", []):
+        assert p.tasks == want["intermediate"] and p.epochs == want["intermediate_epochs"]
+    inter_dirs = {p.run_dir for p in by_phase.get("01_intermediate", [])}
+    finetunes = by_phase["02_finetune"]
+    assert {p.task for p in finetunes} == {want["task"]} and {p.epochs for p in finetunes} == {want["epochs"]}
+    assert {p.objective for p in finetunes} == want["objectives"] and {p.seed for p in finetunes} == set(want["seeds"])
+    # the intermediate condition starts from a phase-1 encoder, `direct` from the plain model
+    assert {p.init_from for p in finetunes if p.init_from} == inter_dirs
+    assert sum(not p.init_from for p in finetunes) == len(finetunes) // (2 if inter_dirs else 1)
+    for p in finetunes:
+        if p.objective == "rs_da":
+            assert p.rs_da_copies == want["rs_da_copies"] and p.rs_da_length_match is False
+    # phase 3 evaluates each fine-tuned model once; phases 4 and 5 take every evaluation
+    evaluations = by_phase["03_evaluate"]
+    assert sorted(p.finetune_run for p in evaluations) == sorted(p.run_dir for p in finetunes)
+    assert {p.languages for p in evaluations} == {("all",)}
+    for phase in ("04_tiers", "05_report"):
+        (p,) = by_phase[phase]
+        assert sorted(p.evaluation_runs) == sorted(e.run_dir for e in evaluations)
+        assert p.baseline_condition == "direct"
+
+
+def test_pawsx_robust_runs_every_objective_on_every_seed_without_intermediate_training(tmp_path, monkeypatch):
+    """Huang et al. 2021's grid: erm / adversarial / rs_rp / rs_da × seeds, all direct from mBERT; the PGD and
+    rs_rp settings of the file reach the runs of their objective."""
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
+    specs = expand(load_study(PARAMS / "pawsx-robust.yaml"), tmp_path)
+    runs = {s.run_id.rsplit("-", 1)[0]: s.params for s in specs if s.phase == "02_finetune"}
+    assert sorted(runs) == sorted(f"direct-{o}-s{s}" for o in ("erm", "adversarial", "rs_rp", "rs_da")
+                                  for s in (7, 8, 9))
+    adv = runs["direct-adversarial-s7"]
+    assert (adv.adv_eps, adv.adv_alpha, adv.adv_steps, adv.adv_norm) == (1.0, 0.625, 2, "l2")
+    assert runs["direct-rs_rp-s8"].noise_sigma == 0.5 and runs["direct-rs_da-s9"].rs_da_copies == 10
