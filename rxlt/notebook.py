@@ -24,7 +24,7 @@ __all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "me
            "start_run", "summarize_evaluation"]
 
 
-PATH_KEYS = ("run_dir", "runs_dir", "init_from", "finetune_run", "evaluation_runs")
+PATH_KEYS = ("run_dir", "runs_dir", "init_from", "finetune_run", "evaluation_runs", "synonyms_file")
 
 
 def from_namespace(cls, namespace: dict):

@@ -56,6 +56,11 @@ class StudyParams:
     rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms the tokenizer splits into no more "
                                      "sub-word pieces than the word (not in the paper); goes to the rs_da runs of "
                                      "02_finetune only")
+    rs_da_keep_original: bool = param(False, "rs_da: train on the original examples too (Robust-XLT's perturb.py drops "
+                                      "them); goes to the rs_da runs of 02_finetune only")
+    synonyms_file: str = param("", "rs_da: synonym table in SAFER / Robust-XLT counterfitted_neighbors.json format "
+                               "({word: [neighbour, …]}); a relative path starts at the repository; empty = WordNet "
+                               "3.0; checked when the study loads, goes to the rs_da runs of 02_finetune only")
     seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
     epochs: int = param(10, "fine-tuning epochs")
     intermediate_epochs: int = param(10, "epochs per intermediate task")
@@ -63,6 +68,14 @@ class StudyParams:
     lr: float = param(5e-5, "encoder learning rate")
     head_lr: float = param(1e-3, "head learning rate")
     max_length: int = param(32, "max tokens per input")
+    # optimiser settings of phases 1 and 2: defaults = the phases' own, so a study that leaves them out keeps its
+    # run ids; XTREME's and Robust-XLT's scripts use weight decay 0, warm-up 0 and train every weight (params/*.yaml)
+    weight_decay: float = param(0.01, "AdamW weight decay of the 01_intermediate and 02_finetune runs "
+                                "(XTREME / Robust-XLT scripts: 0)")
+    warmup_ratio: float = param(0.1, "fraction of training steps with linear warm-up, phases 1 and 2 "
+                                "(XTREME / Robust-XLT scripts: 0)")
+    freeze_word_embeddings: bool = param(True, "keep the word-embedding matrix fixed in phases 1 and 2 (saves memory "
+                                         "on a laptop; XTREME's scripts train every weight: false)")
     precision: str = param("auto", "auto, bf16 or fp32")
     languages: tuple[str, ...] = param(("all",), "evaluation languages, or ['all']")
     max_test_items: int = param(0, "cap of test items per language (0 = all)")
@@ -106,6 +119,16 @@ class StudyParams:
                 reason = re.sub(r"^key '(task|objective)': ", "", str(exc))
                 raise ParamsError(f"key 'target_task' / 'objectives' ({self.target_task!r}, {objective!r}): "
                                   f"{reason}") from None
+        for key in ("rs_da_keep_original", "synonyms_file"):
+            require(not getattr(self, key) or "rs_da" in self.objectives, key,
+                    f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
+        if self.synonyms_file and not Path(synonyms_path(self.synonyms_file)).is_file():
+            raise ParamsError(f"key 'synonyms_file': {synonyms_path(self.synonyms_file)} does not exist (relative paths "
+                              f"start at the repository {repo_root()}); give the path of counterfitted_neighbors.json "
+                              f"(uclanlp/Robust-XLT, or SAFER's lushleaf/Structure-free-certified-NLP) or leave it "
+                              f"empty for WordNet")
+        require(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
+        require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
         require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
@@ -131,6 +154,13 @@ class RunSpec:
         return f"{self.phase}/{self.run_id}"
 
 
+def synonyms_path(value: str) -> str:
+    """A study's synonyms_file as the runs get it: absolute, relative paths starting at the repository (as the
+    notebooks resolve theirs), since each run executes in its own directory."""
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else repo_root() / path)
+
+
 def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
     cfg = load(StudyParams, path)
     if smoke:
@@ -147,7 +177,8 @@ def _run_id(prefix: str, params, root: Path) -> str:
     defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(params)}
     values = {k: v for k, v in to_dict(params).items()
               if k != "run_dir" and to_dict_value(defaults.get(k, MISSING)) != v}
-    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
+    # the repository too (a synonyms_file inside it): after the study, which usually lies inside the repository
+    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").replace(str(repo_root()), "<repo>").encode()
     return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
 
 
@@ -165,7 +196,9 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
             raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
                               f"{suggest(missing[0], available)}")
     train = dict(model=cfg.model, encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
-                 head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision)
+                 head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
+                 weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
+                 freeze_word_embeddings=cfg.freeze_word_embeddings)
     specs: list[RunSpec] = []
 
     def add(phase: str, prefix: str, params, needs=()):
@@ -189,6 +222,8 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     adv_eps=cfg.adv_eps, adv_alpha=cfg.adv_alpha, adv_steps=cfg.adv_steps, adv_norm=cfg.adv_norm,
                     noise_sigma=cfg.noise_sigma, rs_da_copies=cfg.rs_da_copies,
                     rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
+                    rs_da_keep_original=cfg.rs_da_keep_original and objective == "rs_da",
+                    synonyms_file=synonyms_path(cfg.synonyms_file) if cfg.synonyms_file and objective == "rs_da" else "",
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 ev = add("03_evaluate", name, EvaluateParams(
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
