@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 
 from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams
-from rxlt.study import expand, load_study
+from rxlt.params import ParamsError, load
+from rxlt.study import StudyParams, expand, load_study
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
+
+# XTREME's and Robust-XLT's scripts: warm-up 0, weight decay 0, every weight trained (protocols.md §1.3)
+XTREME_OPTIMIZER = dict(weight_decay=0.0, warmup_ratio=0.0, freeze_word_embeddings=False)
 
 # file -> what its expansion must give: runs per phase, and the settings phases 1-2 receive
 EXPECTED = {
@@ -17,24 +21,28 @@ EXPECTED = {
         phases={"01_intermediate": 2, "02_finetune": 16, "03_evaluate": 16, "04_tiers": 1, "05_report": 1},
         model="e5-small", task="cldr-territory", intermediate=("cldr-unit", "cldr-reltime"), epochs=10,
         intermediate_epochs=10, lr=5e-5, head_lr=1e-3, max_length=32, batch_size=32, seeds=(0, 1),
-        objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=2),
+        objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=2,
+        # rxlt's phase defaults (laptop CPU): warm-up, weight decay, frozen word embeddings, WordNet synonyms
+        weight_decay=0.01, warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file=""),
     "xnli.yaml": dict(
         phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
         model="xlm-roberta-base", task="xnli", intermediate=("squad", "hellaswag"), epochs=5, intermediate_epochs=3,
-        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}),
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}, **XTREME_OPTIMIZER),
     "xcopa.yaml": dict(
         phases={"01_intermediate": 5, "02_finetune": 10, "03_evaluate": 10, "04_tiers": 1, "05_report": 1},
         model="xlm-roberta-base", task="xcopa", intermediate=("siqa",), epochs=5, intermediate_epochs=5,
-        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"}),
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"},
+        **XTREME_OPTIMIZER),
     "udpos.yaml": dict(
         phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
         model="xlm-roberta-base", task="udpos", intermediate=("squad", "hellaswag"), epochs=10,
         intermediate_epochs=3, lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2),
-        objectives={"erm"}),
+        objectives={"erm"}, **XTREME_OPTIMIZER),
     "pawsx-robust.yaml": dict(
         phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,
-        batch_size=32, seeds=(7, 8, 9), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=10),
+        batch_size=32, seeds=(7, 8, 9), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=10,
+        **XTREME_OPTIMIZER, synonyms_file=""),  # offline: WordNet unless the user names the paper's file
 }
 
 
@@ -60,6 +68,8 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
         assert (p.model, p.lr, p.head_lr, p.max_length, p.batch_size, p.encoder_layers) == (
             want["model"], pytest.approx(want["lr"]), pytest.approx(want["head_lr"]), want["max_length"],
             want["batch_size"], cfg.encoder_layers)
+        assert (p.weight_decay, p.warmup_ratio, p.freeze_word_embeddings) == (
+            want["weight_decay"], want["warmup_ratio"], want["freeze_word_embeddings"])
     for p in by_phase.get("01_intermediate", []):
         assert p.tasks == want["intermediate"] and p.epochs == want["intermediate_epochs"]
     inter_dirs = {p.run_dir for p in by_phase.get("01_intermediate", [])}
@@ -72,6 +82,9 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
     for p in finetunes:
         if p.objective == "rs_da":
             assert p.rs_da_copies == want["rs_da_copies"] and p.rs_da_length_match is False
+            assert p.rs_da_keep_original is False and p.synonyms_file == want["synonyms_file"]
+        else:
+            assert (p.rs_da_keep_original, p.synonyms_file) == (False, "")
     # phase 3 evaluates each fine-tuned model once; phases 4 and 5 take every evaluation
     evaluations = by_phase["03_evaluate"]
     assert sorted(p.finetune_run for p in evaluations) == sorted(p.run_dir for p in finetunes)
@@ -93,3 +106,18 @@ def test_pawsx_robust_runs_every_objective_on_every_seed_without_intermediate_tr
     adv = runs["direct-adversarial-s7"]
     assert (adv.adv_eps, adv.adv_alpha, adv.adv_steps, adv.adv_norm) == (1.0, 0.625, 2, "l2")
     assert runs["direct-rs_rp-s8"].noise_sigma == 0.5 and runs["direct-rs_da-s9"].rs_da_copies == 10
+
+
+def test_pawsx_robust_takes_the_papers_synonym_file_for_its_rs_da_runs(tmp_path, monkeypatch):
+    """synonyms_file (empty in the file, so it loads offline) set to a counterfitted_neighbors.json-format table reaches
+    the rs_da runs only, and a missing one is refused when the study loads, before any run."""
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
+    table = tmp_path / "counterfitted_neighbors.json"
+    table.write_text('{"movie": ["film", "films", "cinema"], "all": ["everything"]}')
+    cfg = load(StudyParams, PARAMS / "pawsx-robust.yaml", synonyms_file=str(table))
+    runs = {s.run_id.rsplit("-", 1)[0]: s.params for s in expand(cfg, tmp_path) if s.phase == "02_finetune"}
+    assert {name: p.synonyms_file for name, p in runs.items()} == {
+        f"direct-{o}-s{s}": str(table) if o == "rs_da" else "" for o in ("erm", "adversarial", "rs_rp", "rs_da")
+        for s in (7, 8, 9)}
+    with pytest.raises(ParamsError, match=r"key 'synonyms_file': .*missing.json does not exist"):
+        load(StudyParams, PARAMS / "pawsx-robust.yaml", synonyms_file=str(tmp_path / "missing.json"))
