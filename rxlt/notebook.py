@@ -24,7 +24,8 @@ __all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "me
            "start_run", "summarize_evaluation"]
 
 
-PATH_KEYS = ("run_dir", "runs_dir", "init_from", "finetune_run", "evaluation_runs", "synonyms_file")
+PATH_KEYS = ("run_dir", "runs_dir", "init_from", "finetune_run", "evaluation_runs", "synonyms_file",
+             "wordnet_dir")
 
 
 def from_namespace(cls, namespace: dict):

@@ -20,6 +20,9 @@ from .models import MODELS
 from .objectives import OBJECTIVES
 from .params import ParamsError, build, load, param, require, to_dict
 from .results import repo_root
+from .synonyms import DEFAULT_WORDNET_DIR
+
+SYNONYM_PATH_KEYS = ("synonyms_file", "wordnet_dir")
 
 CONDITIONS = ("direct", "intermediate")
 
@@ -61,6 +64,9 @@ class StudyParams:
     synonyms_file: str = param("", "rs_da: synonym table in SAFER / Robust-XLT counterfitted_neighbors.json format "
                                "({word: [neighbour, …]}); a relative path starts at the repository; empty = WordNet "
                                "3.0; checked when the study loads, goes to the rs_da runs of 02_finetune only")
+    wordnet_dir: str = param(DEFAULT_WORDNET_DIR, "rs_da without synonyms_file: WordNet 3.0 database directory "
+                             "(Debian wordnet-base); a relative path starts at the repository; goes to the rs_da runs "
+                             "of 02_finetune only")
     seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
     epochs: int = param(10, "fine-tuning epochs")
     intermediate_epochs: int = param(10, "epochs per intermediate task")
@@ -119,9 +125,10 @@ class StudyParams:
                 reason = re.sub(r"^key '(task|objective)': ", "", str(exc))
                 raise ParamsError(f"key 'target_task' / 'objectives' ({self.target_task!r}, {objective!r}): "
                                   f"{reason}") from None
-        for key in ("rs_da_keep_original", "synonyms_file"):
-            require(not getattr(self, key) or "rs_da" in self.objectives, key,
+        for key, default in (("rs_da_keep_original", False), ("synonyms_file", ""), ("wordnet_dir", DEFAULT_WORDNET_DIR)):
+            require(getattr(self, key) == default or "rs_da" in self.objectives, key,
                     f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
+        require(bool(self.wordnet_dir), "wordnet_dir", f"give a directory (default {DEFAULT_WORDNET_DIR})")
         if self.synonyms_file and not Path(synonyms_path(self.synonyms_file)).is_file():
             raise ParamsError(f"key 'synonyms_file': {synonyms_path(self.synonyms_file)} does not exist (relative paths "
                               f"start at the repository {repo_root()}); give the path of counterfitted_neighbors.json "
@@ -155,8 +162,8 @@ class RunSpec:
 
 
 def synonyms_path(value: str) -> str:
-    """A study's synonyms_file as the runs get it: absolute, relative paths starting at the repository (as the
-    notebooks resolve theirs), since each run executes in its own directory."""
+    """A study's synonyms_file / wordnet_dir as the runs get it: absolute, relative paths starting at the repository
+    (as the notebooks resolve theirs), since each run executes in its own directory."""
     path = Path(value).expanduser()
     return str(path if path.is_absolute() else repo_root() / path)
 
@@ -177,8 +184,10 @@ def _run_id(prefix: str, params, root: Path) -> str:
     defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(params)}
     values = {k: v for k, v in to_dict(params).items()
               if k != "run_dir" and to_dict_value(defaults.get(k, MISSING)) != v}
-    # the repository too (a synonyms_file inside it): after the study, which usually lies inside the repository
-    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").replace(str(repo_root()), "<repo>").encode()
+    for key in SYNONYM_PATH_KEYS:  # made absolute by expand: the id keeps the form relative to the repository
+        if key in values and Path(values[key]).is_relative_to(repo_root()):
+            values[key] = str(Path(values[key]).relative_to(repo_root()))
+    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
     return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
 
 
@@ -224,6 +233,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
                     rs_da_keep_original=cfg.rs_da_keep_original and objective == "rs_da",
                     synonyms_file=synonyms_path(cfg.synonyms_file) if cfg.synonyms_file and objective == "rs_da" else "",
+                    wordnet_dir=synonyms_path(cfg.wordnet_dir) if objective == "rs_da" else DEFAULT_WORDNET_DIR,
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 ev = add("03_evaluate", name, EvaluateParams(
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,

@@ -1,5 +1,5 @@
 """Study keys for the optimiser and rs_da settings of phases 1-2 (weight_decay, warmup_ratio,
-freeze_word_embeddings, rs_da_keep_original, synonyms_file): they reach the phase configs that use them, bad values
+freeze_word_embeddings, rs_da_keep_original, synonyms_file, wordnet_dir): they reach the phase configs that use them, bad values
 and a missing synonym file are refused when the study loads, and the embedded study's run ids stay what they were
 before the keys existed (golden ids computed on main at c9ae913, before this change)."""
 import json
@@ -153,6 +153,21 @@ def test_a_relative_synonyms_file_starts_at_the_repository_and_stays_out_of_the_
         path.unlink()
 
 
+def test_wordnet_dir_reaches_only_the_rs_da_runs_and_a_missing_one_stops_the_expansion(tmp_path):
+    wordnet = "/usr/share/wordnet"  # Debian wordnet-base: the phase default, so no new ids
+    if not Path(wordnet, "index.noun").is_file():
+        pytest.skip("Debian wordnet-base is not installed")
+    elsewhere = tmp_path / "wn"  # a copy installed somewhere else
+    elsewhere.symlink_to(wordnet)
+    ft = by_phase(build(StudyParams, {**BASE, "wordnet_dir": str(elsewhere)}), tmp_path)["02_finetune"]
+    assert {n: p.wordnet_dir for n, p in ft.items()} == {
+        f"{c}-{o}-s0": str(elsewhere) if o == "rs_da" else wordnet for c in ("direct", "intermediate")
+        for o in ("erm", "rs_da")}
+    missing = build(StudyParams, {**BASE, "wordnet_dir": str(tmp_path / "no-wordnet")})
+    with pytest.raises(ParamsError, match=r"key 'wordnet_dir': WordNet 3.0 files missing in .*no-wordnet"):
+        expand(missing, tmp_path)
+
+
 @pytest.mark.parametrize("values,message", [
     ({"synonyms_file": "no/such/counterfitted_neighbors.json"},
      r"key 'synonyms_file': .*no/such/counterfitted_neighbors.json does not exist \(relative paths start at the "
@@ -161,6 +176,8 @@ def test_a_relative_synonyms_file_starts_at_the_repository_and_stays_out_of_the_
      r"key 'synonyms_file': applies to objective 'rs_da', which is not among objectives \['erm', 'rs_rp'\]"),
     ({"objectives": ["erm"], "rs_da_keep_original": True},
      r"key 'rs_da_keep_original': applies to objective 'rs_da', which is not among objectives \['erm'\]"),
+    ({"objectives": ["erm"], "wordnet_dir": "/opt/wordnet"},
+     r"key 'wordnet_dir': applies to objective 'rs_da', which is not among objectives \['erm'\]"),
     ({"weight_decay": -0.1}, r"key 'weight_decay': must be >= 0, got -0.1"),
     ({"warmup_ratio": 1.0}, r"key 'warmup_ratio': must be in \[0, 1\), got 1.0"),
     ({"freeze_word_embeddings": "no"}, r"key 'freeze_word_embeddings': expected bool, got str 'no'"),
@@ -185,5 +202,5 @@ def test_rxlt_params_study_lists_the_new_keys(capsys):
     out = capsys.readouterr().out
     for line in ("weight_decay (float, default 0.01)", "warmup_ratio (float, default 0.1)",
                  "freeze_word_embeddings (bool, default True)", "rs_da_keep_original (bool, default False)",
-                 "synonyms_file (str, default '')"):
+                 "synonyms_file (str, default '')", "wordnet_dir (str, default '/usr/share/wordnet')"):
         assert line in out
