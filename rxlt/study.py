@@ -233,7 +233,8 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
                     rs_da_keep_original=cfg.rs_da_keep_original and objective == "rs_da",
                     synonyms_file=synonyms_path(cfg.synonyms_file) if cfg.synonyms_file and objective == "rs_da" else "",
-                    wordnet_dir=synonyms_path(cfg.wordnet_dir) if objective == "rs_da" else DEFAULT_WORDNET_DIR,
+                    wordnet_dir=(synonyms_path(cfg.wordnet_dir) if objective == "rs_da" and not cfg.synonyms_file
+                                 else DEFAULT_WORDNET_DIR),  # only where it is read: no new ids otherwise
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 ev = add("03_evaluate", name, EvaluateParams(
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
