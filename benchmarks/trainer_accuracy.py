@@ -10,7 +10,9 @@ buys. Per seed, interleaved (seed 0: every variant, seed 1: every variant, …) 
 - `trainer-fixed`: transformers.Trainer on run_glue-style features, padded to max_length (run_glue.py's
   `pad_to_max_length` defaults to True) with default_data_collator;
 - `trainer-dynamic`: the same Trainer with DataCollatorWithPadding (pads each batch to its longest row);
-- `rxlt`: rxlt.training.train_streams, as speed.py calls it (dynamic padding, shuffled batches).
+- `rxlt`: rxlt.training.train_streams, as speed.py calls it (dynamic padding, shuffled batches);
+- `rxlt-grouped`: the same with length_grouping=50 (seeded length-grouped batches, HF's mega-batch factor).
+One untimed epoch of every variant on a few items runs first (one-off costs of the first run in a process).
 Same for all three: the embedded e5-small encoder cut to `--layers`, word embeddings frozen, the mean-pooled linear
 head of speed.py (built by its `encoder`/`classifier`, head seeded with the run's seed), AdamW with lr `--lr` for the
 encoder and `--head-lr` for the head and weight decay on every trained tensor (the Trainer gets this optimiser through
@@ -48,8 +50,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed import ROOT, XTREME_DIR, TrainerModel, classifier, encoder, texts_of  # noqa: E402  (speed.py's builders)
 
-VARIANTS = ("trainer-fixed", "trainer-dynamic", "rxlt")
+VARIANTS = ("trainer-fixed", "trainer-dynamic", "rxlt", "rxlt-grouped")
 BASELINE = "trainer-fixed"
+GROUPING = 50  # rxlt-grouped: length_grouping mega-batches of 50 batches (HF's group_by_length factor, as speed.py)
 MAX_LENGTH = {"cldr-territory": 32, "pawsx": 128}  # embedded study's CLDR length; XTREME's 128 (protocols.md §2.2)
 PAWSX_TRAIN_KEYS = 1600  # as benchmarks/speed.py: 1,600 English pairs train, the other 400 keys test
 
@@ -123,7 +126,7 @@ def run_trainer(data: dict, args, seed: int, dynamic: bool, precision: str) -> d
     return {"model": model.clf, "tok": tok, "train_s": train_s, "tokenize_s": tokenize_s}
 
 
-def run_rxlt(data: dict, args, seed: int, precision: str) -> dict:
+def run_rxlt(data: dict, args, seed: int, precision: str, grouping: int = 0) -> dict:
     from rxlt.batching import encode_frame
     from rxlt.objectives import ERM
     from rxlt.training import Stream, train_streams
@@ -136,7 +139,7 @@ def run_rxlt(data: dict, args, seed: int, precision: str) -> dict:
     tokenize_s = time.perf_counter() - t0
     cfg = SimpleNamespace(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
                           weight_decay=args.weight_decay, warmup_ratio=0.0, max_grad_norm=1.0, precision=precision,
-                          length_grouping=0)
+                          length_grouping=grouping)
     epoch = itertools.count()  # a score that grows every epoch: the last epoch is kept, as Trainer keeps it
     t0 = time.perf_counter()
     train_streams([Stream("bench", model, train, train, score=lambda _m: next(epoch))], ERM(), cfg, seed, desc="")
@@ -183,13 +186,13 @@ def summarise(runs: list[dict], seeds: list[int]) -> tuple[dict, list[dict]]:
                                                                  "english_accuracy", "mean_accuracy_other_languages")}
     diffs = []
     languages = sorted(l for l in runs[0]["per_language"] if l != "en")
-    for base in ("trainer-fixed", "trainer-dynamic"):
-        row = {"comparison": f"rxlt − {base}"}
+    for ours, base in itertools.product(("rxlt", "rxlt-grouped"), ("trainer-fixed", "trainer-dynamic")):
+        row = {"comparison": f"{ours} − {base}"}
         for key in ("english_accuracy", "mean_accuracy_other_languages"):
-            m, lo, hi = t_interval([by["rxlt", s][key] - by[base, s][key] for s in seeds])
+            m, lo, hi = t_interval([by[ours, s][key] - by[base, s][key] for s in seeds])
             row[f"{key}_over_seeds"] = {"diff": m, "ci_low": lo, "ci_high": hi, "n": len(seeds)}
         per_lang = lambda v: [np.mean([by[v, s]["per_language"][l] for s in seeds]) for l in languages]  # noqa: E731
-        row["accuracy_over_languages"] = paired_bootstrap_diff(per_lang("rxlt"), per_lang(base), n_boot=2000, seed=0)
+        row["accuracy_over_languages"] = paired_bootstrap_diff(per_lang(ours), per_lang(base), n_boot=2000, seed=0)
         diffs.append(row)
     return variants, diffs
 
@@ -255,14 +258,21 @@ def main() -> None:
     precision = resolve_precision(args.precision)
     data = load_data(args.data, args.max_train, args.eval_items)
     n_train = len(data["train"])
+    def run(v, data, args, seed):
+        if v.startswith("rxlt"):
+            return run_rxlt(data, args, seed, precision, GROUPING if v == "rxlt-grouped" else 0)
+        return run_trainer(data, args, seed, v == "trainer-dynamic", precision)
+
+    # one untimed epoch of every variant on a few items first: the first Trainer run of a process pays one-off
+    # costs (imports, thread pools, allocator growth) that would otherwise land on seed 0's baseline
+    warm = {**data, "train": data["train"].head(2 * args.batch_size)}
+    for v in VARIANTS:
+        run(v, warm, argparse.Namespace(**{**vars(args), "epochs": 1}), args.seeds[0])
     runs = []
     for seed in args.seeds:
         timed = {}
         for v in VARIANTS:
-            if v == "rxlt":
-                res = run_rxlt(data, args, seed, precision)
-            else:
-                res = run_trainer(data, args, seed, v == "trainer-dynamic", precision)
+            res = run(v, data, args, seed)
             acc = per_language_accuracy(res["model"], res["tok"], data)
             other = [a for l, a in acc.items() if l != "en"]
             timed[v] = res["train_s"]

@@ -22,7 +22,7 @@ def test_t_interval_matches_scipy():
 
 def test_summary_of_paired_runs_by_hand():
     acc = {"trainer-fixed": (0.70, {"de": 0.5, "fr": 0.6}), "trainer-dynamic": (0.72, {"de": 0.5, "fr": 0.6}),
-           "rxlt": (0.74, {"de": 0.6, "fr": 0.6})}
+           "rxlt": (0.74, {"de": 0.6, "fr": 0.6}), "rxlt-grouped": (0.70, {"de": 0.5, "fr": 0.7})}
     runs = []
     for seed, bump in ((0, 0.0), (1, 0.02)):
         for v in VARIANTS:
@@ -43,3 +43,6 @@ def test_summary_of_paired_runs_by_hand():
     assert fixed["mean_accuracy_other_languages_over_seeds"]["diff"] == pytest.approx(0.05)
     # over languages (English excluded): de +0.1, fr 0.0 -> mean +0.05 on n=2
     assert fixed["accuracy_over_languages"]["diff"] == pytest.approx(0.05) and fixed["accuracy_over_languages"]["n"] == 2
+    grouped = {d["comparison"]: d for d in diffs}["rxlt-grouped − trainer-dynamic"]
+    assert grouped["english_accuracy_over_seeds"]["diff"] == pytest.approx(-0.02)
+    assert grouped["mean_accuracy_other_languages_over_seeds"]["diff"] == pytest.approx(0.05)
