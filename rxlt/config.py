@@ -89,9 +89,10 @@ def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
-        if not embedded_only and task_kind(t) not in TRAINABLE:
-            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head; "
-                              f"trainable kinds: {', '.join(TRAINABLE)}")
+        if not embedded_only and (task_kind(t) not in TRAINABLE or task_kind(t) == "retrieval"):
+            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head in phase 1 "
+                              f"(retrieval tasks train their dual encoder in phase 2); trainable kinds: "
+                              f"{', '.join(k for k in TRAINABLE if k != 'retrieval')}")
 
 
 def check_training_task(task: str, objective: str) -> None:
@@ -99,10 +100,11 @@ def check_training_task(task: str, objective: str) -> None:
     from .finetuning import training_task
     from .heads import TRAINABLE, check_objective, task_kind
     from .hub_tasks import INTERMEDIATE_TASKS
-    from .xtreme import XTREME_TASKS
+    from .xtreme import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
 
     trained = training_task(task)
-    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}):
+    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS,
+                                                        **RETRIEVAL_TRAINING_TASKS}):
         raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
                           f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
     if task_kind(trained) not in TRAINABLE:
