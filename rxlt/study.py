@@ -93,7 +93,7 @@ class StudyParams:
             check_known(o, OBJECTIVES, "objectives", "objective")
         require(len(self.objectives) >= 1, "objectives", "name at least one objective")
         # any headline metric goes through phases 3–5 (rxlt.analysis pairs accuracy by item, others by seed);
-        # what phase 2 cannot train (Mewsli-X's Wikipedia pairs, rs_da on tagging/QA) is refused here, before compute
+        # what phase 2 cannot train (rs_da on tagging/QA/retrieval) is refused here, before compute
         for objective in self.objectives:
             try:
                 check_training_task(self.target_task, objective)

@@ -2,13 +2,14 @@
 
 A kind turns a frame in the data contract's schema (CONTRACT: classification `text`/`text_pair`/`label`;
 multiple_choice `premise`/`question`/`choices`/`label`; tagging `tokens`/`tags`; qa `question`/`context`/
-`answers`/`answer_starts`) into features for its head (rxlt.heads), scores a model on English dev for
-model selection, and predicts and scores test items per language with rxlt.metrics:
-accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact match and F1 with their
-mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+`answers`/`answer_starts`; retrieval training pairs `query`/`candidate`/`target`) into features for its head
+(rxlt.heads), scores a model on English dev for model selection, and predicts and scores test items per
+language with rxlt.metrics: accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact
+match and F1 with their mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+Retrieval test sets are scored by rxlt.task_evaluation's `_retrieval` (queries against a candidate pool).
 
 `settings` is any object with max_length, qa_max_length, doc_stride, n_best, max_answer_length,
-batch_size and precision (the phase configs).
+batch_size, precision and retrieval_lengths (run_settings builds it from a phase config).
 """
 from __future__ import annotations
 
