@@ -160,10 +160,17 @@ class FinetuneParams(TrainingParams):
                                      "(not in the paper, whose draw is uniform over all synonyms)")
     synonyms_file: str = param("", "rs_da: SAFER/Robust-XLT counterfitted_neighbors.json; empty = WordNet")
     wordnet_dir: str = param("/usr/share/wordnet", "rs_da: WordNet 3.0 database directory (Debian wordnet-base)")
+    # 0 = upstream's per-task lengths, cited in rxlt.xtreme.RETRIEVAL_TRAINING_TASKS
+    retrieval_query_length: int = param(0, "retrieval dual encoder (mewslix, lareqa): max tokens per query; 0 = the "
+                                        "task's upstream setting (Mewsli-X 64, LAReQA 96)")
+    retrieval_candidate_length: int = param(0, "retrieval dual encoder: max tokens per candidate; 0 = the task's "
+                                            "upstream setting (Mewsli-X 64, LAReQA 256)")
 
     def __post_init__(self):
         super().__post_init__()
         check_tasks([self.task], "task", embedded_only=True)
+        for key in ("retrieval_query_length", "retrieval_candidate_length"):
+            require(getattr(self, key) >= 0, key, f"must be >= 0 (0 = the task's upstream length), got {getattr(self, key)}")
         check_known(self.objective, OBJECTIVES, "objective", "objective")
         check_training_task(self.task, self.objective)
         require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")

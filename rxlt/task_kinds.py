@@ -265,7 +265,10 @@ def run_settings(cfg, task: str, batch_size: int):
                            tag_subword=getattr(cfg, "tag_subword", "first"),
                            precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa",
                            # dual encoder: (query, candidate) max tokens of the task (rxlt.xtreme, cited there)
-                           retrieval_lengths=(spec.get("query_length", 64), spec.get("candidate_length", 64)))
+                           # (0 in the config = that default)
+                           retrieval_lengths=(getattr(cfg, "retrieval_query_length", 0) or spec.get("query_length", 64),
+                                              getattr(cfg, "retrieval_candidate_length", 0)
+                                              or spec.get("candidate_length", 64)))
 
 
 def check_columns(kind: str, df: pd.DataFrame, where: str) -> None:

@@ -190,6 +190,7 @@ def test_mewslix_phase_2_to_3_trains_the_dual_encoder_and_scores_mrr_at_20(data_
     from rxlt.xtreme_data import load
 
     model, tok, _ = load_model(tmp_path / "ft-mewslix" / "model")
+    assert 99.9 < model.head.logit_scale.item() < 100.0  # the trained softmax scale is saved and restored
     how = embedding_settings(model, SimpleNamespace(retrieval_layer=-1, retrieval_pooling="cls", retrieval_max_length=9))
     assert (how.layer, how.pooling, how.query_length, how.candidate_length) == (0, "mean", 64, 64)
     test = load("mewslix", "test", ["de"])
@@ -200,11 +201,18 @@ def test_mewslix_phase_2_to_3_trains_the_dual_encoder_and_scores_mrr_at_20(data_
 
 
 def test_lareqa_phase_2_trains_on_squad_retrieval_pairs_and_phase_3_scores_map_at_20(data_dir, tmp_path):
-    res2, res3, table, ev = _phases(tmp_path, "lareqa", epochs=1)
+    res2, res3, table, ev = _phases(tmp_path, "lareqa", epochs=1, retrieval_candidate_length=48)
     assert res2["kind"] == "retrieval" and res2["trained_task"] == "squad-retrieval"
-    assert res2["samples"]["train"]["used"] >= 1 and res2["metrics"]["dev_metric"] == "mrr_at_20"
+    # the fixture's SQuAD train has 2 questions, dev 1; each first answer lies in a sentence, so none is skipped
+    assert res2["samples"]["train"]["used"] == 2 and res2["samples"]["dev"]["used"] == 1
+    assert res2["metrics"]["dev_metric"] == "mrr_at_20" and res2["metrics"]["english_dev_score"] == 1.0  # 1 candidate
     head = json.loads((tmp_path / "ft-lareqa" / "model" / "head.json").read_text())
-    assert (head["query_length"], head["candidate_length"]) == (96, 256)  # train_lareqa.sh@4fd68dc
+    assert (head["query_length"], head["candidate_length"]) == (96, 48)  # train_lareqa.sh@4fd68dc's 96; 48 as set
+    from rxlt.modeling import load_model
+    from rxlt.task_evaluation import embedding_settings
+
+    how = embedding_settings(load_model(tmp_path / "ft-lareqa" / "model")[0], None)
+    assert (how.query_length, how.candidate_length) == (96, 48)  # phase 3 embeds with the trained lengths
     per = res3["metrics"]["per_language"]
     assert res3["metrics"]["metric"] == "map_at_20" and set(per) == {"de", "en"}
     preds = pd.read_csv(ev / "predictions.csv.gz", dtype={"key": str, "target": str, "top1": str})
