@@ -68,7 +68,8 @@ def check_objective(objective: str, kind: str) -> None:
     allowed = OBJECTIVE_KINDS.get(objective, TRAINABLE)
     if kind not in allowed:
         raise ValueError(f"objective {objective!r} does not apply to {kind} tasks (it works for: {', '.join(allowed)})"
-                         + ("; synonym substitution would change tags/answer spans" if objective == "rs_da" else ""))
+                         + ("; synonym substitution would change tags, answer spans or retrieval targets"
+                            if objective == "rs_da" else ""))
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -53,8 +53,11 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
     if kind != "retrieval" and labels != task_labels(task):
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s {task_labels(task)}")
     full = task_examples(task, "test", languages)
+    extra = {}
     if kind == "retrieval":
-        predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, embedding_settings(model, cfg))
+        how = embedding_settings(model, cfg)
+        extra["retrieval_embedding"] = vars(how)  # which tower, layer, pooling and lengths embedded the test set
+        predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, how)
         headline = "score"
         original = full[full.role == "query"].language.value_counts()
         used_counts = predictions[predictions.direction == "x->en"].language.value_counts() \
@@ -84,6 +87,7 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
         condition=upstream.get("condition"),
         finetune_seed=upstream["config"]["seed"],
         finetune_run=str(cfg.finetune_run),
+        **extra,
     )
     return table
 
