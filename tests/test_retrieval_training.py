@@ -220,3 +220,14 @@ def test_lareqa_phase_2_trains_on_squad_retrieval_pairs_and_phase_3_scores_map_a
     preds = pd.read_csv(ev / "predictions.csv.gz", dtype={"key": str, "target": str, "top1": str})
     for lang, g in preds.groupby("language"):
         assert per[lang]["score"] == pytest.approx(g.ap_at_20.mean()) == per[lang]["map_at_20"]
+
+
+def test_objectives_are_checked_for_the_dual_encoder_before_compute():
+    from rxlt.params import ParamsError
+
+    for objective in ("erm", "adversarial", "adversarial_free", "rs_rp"):
+        assert build(FinetuneParams, {"task": "lareqa", "objective": objective}).objective == objective
+    with pytest.raises(ParamsError, match="'rs_da' does not apply to retrieval tasks .*retrieval targets"):
+        build(FinetuneParams, {"task": "lareqa", "objective": "rs_da"})
+    with pytest.raises(ParamsError, match="retrieval_query_length"):
+        build(FinetuneParams, {"task": "mewslix", "retrieval_query_length": -1})
