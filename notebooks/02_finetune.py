@@ -25,9 +25,11 @@
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.
 # The epoch kept is the one with the best **English** dev score (accuracy; seqeval F1 for tagging;
-# (EM+F1)/2 for QA): no target-language data is used. Retrieval tasks (Tatoeba, LAReQA) train their
-# English task (SQuAD) here and are scored with the encoder's embeddings in phase 3. `rs_da` applies to
-# classification and multiple choice only (synonyms would move tags and answer spans).
+# (EM+F1)/2 for QA; MRR@20 over the English dev pairs for retrieval): no target-language data is used.
+# Mewsli-X and LAReQA train a dual encoder (in-batch softmax) on English pairs (Wikipedia mention-entity
+# pairs; SQuAD question-sentence pairs); Tatoeba trains SQuAD QA and is scored from a chosen layer in phase 3.
+# `rs_da` applies to classification and multiple choice only (synonyms would move tags, answer spans and
+# retrieval targets).
 
 # %% tags=["parameters"]
 model = "e5-small"

@@ -89,9 +89,10 @@ def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
-        if not embedded_only and task_kind(t) not in TRAINABLE:
-            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head; "
-                              f"trainable kinds: {', '.join(TRAINABLE)}")
+        if not embedded_only and (task_kind(t) not in TRAINABLE or task_kind(t) == "retrieval"):
+            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head in phase 1 "
+                              f"(retrieval tasks train their dual encoder in phase 2); trainable kinds: "
+                              f"{', '.join(k for k in TRAINABLE if k != 'retrieval')}")
 
 
 def check_training_task(task: str, objective: str) -> None:
@@ -99,10 +100,11 @@ def check_training_task(task: str, objective: str) -> None:
     from .finetuning import training_task
     from .heads import TRAINABLE, check_objective, task_kind
     from .hub_tasks import INTERMEDIATE_TASKS
-    from .xtreme import XTREME_TASKS
+    from .xtreme import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
 
     trained = training_task(task)
-    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}):
+    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS,
+                                                        **RETRIEVAL_TRAINING_TASKS}):
         raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
                           f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
     if task_kind(trained) not in TRAINABLE:
@@ -158,10 +160,17 @@ class FinetuneParams(TrainingParams):
                                      "(not in the paper, whose draw is uniform over all synonyms)")
     synonyms_file: str = param("", "rs_da: SAFER/Robust-XLT counterfitted_neighbors.json; empty = WordNet")
     wordnet_dir: str = param("/usr/share/wordnet", "rs_da: WordNet 3.0 database directory (Debian wordnet-base)")
+    # 0 = upstream's per-task lengths, cited in rxlt.xtreme.RETRIEVAL_TRAINING_TASKS
+    retrieval_query_length: int = param(0, "retrieval dual encoder (mewslix, lareqa): max tokens per query; 0 = the "
+                                        "task's upstream setting (Mewsli-X 64, LAReQA 96)")
+    retrieval_candidate_length: int = param(0, "retrieval dual encoder: max tokens per candidate; 0 = the task's "
+                                            "upstream setting (Mewsli-X 64, LAReQA 256)")
 
     def __post_init__(self):
         super().__post_init__()
         check_tasks([self.task], "task", embedded_only=True)
+        for key in ("retrieval_query_length", "retrieval_candidate_length"):
+            require(getattr(self, key) >= 0, key, f"must be >= 0 (0 = the task's upstream length), got {getattr(self, key)}")
         check_known(self.objective, OBJECTIVES, "objective", "objective")
         check_training_task(self.task, self.objective)
         require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")

@@ -19,7 +19,8 @@ from .xtreme_data import split_by_item
 
 ENCODER_DIR = "encoder"
 MODEL_DIR = "model"
-SELECTION = ("best English-dev score over epochs (accuracy; seqeval F1 for tagging; (EM+F1)/2 for QA) — "
+SELECTION = ("best English-dev score over epochs (accuracy; seqeval F1 for tagging; (EM+F1)/2 for QA; MRR@20 of "
+             "full-candidate retrieval over the English dev pairs for the retrieval dual encoder) — "
              "zero-shot: no target-language data")
 
 
@@ -43,8 +44,9 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     else:  # TyDiQA-GoldP, XCOPA: no English dev set; hold out English training items (by key) for selection
         cut = split_by_item(train_df, {"train": 1 - HELD_OUT, "dev": HELD_OUT}, seed=0)
         train_df, dev_df = (cut[cut.split == s].drop(columns="split").reset_index(drop=True) for s in ("train", "dev"))
-    model = build_head(kind, encoder, labels, pooling, tag_subword=getattr(cfg, "tag_subword", "first"))
     settings = run_settings(cfg, task, cfg.batch_size * 2)
+    model = build_head(kind, encoder, labels, pooling, tag_subword=getattr(cfg, "tag_subword", "first"),
+                       lengths=settings.retrieval_lengths)
     score = None if kind == "classification" else dev_scorer(kind, tokenizer, dev_df, labels, settings)
     stream = Stream(task, model, h.encode(tokenizer, train_df, labels, settings), h.encode(tokenizer, dev_df, labels, settings),
                     score=score)
@@ -216,8 +218,9 @@ def run_finetune(run: Run) -> pd.DataFrame:
 
 
 def training_task(task: str) -> str:
-    """The task phase 2 trains for `task`: itself, or for retrieval tasks (no trained head) the English task
-    XTREME-R fine-tunes the encoder on (SQuAD for Tatoeba and LAReQA, rxlt.xtreme)."""
+    """The task phase 2 trains for `task`: itself, or for XTREME-R retrieval tasks the English task XTREME-R
+    fine-tunes the encoder on (rxlt.xtreme): SQuAD with the QA head for Tatoeba (evaluated from a chosen layer),
+    the dual encoder on English pairs for Mewsli-X (`wikipedia-pairs`) and LAReQA (`squad-retrieval`)."""
     if task_kind(task) != "retrieval":
         return task
     from .xtreme import XTREME_TASKS

@@ -13,7 +13,11 @@ Which objectives work with which head (`OBJECTIVE_KINDS`, checked when the param
 erm, adversarial, adversarial_free and rs_rp perturb or use the word embeddings, so they apply to
 every trainable head. rs_da substitutes English words by synonyms: labels survive that for sentence
 (pair) classification and multiple choice, but not for tagging (a substituted word's tag may change)
-or extractive QA (answer spans are character offsets into the original context).
+or extractive QA (answer spans are character offsets into the original context), nor for the retrieval
+dual encoder (its training pairs are not labelled sentences; synonyms for entity mentions/descriptions
+would change what is retrieved). The dual encoder puts queries and candidates in one batch of token rows
+(queries first), so the embedding-space objectives perturb both towers' inputs — as upstream's
+BertForRetrieval passes the same `inputs_embeds` argument to both towers.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from torch import nn
 IGNORE = -100  # label of sub-word pieces and special tokens (ignored by the loss), as in HF token classification
 
 KINDS = ("classification", "multiple_choice", "tagging", "qa", "retrieval")
-TRAINABLE = ("classification", "multiple_choice", "tagging", "qa")
+TRAINABLE = ("classification", "multiple_choice", "tagging", "qa", "retrieval")
 # hub_tasks.py names kinds by the head they need; the XTREME-R table uses the contract's names.
 KIND_ALIASES = {"pair-classification": "classification", "multiple-choice": "multiple_choice", "extractive-qa": "qa"}
 
@@ -50,10 +54,10 @@ def task_kind(task: str) -> str:
     from .tasks import TASKS
 
     try:
-        from .xtreme import XTREME_TASKS
+        from .xtreme import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
     except ImportError:  # the XTREME-R table arrives with the data layer
-        XTREME_TASKS = {}
-    for table in (XTREME_TASKS, INTERMEDIATE_TASKS, TASKS):
+        XTREME_TASKS = RETRIEVAL_TRAINING_TASKS = {}
+    for table in (XTREME_TASKS, RETRIEVAL_TRAINING_TASKS, INTERMEDIATE_TASKS, TASKS):
         if task in table:
             return normalize_kind(table[task].get("kind", "classification"))
     return "classification"
@@ -64,7 +68,8 @@ def check_objective(objective: str, kind: str) -> None:
     allowed = OBJECTIVE_KINDS.get(objective, TRAINABLE)
     if kind not in allowed:
         raise ValueError(f"objective {objective!r} does not apply to {kind} tasks (it works for: {', '.join(allowed)})"
-                         + ("; synonym substitution would change tags/answer spans" if objective == "rs_da" else ""))
+                         + ("; synonym substitution would change tags, answer spans or retrieval targets"
+                            if objective == "rs_da" else ""))
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -176,10 +181,80 @@ class SpanExtractor(TaskHead):
         return (F.cross_entropy(logits[..., 0], batch["labels"][:, 0]) + F.cross_entropy(logits[..., 1], batch["labels"][:, 1])) / 2
 
 
+def in_batch_softmax_loss(queries: torch.Tensor, candidates: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """In-batch sampled softmax of a dual encoder: row i's positive is candidate i, the other B-1 candidates of
+    the batch are its negatives. logits = scale · cos(q_i, c_j) (inputs L2-normalised here), cross-entropy
+    with targets 0..B-1 — google-research/xtreme@4fd68dc third_party/bert.py BertForRetrieval.forward."""
+    q = F.normalize(queries.float(), p=2, dim=1)
+    c = F.normalize(candidates.float(), p=2, dim=1)
+    logits = (q @ c.T) * scale.float()
+    return F.cross_entropy(logits, torch.arange(len(q), device=logits.device))
+
+
+class LogitScale(nn.Module):
+    """The dual encoder's one head parameter: the softmax scale on cosine similarities. xtreme@4fd68dc bert.py
+    initialises `logit_scale` to 100.0 and trains it (upstream at the encoder's lr; here the head group's
+    head_lr, rxlt.training). Kept as `model.head` so save_model/load_model store it like any head."""
+
+    def __init__(self, value: float = 100.0):
+        super().__init__()
+        self.logit_scale = nn.Parameter(torch.full((1,), float(value)))
+
+
+class DualEncoder(TaskHead):
+    """Retrieval dual encoder: ONE shared tower encodes queries and candidates (xtreme@4fd68dc bert.py calls the
+    same `self.model()` for both), pooled ([CLS] or mean, the model's `default_pooling`), L2-normalised;
+    `forward` -> [B, B] scaled cosine logits, `loss` = in-batch softmax (in_batch_softmax_loss).
+
+    Batches hold 2B token rows, the B queries first, then their B positive candidates (`num_queries` = B),
+    so robust objectives perturb every row's word embeddings like any other head's.
+    Upstream pools BERT's `pooler_output` (the [CLS] state through the pretrained dense+tanh pooler); rxlt's
+    encoders are loaded without the pooler, so `cls` here is the raw [CLS] state (a documented difference).
+    `query_length` / `candidate_length`: max tokens per query / candidate, saved with the model so phase 3
+    embeds with the lengths it was trained with.
+    """
+
+    kind = "retrieval"
+    forward_keys = ("num_queries",)
+
+    def __init__(self, encoder: nn.Module, pooling: str = "cls", query_length: int = 64, candidate_length: int = 64,
+                 logit_scale: float = 100.0):
+        if pooling not in ("mean", "cls"):
+            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
+        nn.Module.__init__(self)  # no dropout/linear layer: upstream scores the pooled tower outputs directly
+        self.encoder = encoder
+        self.head = LogitScale(logit_scale)
+        self.pooling, self.query_length, self.candidate_length = pooling, int(query_length), int(candidate_length)
+
+    def embed(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
+        hidden = self.hidden(input_ids, attention_mask, inputs_embeds)
+        pooled = hidden[:, 0] if self.pooling == "cls" else mean_pool(hidden, attention_mask)
+        return F.normalize(pooled.float(), p=2, dim=1)
+
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, num_queries=None) -> torch.Tensor:
+        if num_queries is None:
+            raise ValueError("the dual encoder needs num_queries (rows are B queries then their B candidates)")
+        n = int(num_queries)
+        emb = self.embed(input_ids, attention_mask, inputs_embeds)
+        if emb.shape[0] != 2 * n:
+            raise ValueError(f"dual-encoder batch has {emb.shape[0]} rows; expected 2 × num_queries = {2 * n}")
+        return (emb[:n] @ emb[n:].T) * self.head.logit_scale.float()
+
+    def loss(self, outputs, batch):
+        return F.cross_entropy(outputs.float(), torch.arange(outputs.shape[0], device=outputs.device))
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "pooling": self.pooling, "query_length": self.query_length,
+                "candidate_length": self.candidate_length}
+
+
 def build_head(kind: str, encoder: nn.Module, labels: list[str] | None = None, pooling: str = "mean",
-               dropout: float = 0.1, tag_subword: str = "first") -> TaskHead:
-    """A freshly initialised head of `kind` on `encoder` (labels for classification and tagging)."""
+               dropout: float = 0.1, tag_subword: str = "first", lengths: tuple[int, int] | None = None) -> TaskHead:
+    """A freshly initialised head of `kind` on `encoder` (labels for classification and tagging; `lengths` =
+    (query, candidate) max tokens for the retrieval dual encoder)."""
     kind = normalize_kind(kind)
+    if kind == "retrieval":
+        return DualEncoder(encoder, pooling, *(lengths or (64, 64)))
     if kind == "classification":
         return SequenceClassifier(encoder, len(labels), pooling, dropout)
     if kind == "tagging":
@@ -188,5 +263,4 @@ def build_head(kind: str, encoder: nn.Module, labels: list[str] | None = None, p
         return ChoiceScorer(encoder, pooling, dropout)
     if kind == "qa":
         return SpanExtractor(encoder, dropout)
-    raise ValueError(f"{kind} tasks have no trained head: they are evaluated with the encoder's embeddings "
-                     f"(rxlt.retrieval); trainable kinds: {', '.join(TRAINABLE)}")
+    raise ValueError(f"unknown head kind {kind!r}; trainable kinds: {', '.join(TRAINABLE)}")

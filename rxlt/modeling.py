@@ -2,7 +2,7 @@
 
 A fine-tuned model directory holds the encoder as a delta on its base (`encoder_delta.safetensors`,
 `encoder.json`), the head's weights (`head.safetensors`) and `head.json`: the head's kind, its
-labels (classification, tagging) and pooling. Directories written before heads had kinds load as
+labels (classification, tagging) and pooling (and the retrieval dual encoder's query/candidate lengths). Directories written before heads had kinds load as
 classification.
 """
 from __future__ import annotations
@@ -138,7 +138,8 @@ def load_model(source: str | Path, keep_ids=None) -> tuple[TaskHead, object, lis
     head_meta = json.loads((source / HEAD_META).read_text())
     encoder, tokenizer, _ = load_encoder(str(source), keep_ids=keep_ids)
     model = build_head(head_meta.get("kind", "classification"), encoder, head_meta.get("labels"),
-                       head_meta.get("pooling", "mean"), tag_subword=head_meta.get("tag_subword", "first"))
+                       head_meta.get("pooling", "mean"), tag_subword=head_meta.get("tag_subword", "first"),
+                       lengths=(head_meta.get("query_length", 64), head_meta.get("candidate_length", 64)))
     model.head.load_state_dict(load_file(str(source / HEAD_WEIGHTS)))
     return model, tokenizer, head_meta.get("labels")
 

@@ -7,7 +7,8 @@ robustness is trained in the embedding space (protocols.md §1.1-1.2).
 
 Every head (rxlt.heads) computes its own loss through `model.task_loss(batch, inputs_embeds=...)`, so
 the objectives are head-agnostic: erm, adversarial, adversarial_free and rs_rp work for classification,
-multiple choice, tagging and extractive QA; rs_da (synonym substitution in English text) only where
+multiple choice, tagging, extractive QA and the retrieval dual encoder (whose batches put queries and
+candidates in one set of token rows); rs_da (synonym substitution in English text) only where
 labels survive it — classification and multiple choice (`rxlt.heads.OBJECTIVE_KINDS`).
 """
 from __future__ import annotations

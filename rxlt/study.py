@@ -117,7 +117,7 @@ class StudyParams:
         require(not self.rs_da_length_match or "rs_da" in self.objectives, "rs_da_length_match",
                 f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
         # any headline metric goes through phases 3–5 (rxlt.analysis pairs accuracy by item, others by seed);
-        # what phase 2 cannot train (Mewsli-X's Wikipedia pairs, rs_da on tagging/QA) is refused here, before compute
+        # what phase 2 cannot train (rs_da on tagging/QA/retrieval) is refused here, before compute
         for objective in self.objectives:
             try:
                 check_training_task(self.target_task, objective)

@@ -53,8 +53,11 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
     if kind != "retrieval" and labels != task_labels(task):
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s {task_labels(task)}")
     full = task_examples(task, "test", languages)
+    extra = {}
     if kind == "retrieval":
-        predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg)
+        how = embedding_settings(model, cfg)
+        extra["retrieval_embedding"] = vars(how)  # which tower, layer, pooling and lengths embedded the test set
+        predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, how)
         headline = "score"
         original = full[full.role == "query"].language.value_counts()
         used_counts = predictions[predictions.direction == "x->en"].language.value_counts() \
@@ -84,6 +87,7 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
         condition=upstream.get("condition"),
         finetune_seed=upstream["config"]["seed"],
         finetune_run=str(cfg.finetune_run),
+        **extra,
     )
     return table
 
@@ -126,12 +130,28 @@ def resolve_layer(layer: int, encoder) -> int:
     return encoder.config.num_hidden_layers // 2 + 1 if layer == -1 else layer
 
 
-def _embed(encoder, tokenizer, rows: pd.DataFrame, cfg) -> np.ndarray:
-    pairs = None
-    if "context" in rows and rows.context.notna().any():
-        pairs = rows.context.fillna("").astype(str).tolist()
-    return embed(encoder, tokenizer, rows.text.astype(str).tolist(), resolve_layer(cfg.retrieval_layer, encoder),
-                 cfg.retrieval_pooling, cfg.retrieval_max_length, cfg.batch_size, cfg.precision, text_pairs=pairs)
+def embedding_settings(model, cfg) -> SimpleNamespace:
+    """How phase 3 embeds retrieval queries and candidates. A dual encoder trained in phase 2 (rxlt.heads.DualEncoder)
+    embeds as it was trained: its last layer, its pooling, its query/candidate max lengths — as upstream evaluates
+    the fine-tuned `*-retrieval` model through its own tower (xtreme@66367fa evaluate_retrieval.py
+    extract_encodings, `inference=True`). Any other encoder (Tatoeba, or a SQuAD-QA encoder): the zero-shot
+    `retrieval_layer` / `retrieval_pooling` / `retrieval_max_length` of the phase-3 config."""
+    if getattr(model, "kind", "") == "retrieval":
+        return SimpleNamespace(layer=0, pooling=model.pooling, query_length=model.query_length,
+                               candidate_length=model.candidate_length, trained=True)
+    return SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, model.encoder), pooling=cfg.retrieval_pooling,
+                           query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length, trained=False)
+
+
+def _embed(encoder, tokenizer, rows: pd.DataFrame, cfg, how: SimpleNamespace) -> np.ndarray:
+    """Embed query or candidate rows: a LAReQA candidate is ONE string, sentence + context
+    (rxlt.retrieval_pairs.candidate_strings, as xtreme@66367fa evaluate_retrieval.py builds it)."""
+    from .retrieval_pairs import candidate_strings
+
+    candidates = "role" in rows and (rows.role == "candidate").all()
+    texts = candidate_strings(rows) if candidates else rows.text.astype(str).tolist()
+    length = how.candidate_length if candidates else how.query_length
+    return embed(encoder, tokenizer, texts, how.layer, how.pooling, length, cfg.batch_size, cfg.precision)
 
 
 def score_queries(ranked: list[list[str]], targets: list) -> pd.DataFrame:
@@ -155,20 +175,22 @@ def reverse_targets(queries: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd
     return rev, [";".join(named[str(k)]) for k in rev.key]
 
 
-def _retrieval(encoder, tokenizer, task: str, frame: pd.DataFrame, cfg):
+def _retrieval(encoder, tokenizer, task: str, frame: pd.DataFrame, cfg, how: SimpleNamespace | None = None):
+    how = how or SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, encoder), pooling=cfg.retrieval_pooling,
+                                 query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length)
     queries_all = cap(frame[frame.role == "query"], cfg.max_test_items)
     pooled = task not in PER_LANGUAGE_POOL
     if pooled:
         pool = frame[frame.role == "candidate"].reset_index(drop=True)
-        pool_emb = _embed(encoder, tokenizer, pool, cfg)
+        pool_emb = _embed(encoder, tokenizer, pool, cfg, how)
     parts, rows = [], []
     for lang, q in queries_all.groupby("language", sort=True):
         if pooled:
             cands, c_emb = pool, pool_emb
         else:
             cands = frame[(frame.role == "candidate") & (frame.language == lang)].reset_index(drop=True)
-            c_emb = _embed(encoder, tokenizer, cands, cfg)
-        q_emb = _embed(encoder, tokenizer, q, cfg)
+            c_emb = _embed(encoder, tokenizer, cands, cfg, how)
+        q_emb = _embed(encoder, tokenizer, q, cfg, how)
         ranked = ranked_keys(q_emb, c_emb, cands.key.astype(str).tolist(), TOP_K)
         s = score_queries(ranked, q.target.tolist())
         parts.append(s.assign(language=lang, key=q.key.to_numpy(), direction="x->en", target=q.target.to_numpy()))

@@ -2,13 +2,14 @@
 
 A kind turns a frame in the data contract's schema (CONTRACT: classification `text`/`text_pair`/`label`;
 multiple_choice `premise`/`question`/`choices`/`label`; tagging `tokens`/`tags`; qa `question`/`context`/
-`answers`/`answer_starts`) into features for its head (rxlt.heads), scores a model on English dev for
-model selection, and predicts and scores test items per language with rxlt.metrics:
-accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact match and F1 with their
-mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+`answers`/`answer_starts`; retrieval training pairs `query`/`candidate`/`target`) into features for its head
+(rxlt.heads), scores a model on English dev for model selection, and predicts and scores test items per
+language with rxlt.metrics: accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact
+match and F1 with their mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+Retrieval test sets are scored by rxlt.task_evaluation's `_retrieval` (queries against a candidate pool).
 
 `settings` is any object with max_length, qa_max_length, doc_stride, n_best, max_answer_length,
-batch_size and precision (the phase configs).
+batch_size, precision and retrieval_lengths (run_settings builds it from a phase config).
 """
 from __future__ import annotations
 
@@ -124,23 +125,66 @@ class QAKind:
         return predictions.score.to_numpy(dtype=float)
 
 
+class RetrievalKind:
+    """Dual-encoder training on (query, positive candidate) pairs (rxlt.pair_features, rxlt.heads.DualEncoder).
+
+    English dev selection: full-candidate retrieval over the dev pairs — every dev query ranks all distinct dev
+    candidates (by `target`) by cosine, MRR@20 (= mAP@20 with one gold candidate). Upstream logs the mean in-batch
+    loss on wikipedia_pairs-dev (xtreme@66367fa run_retrieval_el.py evaluate: "Current only returning the average
+    loss") and chose the learning rate on it; a ranking score over the whole dev pool does not depend on how dev
+    pairs fall into batches, and is the test metric's own form. Test-language evaluation is phase 3's `_retrieval`.
+    """
+
+    metric = "mrr_at_20"
+    headline = "mrr_at_20"
+    columns = ("query", "candidate", "target")
+
+    def encode(self, tokenizer, df, labels, settings, train: bool = True):
+        from .pair_features import encode_pairs
+
+        return encode_pairs(tokenizer, df, *settings.retrieval_lengths)
+
+    def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        from .metrics import mrr_at_k
+        from .retrieval import embed, ranked_keys
+
+        pool = df.drop_duplicates("target")
+        pairs = None
+        if "candidate_context" in pool and pool.candidate_context.notna().any():
+            pairs = pool.candidate_context.fillna("").astype(str).tolist()
+        q = embed(model.encoder, tokenizer, df["query"].astype(str).tolist(), 0, model.pooling, model.query_length,
+                  settings.batch_size, settings.precision)
+        c = embed(model.encoder, tokenizer, pool.candidate.astype(str).tolist(), 0, model.pooling,
+                  model.candidate_length, settings.batch_size, settings.precision, text_pairs=pairs)
+        ranked = ranked_keys(q, c, pool.target.astype(str).tolist(), 20)  # TOP_K of utils_mewslix / utils_lareqa
+        rr = [mrr_at_k([r], [{str(t)}], 20) for r, t in zip(ranked, df.target)]
+        return df.assign(top1=[r[0] if r else "" for r in ranked], rr_at_20=rr)
+
+    def score(self, predictions: pd.DataFrame) -> dict:
+        return {"mrr_at_20": float(predictions.rr_at_20.mean()) if len(predictions) else float("nan")}
+
+    def item_score(self, predictions: pd.DataFrame):
+        return predictions.rr_at_20.to_numpy(dtype=float)
+
+
 KIND_HANDLERS = {
     "classification": ClassificationKind(),
     "multiple_choice": MultipleChoiceKind(),
     "tagging": TaggingKind(),
     "qa": QAKind(),
+    "retrieval": RetrievalKind(),
 }
 
 
 def handler(kind: str):
     kind = normalize_kind(kind)
     if kind not in KIND_HANDLERS:
-        raise ValueError(f"{kind} tasks are not trained or predicted through a head; see rxlt.retrieval")
+        raise ValueError(f"unknown task kind {kind!r}; known: {', '.join(KIND_HANDLERS)}")
     return KIND_HANDLERS[kind]
 
 
 def headline(kind: str, scores: dict) -> float:
-    """The one number model selection and summaries use: accuracy, seqeval F1 or (EM+F1)/2."""
+    """The one number model selection and summaries use: accuracy, seqeval F1, (EM+F1)/2 or MRR@20 (retrieval dev)."""
     return scores[handler(kind).headline]
 
 
@@ -158,9 +202,14 @@ def task_examples(task: str, split: str, languages=None) -> pd.DataFrame:
     """A task's rows in the contract schema: through rxlt.taskdata where it knows the task, else (XTREME-R
     tasks of other kinds than classification) straight from rxlt.xtreme_data (train/dev = English)."""
     from . import taskdata
+    from .xtreme import RETRIEVAL_TRAINING_TASKS
 
     if task in taskdata.known_tasks():
         return taskdata.examples(task, split, languages)
+    if task in RETRIEVAL_TRAINING_TASKS:  # English (query, candidate) pairs of the dual encoder
+        from .retrieval_pairs import examples
+
+        return examples(task, split)
     from . import xtreme_data
 
     return xtreme_data.load(task, split, [taskdata.SOURCE_LANGUAGE] if split == "dev" else languages)
@@ -171,7 +220,10 @@ def task_labels(task: str) -> list[str] | None:
 
     if task in taskdata.known_tasks():
         return taskdata.labels(task) or None
-    from .xtreme import xtreme_task
+    from .xtreme import RETRIEVAL_TRAINING_TASKS, xtreme_task
+
+    if task in RETRIEVAL_TRAINING_TASKS:
+        return None
 
     return xtreme_task(task)["labels"]
 
@@ -186,6 +238,15 @@ def evaluation_languages(task: str) -> list[str]:
 
     spec = xtreme_task(task)
     root = xtreme_data._root(None)
+    if root is not None and spec["local"].get("format") == "mewslix":
+        # one wikinews_mentions-test.jsonl holds every language: the languages of its mentions
+        try:
+            test = xtreme_data.load(task, "test")
+        except FileNotFoundError:
+            test = None
+        if test is not None:
+            present = set(test[test.role == "query"].language)
+            return [lg for lg in spec["languages"] if lg in present]
     found = xtreme_data._available_languages(spec, "test", root) if root is not None and "test" in spec["local"] else []
     return found or list(spec["languages"])
 
@@ -195,13 +256,19 @@ def run_settings(cfg, task: str, batch_size: int):
     from types import SimpleNamespace
 
     try:
-        from .xtreme import XTREME_TASKS
+        from .xtreme import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
     except ImportError:
-        XTREME_TASKS = {}
+        XTREME_TASKS = RETRIEVAL_TRAINING_TASKS = {}
+    spec = RETRIEVAL_TRAINING_TASKS.get(task, {})
     return SimpleNamespace(max_length=cfg.max_length, qa_max_length=cfg.qa_max_length, doc_stride=cfg.doc_stride,
                            n_best=cfg.n_best, max_answer_length=cfg.max_answer_length, batch_size=batch_size,
                            tag_subword=getattr(cfg, "tag_subword", "first"),
-                           precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa")
+                           precision=cfg.precision, mlqa=XTREME_TASKS.get(task, {}).get("metric") == "mlqa",
+                           # dual encoder: (query, candidate) max tokens of the task (rxlt.xtreme, cited there)
+                           # (0 in the config = that default)
+                           retrieval_lengths=(getattr(cfg, "retrieval_query_length", 0) or spec.get("query_length", 64),
+                                              getattr(cfg, "retrieval_candidate_length", 0)
+                                              or spec.get("candidate_length", 64)))
 
 
 def check_columns(kind: str, df: pd.DataFrame, where: str) -> None:

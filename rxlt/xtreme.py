@@ -221,8 +221,8 @@ XTREME_TASKS: dict[str, dict] = {
         "kind": "retrieval", "group": "retrieval",
         "languages": ["ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk"],  # utils_mewslix.MENTION_LANGUAGES
         # English Wikipedia mention-entity pairs: train_mewslix.sh@66367fa fine-tunes a dual encoder on
-        # wikipedia_pairs-train.jsonl, selecting on wikipedia_pairs-dev.jsonl (split "train_dev" here). rxlt has no
-        # dual-encoder head, so phase 2 refuses mewslix; load("mewslix", "train") gives the pairs to train elsewhere.
+        # wikipedia_pairs-train.jsonl, selecting on wikipedia_pairs-dev.jsonl (split "train_dev" here); phase 2
+        # trains rxlt.heads.DualEncoder on them (RETRIEVAL_TRAINING_TASKS below).
         "english_task": "wikipedia-pairs",
         # evaluate.py@838c13b mewslix_map20 reports "map@20" = utils_mewslix.evaluate(k=20), which is MRR@20
         # over the gold examples of each language (one gold entity, predictions cut at 20, a missing one scores 0)
@@ -250,8 +250,8 @@ XTREME_TASKS: dict[str, dict] = {
         # XQuAD-R languages (languages.md "LQ"; evaluate.py leaves 'lareqa': [])
         "languages": ["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"],
         # train_lareqa.sh@4fd68dc: run_retrieval_qa.py (dual encoder, in-batch softmax) on squad/train-v1.1.json,
-        # dev squad/dev-v1.1.json; rxlt fine-tunes the encoder on SQuAD with its QA head instead
-        "english_task": "squad",
+        # dev squad/dev-v1.1.json: phase 2 trains rxlt.heads.DualEncoder on SQuAD retrieval pairs (below)
+        "english_task": "squad-retrieval",
         # evaluate_retrieval.py@66367fa task lareqa: utils_lareqa.mean_avg_prec_at_k(k=20) over all questions of
         # the pooled languages (per language here: the mean over that language's questions; the task score,
         # a mean of the 11 language means, equals upstream's pooled mean when every language keeps the same
@@ -288,6 +288,32 @@ XTREME_TASKS: dict[str, dict] = {
         "local": {"format": "tatoeba",
                   "test": ["tatoeba/v1/tatoeba.{lang3}-eng.{lang3}", "tatoeba/tatoeba.{lang3}-eng.{lang3}",
                            "LASER/data/tatoeba/v1/tatoeba.{lang3}-eng.{lang3}"]},
+    },
+}
+
+# English training sets of the retrieval dual encoder (rxlt.heads.DualEncoder; pairs built by rxlt.retrieval_pairs).
+# Phase 2 trains one for `task: mewslix` / `task: lareqa` (their `english_task` above); rows are (query, positive
+# candidate) pairs, `target` = the candidate's key. Recommended optimiser settings (study/phase-2 keys, not
+# applied automatically): Mewsli-X epochs 2, lr 2e-5 mBERT (train_mewslix.sh@66367fa: "best dev-set loss after 2
+# epochs among {1e-5, 2e-5, 5e-5, 1e-4}"), 1e-5 XLM-R (protocols.md §2.2), batch 64 × 4 accumulation, warm-up 0,
+# weight decay 0; LAReQA epochs 3, lr 2e-5 (train_lareqa.sh@4fd68dc first block; its second block repeats the
+# settings with LR=5e-5, which is the one the script's python call sees), batch 4 × 4, warm-up 0, weight decay 0.
+RETRIEVAL_TRAINING_TASKS: dict[str, dict] = {
+    "wikipedia-pairs": {
+        "kind": "retrieval",
+        "source": "mewslix",  # rxlt.xtreme_data.load("mewslix", split): MentionEntityPair lines (rxlt.mewslix)
+        "splits": {"train": "train", "dev": "train_dev"},  # wikipedia_pairs-{train,dev}.jsonl
+        # train_mewslix.sh@66367fa MAX_SEQ_LEN=64, used for the mention and the entity alike
+        # (processors/mewslix.py@66367fa wikipedia_el_convert_example_to_features: both max_length=max_seq_length)
+        "query_length": 64, "candidate_length": 64,
+    },
+    "squad-retrieval": {
+        "kind": "retrieval",
+        "source": "xquad",  # its train/dev splits are SQuAD v1.1 train/dev (squad/{train,dev}-v1.1.json)
+        "splits": {"train": "train", "dev": "dev"},
+        # train_lareqa.sh@4fd68dc MAX_QUERY_LEN=96, MAX_ANSWER_LEN=256 (MAX_SEQ_LEN=352 is their sum and unused:
+        # processors/lareqa.py@c168376 "Currently we don't use max_seq_length")
+        "query_length": 96, "candidate_length": 256,
     },
 }
 

@@ -147,8 +147,10 @@ def test_retrieval_and_robust_objectives_are_checked_before_compute(data_dir, tm
 
     with pytest.raises(ParamsError, match="rs_da' does not apply to tagging"):
         build(FinetuneParams, {**FAST, "task": "udpos", "objective": "rs_da"})
-    with pytest.raises(ParamsError, match="cannot load"):
-        build(FinetuneParams, {**FAST, "task": "mewslix"})
+    with pytest.raises(ParamsError, match="'rs_da' does not apply to retrieval"):
+        build(FinetuneParams, {**FAST, "task": "mewslix", "objective": "rs_da"})
+    with pytest.raises(ParamsError, match="no trained head in phase 1"):
+        build(IntermediateParams, {**FAST, "tasks": ["mewslix"]})
     assert build(FinetuneParams, {**FAST, "task": "udpos", "objective": "adversarial"}).objective == "adversarial"
 
 

@@ -58,12 +58,14 @@ def test_mewslix_english_training_pairs_and_their_dev_split(offline):
         ["train", "en", 3], ["train_dev", "en", 1], ["dev", "en", 1], ["test", "de", 2], ["test", "en", 1]]
 
 
-def test_mewslix_phase_2_is_refused_with_the_training_data_named(offline):
+def test_mewslix_phase_2_trains_the_dual_encoder_on_its_wikipedia_pairs(offline):
     from rxlt.config import FinetuneParams
+    from rxlt.finetuning import training_task
     from rxlt.params import ParamsError, build
 
-    with pytest.raises(ParamsError, match="fine-tuned on 'wikipedia-pairs'"):
-        build(FinetuneParams, {"task": "mewslix"})
+    assert build(FinetuneParams, {"task": "mewslix"}).task == "mewslix" and training_task("mewslix") == "wikipedia-pairs"
+    with pytest.raises(ParamsError, match="'rs_da' does not apply to retrieval"):
+        build(FinetuneParams, {"task": "mewslix", "objective": "rs_da"})
 
 
 def _write(tmp_path, name, records):
