@@ -41,6 +41,7 @@ max_grad_norm = 1.0
 max_length = 32
 qa_max_length = 384
 doc_stride = 128
+tag_subword = "first"
 n_best = 20
 max_answer_length = 30
 freeze_word_embeddings = True

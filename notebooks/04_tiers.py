@@ -19,8 +19,8 @@
 # a first answer to *do intermediate-trained encoders keep better transfer for low-resource languages?*
 #
 # **Metric.** Any XTREME-R task: the value is each run's headline metric from phase 3 (accuracy for
-# classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 for
-# retrieval; directions in `rxlt.metrics.METRICS`). All runs must share one metric (a mix is refused,
+# classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 /
+# MRR@20 for retrieval; directions in `rxlt.metrics.METRICS`). All runs must share one metric (a mix is refused,
 # naming the runs). Accuracy runs are compared **paired by seed and test item** (bootstrap over items,
 # Holm across languages); the other metrics have no per-item correctness, so their gains are **paired by
 # seed only** (run level): no per-language test, and the tier and low-vs-high intervals bootstrap over

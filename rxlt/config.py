@@ -173,6 +173,13 @@ class FinetuneParams(TrainingParams):
             require(getattr(self, key) >= 0, key, f"must be >= 0 (0 = the task's upstream length), got {getattr(self, key)}")
         check_known(self.objective, OBJECTIVES, "objective", "objective")
         check_training_task(self.task, self.objective)
+        from .finetuning import training_task
+        from .heads import task_kind
+
+        if task_kind(training_task(self.task)) != "retrieval":  # the lengths would be ignored, yet change the run id
+            for key in ("retrieval_query_length", "retrieval_candidate_length"):
+                require(getattr(self, key) == 0, key, f"applies to dual-encoder retrieval tasks (mewslix, lareqa) only; "
+                        f"task {self.task!r} trains {training_task(self.task)!r}: leave it 0")
         require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")
         require(self.adv_steps >= 1, "adv_steps", "must be >= 1")
         require(self.adv_norm in ("l2", "linf"), "adv_norm", f"{self.adv_norm!r}: expected 'l2' or 'linf'")

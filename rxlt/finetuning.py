@@ -192,8 +192,12 @@ def run_finetune(run: Run) -> pd.DataFrame:
     history = train_streams([stream], objective, cfg, cfg.seed, desc=trained)
     if "features" in _counts(stream, dev_df)["train"]:
         train_counts = {**train_counts, "features": len(stream.train)}
-    if stream.n_train != train_counts["used"]:  # English train items held out for selection (no English dev)
+    # which data selected the model: the English dev split, or English train items held out for it (no English dev;
+    # for XCOPA that depends on whether the data directory has COPA val, so the run says which it was)
+    selection_data = "English dev"
+    if stream.n_train != train_counts["used"]:
         train_counts = {**train_counts, "used": stream.n_train, "held_out_for_selection": len(dev_df)}
+        selection_data = f"{len(dev_df)} English training items held out ({HELD_OUT:.0%})"
     summary = _summary(trained, labels, history, {"train": train_counts, "dev": {"original": len(dev_df), "used": len(dev_df)}})
     model = stream.model
     h = handler(stream.kind)
@@ -205,7 +209,8 @@ def run_finetune(run: Run) -> pd.DataFrame:
     save_model(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
     run.finish(
         metrics={"english_dev_score": summary["english_dev_score"], "english_test_score": en_test,
-                 "dev_metric": summary["dev_metric"], "test_metric": h.metric, "selected_epoch": summary["selected_epoch"]},
+                 "dev_metric": summary["dev_metric"], "test_metric": h.metric, "selected_epoch": summary["selected_epoch"],
+                 "selection_data": selection_data},
         samples={**summary["samples"], "test_en": {"original": 0 if test_df is None else len(test_df),
                                                    "used": 0 if test_df is None else len(test_df)}},
         artifacts={"model": MODEL_DIR},

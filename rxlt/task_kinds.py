@@ -239,13 +239,14 @@ def evaluation_languages(task: str) -> list[str]:
     spec = xtreme_task(task)
     root = xtreme_data._root(None)
     if root is not None and spec["local"].get("format") == "mewslix":
-        # one wikinews_mentions-test.jsonl holds every language: the languages of its mentions
-        try:
-            test = xtreme_data.load(task, "test")
-        except FileNotFoundError:
-            test = None
-        if test is not None:
-            present = set(test[test.role == "query"].language)
+        # one wikinews_mentions-test.jsonl holds every language: the languages of its contexts that have mentions,
+        # read from that file alone (the ~0.5 GB candidate set is not needed to know them)
+        from .readers import iter_jsonl
+
+        files = xtreme_data._find(root, spec["local"]["test"], "en")
+        if files:
+            present = {obj["context"].get("language") for _, obj in iter_jsonl(files[0], ["context", "mentions"])
+                       if isinstance(obj["context"], dict) and obj["mentions"]}
             return [lg for lg in spec["languages"] if lg in present]
     found = xtreme_data._available_languages(spec, "test", root) if root is not None and "test" in spec["local"] else []
     return found or list(spec["languages"])

@@ -231,3 +231,7 @@ def test_objectives_are_checked_for_the_dual_encoder_before_compute():
         build(FinetuneParams, {"task": "lareqa", "objective": "rs_da"})
     with pytest.raises(ParamsError, match="retrieval_query_length"):
         build(FinetuneParams, {"task": "mewslix", "retrieval_query_length": -1})
+    assert build(FinetuneParams, {"task": "mewslix", "retrieval_query_length": 32}).retrieval_query_length == 32
+    # on a task without a dual encoder the lengths would be ignored yet change the run id: refused
+    with pytest.raises(ParamsError, match="retrieval_candidate_length.*dual-encoder retrieval tasks"):
+        build(FinetuneParams, {"task": "cldr-territory", "retrieval_candidate_length": 128})

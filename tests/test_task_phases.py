@@ -193,6 +193,7 @@ def test_xcopa_multiple_choice_phase_2_to_3(data_dir, tmp_path):
     res2 = read_results(ft)
     assert res2["kind"] == "multiple_choice" and res2["metrics"]["english_test_score"] is None
     assert res2["samples"]["train"]["held_out_for_selection"] == 1  # XCOPA has no English dev: COPA train item held out
+    assert res2["metrics"]["selection_data"] == "1 English training items held out (10%)"
     table, res = _evaluate(tmp_path, ft)
     per = res["metrics"]["per_language"]
     assert set(per) == {"et", "zh"} and per["et"]["n"] == 3 and res["metrics"]["metric"] == "accuracy"

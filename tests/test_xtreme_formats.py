@@ -189,6 +189,7 @@ def test_xcopa_phase_2_selects_on_copa_val(offline, tmp_path, monkeypatch):
     run_finetune(start_run("02_finetune", cfg))
     samples = read_results(tmp_path / "ft")["samples"]
     assert samples["train"]["used"] == 4 and "held_out_for_selection" not in samples["train"]
+    assert read_results(tmp_path / "ft")["metrics"]["selection_data"] == "English dev"
     assert samples["dev"] == {"original": 1, "used": 1}
 
 
@@ -230,3 +231,16 @@ def test_bad_candidate_lines_are_named(offline, tmp_path):
     _write(tmp_path, "candidate_set_entities.jsonl", [good, {"entity_id": "Q2", "title": "T"}])
     with pytest.raises(DataFileError, match=r"candidate_set_entities.jsonl:2: missing fields \['description'\]"):
         load("mewslix", "test", ["en"], data_dir=tmp_path)
+
+
+def test_mewslix_evaluation_languages_come_from_the_mentions_file_alone(offline, monkeypatch, tmp_path):
+    from rxlt.task_kinds import evaluation_languages
+
+    monkeypatch.setenv("RXLT_DATA_DIR", str(DL))
+    assert evaluation_languages("mewslix") == ["de", "en"]  # the contexts with mentions, in the table's order
+    # the candidate set is never read for this: a copy without it answers the same
+    (tmp_path / "mewslix").mkdir()
+    (tmp_path / "mewslix" / "wikinews_mentions-test.jsonl").write_text(
+        (DL / "mewslix" / "wikinews_mentions-test.jsonl").read_text())
+    monkeypatch.setenv("RXLT_DATA_DIR", str(tmp_path))
+    assert evaluation_languages("mewslix") == ["de", "en"]
