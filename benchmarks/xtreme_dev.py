@@ -40,7 +40,7 @@ def settings(args) -> SimpleNamespace:
     # TrainingParams defaults (head_lr 1e-3, warm-up 10 %; lr from --lr); max length 128 as XTREME (protocols.md §2.2)
     return SimpleNamespace(epochs=args.epochs, batch_size=32, lr=args.lr, head_lr=1e-3, weight_decay=0.01, warmup_ratio=0.1,
                            max_grad_norm=1.0, precision="auto", max_length=128, qa_max_length=384, doc_stride=128,
-                           n_best=20, max_answer_length=30, mlqa=False)
+                           n_best=20, max_answer_length=30, mlqa=False, tag_subword="first", length_grouping=0)
 
 
 def run_task(name, kind, labels, train, dev, test, args) -> dict:
