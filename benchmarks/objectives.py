@@ -1,7 +1,8 @@
 """Step time of every training objective against plain ERM on the embedded encoder, side by side.
 
     .venv/bin/python benchmarks/objectives.py [--steps 6] [--rounds 5] [--layers 12] [--out benchmarks/results]
-        [--pawsx-dir ../shared/xtreme-r]   # English PAWS-X sentence pairs (Robust-XLT's task) instead of CLDR
+        [--pawsx-dir ../shared/xtreme-r]   # English PAWS-X sentence pairs (Robust-XLT's task) instead of CLDR;
+                                           # writes objectives_pawsx.{md,json} instead of objectives.*
 
 Each round runs every objective for `steps` optimisation steps on the same batches (English
 cldr-territory training data, batch 32, word embeddings frozen), interleaved so machine drift hits all
@@ -121,13 +122,14 @@ def main() -> None:
             "rs_da_tokens_vs_original": round(extra, 3),
             "rs_da_length_matched_tokens_vs_original": round(ratio["rs_da length-matched"], 3), "data": "pawsx en dev" if args.pawsx_dir else "cldr-territory en train",
             "max_length": max_length}
-    (out / "objectives.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    stem = "objectives_pawsx" if args.pawsx_dir else "objectives"
+    (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     lines = ["| objective | s/step (median) | spread | × erm | target | ok | padded tokens/step | × erm per token "
              "| tokens vs original |", "|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['objective']} | {r['median_s_per_step']} | {r['spread_s']} | {r['ratio_to_erm']} | ≤ {r['target_ratio']} | "
               f"{'yes' if r['meets_target'] else 'NO'} | {r['padded_tokens_per_step']:.0f} | {r['ratio_per_token']} | "
               f"{r['tokens_vs_original']} |" for r in rows]
-    (out / "objectives.md").write_text(f"{meta}\n\n" + "\n".join(lines) + "\n")
+    (out / f"{stem}.md").write_text(f"{meta}\n\n" + "\n".join(lines) + "\n")
     print(meta)
     print("\n".join(lines))
 
