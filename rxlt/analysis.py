@@ -44,29 +44,26 @@ def metric_info(metric: str) -> dict:
             "item_paired": metric in ITEM_PAIRED}
 
 
+def check_one(run_values: dict, what: str, why: str) -> str:
+    """The one value (metric or task) shared by all runs; else an error listing the runs under each value."""
+    by_value: dict[str, list[str]] = {}
+    for run, value in run_values.items():
+        by_value.setdefault(value, []).append(run)
+    if len(by_value) > 1:
+        listed = "; ".join(f"{v}: {', '.join(runs)}" for v, runs in sorted(by_value.items()))
+        raise ValueError(f"evaluation runs are {what} ({listed}); {why}: give it the runs of one task")
+    return next(iter(by_value))
+
+
 def check_one_metric(run_metrics: dict) -> str:
-    """The one metric of all runs; runs scored by different metrics cannot be compared (named in the error)."""
-    by_metric: dict[str, list[str]] = {}
-    for run, metric in run_metrics.items():
-        by_metric.setdefault(metric, []).append(run)
-    if len(by_metric) > 1:
-        listed = "; ".join(f"{m}: {', '.join(runs)}" for m, runs in sorted(by_metric.items()))
-        raise ValueError(f"evaluation runs are scored by different metrics ({listed}); phase 4 compares conditions "
-                         "on one metric: give it the runs of one task")
-    return next(iter(by_metric))
+    """Runs scored by different metrics cannot be compared."""
+    return check_one(run_metrics, "scored by different metrics", "phase 4 compares conditions on one metric")
 
 
 def check_one_task(run_tasks: dict) -> str:
-    """The one task of all runs: two tasks scored by the same metric (XNLI and PAWS-X, both accuracy) have
-    different languages and items, so their gains and tiers would mix; the error lists the runs per task."""
-    by_task: dict[str, list[str]] = {}
-    for run, task in run_tasks.items():
-        by_task.setdefault(task, []).append(run)
-    if len(by_task) > 1:
-        listed = "; ".join(f"{t}: {', '.join(runs)}" for t, runs in sorted(by_task.items()))
-        raise ValueError(f"evaluation runs are of different tasks ({listed}); phase 4 compares conditions within "
-                         "one task: give it the runs of one task")
-    return next(iter(by_task))
+    """Two tasks scored by the same metric (XNLI and PAWS-X, both accuracy) have different languages and items,
+    so their gains and tiers would mix."""
+    return check_one(run_tasks, "of different tasks", "phase 4 compares conditions within one task")
 
 
 def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:

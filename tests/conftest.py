@@ -8,6 +8,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture()
+def offline(monkeypatch):
+    """No data directory from the environment, no hub, and an empty record of the data sources read."""
+    from rxlt import data_sources
+
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    data_sources.reset()
+
+
 @pytest.fixture(scope="session")
 def e5_dir():
     """The converted embedded encoder (converted once per machine into the user cache)."""

@@ -17,14 +17,6 @@ SHA1 = "0123456789abcdef0123456789abcdef01234567"
 SHA2 = "89abcdef0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture()
-def offline(monkeypatch):
-    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    data_sources.reset()
-
-
 def test_local_snapshot_commit_comes_from_the_cli_download_metadata(offline, tmp_path, monkeypatch):
     snap = tmp_path / "facebook" / "xnli"
     shutil.copytree(FIX / "hub" / "facebook" / "xnli", snap)

@@ -37,12 +37,6 @@ def write(root, name: str, lang: str, text: str):
     return path
 
 
-@pytest.fixture()
-def offline(monkeypatch):
-    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def test_spanish_del_and_al_keep_the_fused_form_with_the_adp_tag(offline, tmp_path):
     sent1 = [  # "Voy al mercado del pueblo ." — a/de (case) and el (det) both hang off the noun: a tie
         (1, "Voy", "VERB", 0), span("2-3", "al"), (2, "a", "ADP", 4), (3, "el", "DET", 4), (4, "mercado", "NOUN", 1),

@@ -19,13 +19,6 @@ UP = FIX / "xtreme" / "upstream"
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture()
-def offline(monkeypatch):
-    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-
-
 def test_table_covers_the_ten_tasks_and_pawsx_with_the_50_languages():
     from rxlt.languages import XTREME_R_LANGUAGES
 

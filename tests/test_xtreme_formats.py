@@ -17,13 +17,6 @@ UP = FIX / "xtreme" / "upstream"
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture()
-def offline(monkeypatch):
-    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-
-
 def test_mewslix_queries_are_utils_mewslix_strings_and_candidates_the_whole_set(offline):
     mx = load("mewslix", "test", data_dir=DL)
     q, c = mx[mx.role == "query"], mx[mx.role == "candidate"]
