@@ -185,21 +185,27 @@ def tier_summary(per_lang: pd.DataFrame, value: str, include_english: bool, n_bo
     return out.sort_values(["condition", "tier"]).reset_index(drop=True).assign(english_included=include_english)
 
 
+def paired_with_baseline(frame: pd.DataFrame, baseline: str, key: list[str]):
+    """(condition, shared seeds, rows of the condition merged with the baseline's on key + seed; baseline
+    columns suffixed `_base`) for every condition other than `baseline`."""
+    base = frame[frame.condition == baseline]
+    for cond in sorted(set(frame.condition) - {baseline}):
+        other = frame[frame.condition == cond]
+        seeds = sorted(set(base.seed) & set(other.seed))
+        if not seeds:
+            raise ValueError(f"conditions {cond!r} and {baseline!r} share no seed: nothing to pair")
+        yield cond, seeds, other[other.seed.isin(seeds)].merge(base[base.seed.isin(seeds)], on=key + ["seed"],
+                                                                suffixes=("", "_base"))
+
+
 def condition_gains(preds: pd.DataFrame, baseline: str, n_boot: int, seed: int) -> pd.DataFrame:
     """Per language and condition: accuracy gain over `baseline`, paired by seed and test item.
 
     Items are pooled over the seeds both conditions share; the p-value is a paired bootstrap over
     items, Holm-corrected across languages within each condition.
     """
-    key = ["language", "key"]
-    base = preds[preds.condition == baseline]
     rows = []
-    for cond in sorted(set(preds.condition) - {baseline}):
-        other = preds[preds.condition == cond]
-        seeds = sorted(set(base.seed) & set(other.seed))
-        if not seeds:
-            raise ValueError(f"conditions {cond!r} and {baseline!r} share no seed: nothing to pair")
-        merged = other[other.seed.isin(seeds)].merge(base[base.seed.isin(seeds)], on=key + ["seed"], suffixes=("", "_base"))
+    for cond, seeds, merged in paired_with_baseline(preds, baseline, ["language", "key"]):
         for lang, g in merged.groupby("language"):
             r = paired_bootstrap_diff(g.correct.to_numpy(), g.correct_base.to_numpy(), n_boot, seed=seed)
             rows.append({"condition": cond, "baseline": baseline, "language": lang, "gain": r["diff"],
@@ -219,15 +225,8 @@ def run_level_gains(scores: pd.DataFrame, baseline: str) -> pd.DataFrame:
     test over 2 seeds cannot go below p = 0.5); evidence comes from the bootstrap over languages instead.
     """
     value = score_column(scores)
-    base = scores[scores.condition == baseline]
     rows = []
-    for cond in sorted(set(scores.condition) - {baseline}):
-        other = scores[scores.condition == cond]
-        seeds = sorted(set(base.seed) & set(other.seed))
-        if not seeds:
-            raise ValueError(f"conditions {cond!r} and {baseline!r} share no seed: nothing to pair")
-        merged = other[other.seed.isin(seeds)].merge(base[base.seed.isin(seeds)], on=["language", "seed"],
-                                                     suffixes=("", "_base"))
+    for cond, seeds, merged in paired_with_baseline(scores, baseline, ["language"]):
         for lang, g in merged.groupby("language"):
             rows.append({"condition": cond, "baseline": baseline, "language": lang,
                          "gain": float((g[value] - g[f"{value}_base"]).mean()), "ci_low": np.nan, "ci_high": np.nan,
