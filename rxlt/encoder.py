@@ -144,19 +144,32 @@ def ensure_embedded(alias: str) -> Path:
     if "embedded" not in spec:
         raise ValueError(f"model {alias!r} is not embedded (it loads from the hub as {spec.get('hub_id')!r})")
     target = cache_root() / "encoders" / f"{alias}-v{CONVERSION_VERSION}"
-    if (target / "config.json").is_file():
+    if is_complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{alias}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel runs convert once, the others wait
-        if not (target / "config.json").is_file():
+        if not is_complete(target):
             tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{alias}-"))
             try:
                 convert(wheel_file(spec["embedded"]), tmp)
+                if not is_complete(tmp):
+                    raise RuntimeError(f"converting {alias} wrote {sorted(p.name for p in tmp.iterdir())} to {tmp}; "
+                                       f"expected {', '.join(CHECKPOINT_FILES)}")
+                if target.exists():  # an incomplete directory (a killed or foreign writer): replaced, never trusted
+                    shutil.rmtree(target)
                 os.replace(tmp, target)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+CHECKPOINT_FILES = ("config.json", "model.safetensors", "tokenizer.json", "RXLT_SOURCE.txt")  # what convert writes
+
+
+def is_complete(checkpoint: Path) -> bool:
+    """Every file of a conversion is there (RXLT_SOURCE.txt is written last)."""
+    return all((checkpoint / name).is_file() for name in CHECKPOINT_FILES)
 
 
 def resolve_model(name: str) -> str:

@@ -136,3 +136,32 @@ def test_export_loads_with_plain_auto_classes(tmp_path, e5_dir):
     assert logits.shape == (1, 3)
     again = subprocess.run([sys.executable, "-m", "rxlt", "encoder", "export", str(out)], capture_output=True, text=True)
     assert again.returncode == 2 and "not empty" in again.stderr
+
+
+def test_an_incomplete_cached_conversion_is_replaced_and_an_incomplete_one_never_installed(tmp_path, monkeypatch):
+    """The cache trusts a checkpoint only when every file of a conversion is there: a directory left half-written
+    (a killed writer, a cleaned disk) is converted again instead of failing every later run."""
+    from rxlt import encoder
+
+    monkeypatch.setenv("RXLT_CACHE", str(tmp_path))
+    target = tmp_path / "encoders" / f"e5-small-v{encoder.CONVERSION_VERSION}"
+    target.mkdir(parents=True)
+    (target / "tokenizer.json").write_text("stale")
+    calls = []
+
+    def fake_convert(source, out_dir, files=encoder.CHECKPOINT_FILES):
+        calls.append(out_dir)
+        for name in files:
+            (out_dir / name).write_text("new")
+
+    monkeypatch.setattr(encoder, "convert", fake_convert)
+    assert encoder.ensure_embedded("e5-small") == target
+    assert (target / "tokenizer.json").read_text() == "new" and encoder.is_complete(target) and len(calls) == 1
+    assert encoder.ensure_embedded("e5-small") == target and len(calls) == 1  # complete: never converted again
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".e5-small-")] == []  # no temp dirs left
+
+    monkeypatch.setattr(encoder, "convert", lambda source, out_dir: fake_convert(source, out_dir, ("tokenizer.json",)))
+    (target / "model.safetensors").unlink()
+    with pytest.raises(RuntimeError, match="expected config.json, model.safetensors"):
+        encoder.ensure_embedded("e5-small")
+    assert not encoder.is_complete(target)
