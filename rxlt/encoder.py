@@ -117,6 +117,7 @@ def build_tokenizer(f: EncoderFile):
 def convert(source: Path, out_dir: Path) -> None:
     """Write a save_pretrained directory (BertModel + tokenizer) for an E5S1 file."""
     import torch
+    from safetensors.torch import save_file
     from transformers import BertModel
 
     f = read_encoder_file(source)
@@ -130,7 +131,12 @@ def convert(source: Path, out_dir: Path) -> None:
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
         raise ValueError(f"{source}: conversion mismatch, missing {missing[:5]}, unexpected {unexpected[:5]}")
-    model.save_pretrained(out_dir)
+    # written directly, not with model.save_pretrained: under torchrun transformers 5 writes weights on rank 0 only,
+    # and the conversion is per machine, by whichever rank takes the lock first (ensure_embedded)
+    model.config.architectures, model.config.dtype = ["BertModel"], torch.float32  # as save_pretrained records them
+    model.config.save_pretrained(out_dir)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out_dir / "model.safetensors"),
+              metadata={"format": "pt"})
     tokenizer.save_pretrained(out_dir)
     (out_dir / "RXLT_SOURCE.txt").write_text(
         f"converted by rxlt (conversion v{CONVERSION_VERSION}) from {source.name}\n"

@@ -165,3 +165,17 @@ def test_an_incomplete_cached_conversion_is_replaced_and_an_incomplete_one_never
     with pytest.raises(RuntimeError, match="expected config.json, model.safetensors"):
         encoder.ensure_embedded("e5-small")
     assert not encoder.is_complete(target)
+
+
+def test_a_rank_other_than_zero_writes_the_whole_conversion(tmp_path, monkeypatch):
+    """Under torchrun whichever rank takes the cache lock converts; transformers 5's save_pretrained writes weights
+    on rank 0 only, so the conversion must not depend on it (a rank-1 conversion once left a tokenizer-only cache)."""
+    import torch
+
+    from rxlt import encoder
+    from rxlt.models import model_spec
+
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_rank", lambda *a, **k: 1)
+    encoder.convert(encoder.wheel_file(model_spec("e5-small")["embedded"]), tmp_path)
+    assert encoder.is_complete(tmp_path)
