@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rxlt import taskdata
-from rxlt.augmentation import augment, piece_counter
-from rxlt.batching import collate, encode
-from rxlt.modeling import EncoderClassifier, freeze_word_embeddings, load_encoder
-from rxlt.objectives import make_objective
-from rxlt.synonyms import synonym_source
-from rxlt.training import autocast, resolve_precision
+from rxlt.data import catalog
+from rxlt.features.batching import collate, encode
+from rxlt.model.checkpoint import EncoderClassifier, freeze_word_embeddings, load_encoder
+from rxlt.model.precision import autocast, resolve_precision
+from rxlt.train.augmentation import augment, piece_counter
+from rxlt.train.objectives import make_objective
+from rxlt.train.synonyms import synonym_source
 
 VARIANTS = {  # label -> (objective, settings, target ratio); targets from the robust fine-tuning issue
     "erm": ("erm", {}, 1.0),
@@ -57,11 +57,11 @@ def main() -> None:
     freeze_word_embeddings(encoder)
     precision = resolve_precision("auto")
     if args.pawsx_dir:  # protocols.md §1.3: Robust-XLT trains PAWS-X at max_seq_length 128
-        from rxlt.xtreme_data import load
+        from rxlt.data.xtreme_loader import load
 
         df, task_labels, max_length = load("pawsx", "dev", ["en"], data_dir=args.pawsx_dir), ["different", "paraphrase"], 128
     else:
-        df, task_labels, max_length = taskdata.examples("cldr-territory", "train", ["en"]), taskdata.labels("cldr-territory"), 32
+        df, task_labels, max_length = catalog.examples("cldr-territory", "train", ["en"]), catalog.labels("cldr-territory"), 32
     max_length = args.max_length or max_length
     model = EncoderClassifier(encoder, len(task_labels))
     labels = {l: i for i, l in enumerate(task_labels)}

@@ -30,10 +30,10 @@ STUDY = {"model": "e5-small", "encoder_layers": 6, "epochs": 10, "batch_size": 3
 
 
 def run(precision: str, seed: int, max_test_items: int, workdir: Path) -> dict:
-    from rxlt.config import EvaluateParams, FinetuneParams
-    from rxlt.evaluation import PREDICTIONS, run_evaluation
-    from rxlt.finetuning import run_finetune
-    from rxlt.params import build
+    from rxlt.params.phases import EvaluateParams, FinetuneParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import PREDICTIONS, run_evaluation
+    from rxlt.phases.finetune import run_finetune
     from rxlt.results import read_metric, read_results, start_run
 
     tag = f"{precision}-s{seed}"

@@ -10,7 +10,7 @@
 Per seed, the rs_da evaluation of each study (same seed, same test items): mean accuracy over the evaluated
 languages (English excluded), English accuracy, and the rs_da − erm gain of each; the difference
 length-matched − faithful over seeds (mean, per-seed values) and over languages (per-language accuracy averaged
-over seeds; paired bootstrap, rxlt.stats.paired_bootstrap_diff). Writes benchmarks/results/rs_da_length.{md,json}.
+over seeds; paired bootstrap, rxlt.stats.intervals.paired_bootstrap_diff). Writes benchmarks/results/rs_da_length.{md,json}.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rxlt.stats import paired_bootstrap_diff  # noqa: E402
+from rxlt.stats.intervals import paired_bootstrap_diff  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 

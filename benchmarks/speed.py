@@ -11,7 +11,7 @@ all variants alike:
    - `trainer-fixed`: a plain `transformers.Trainer` fed run_glue-style features: padded to max_length
      (run_glue.py's `pad_to_max_length` defaults to True, `max_seq_length` to 128) with default_data_collator;
    - `trainer-dynamic`: the same Trainer with `DataCollatorWithPadding` (pads to each batch's longest);
-   - `rxlt`: rxlt.training.train_streams (dynamic padding, vocabulary trimmed, shuffled batches);
+   - `rxlt`: rxlt.train.loop.train_streams (dynamic padding, vocabulary trimmed, shuffled batches);
    - `rxlt-grouped`: the same with length_grouping=50 (HF's mega-batch factor).
    Data: cldr-territory English train (max_length 32, the embedded study's) and PAWS-X English dev pairs
    (max_length 128, XTREME's), 1,600 pairs for training and the other 400 for accuracy, when
@@ -21,7 +21,7 @@ all variants alike:
    embeddings; embedded-encoder.md): seconds per step in fp32 and bf16, FLOPs counted by
    torch.utils.flop_counter.FlopCounterMode, achieved GFLOP/s and % of the measured matmul peaks.
 4. Zero-shot evaluation over the embedded study's languages (cldr-territory test, `--eval-items` per
-   language): rxlt.training.predict_logits (length-sorted batches, dynamic padding) vs the same model on
+   language): rxlt.train.loop.predict_logits (length-sorted batches, dynamic padding) vs the same model on
    batches in data order padded to max_length (fixed-length padding).
 
 Achieved GFLOP/s of the fine-tuning rows: analytic FLOPs of the tokens each variant computes (padding included:
@@ -106,12 +106,12 @@ def summary(values: list[float]) -> dict:
 # ---------------------------------------------------------------- data and models
 
 def datasets(quick: bool, names=("cldr-territory", "pawsx-en")) -> dict:
-    from rxlt.task_kinds import task_examples
+    from rxlt.phases.kind_handlers import task_examples
 
     out = {"cldr-territory": {"train": task_examples("cldr-territory", "train", ["en"]),
                               "eval": task_examples("cldr-territory", "dev", ["en"]), "max_length": 32}}
     if (XTREME_DIR / "pawsx" / "dev-en.tsv").is_file() and not quick and "pawsx-en" in names:
-        from rxlt.xtreme_data import load
+        from rxlt.data.xtreme_loader import load
 
         paws = load("pawsx", "dev", ["en"], data_dir=XTREME_DIR).reset_index(drop=True)
         out["pawsx-en"] = {"train": paws.iloc[:1600].reset_index(drop=True),
@@ -120,12 +120,12 @@ def datasets(quick: bool, names=("cldr-territory", "pawsx-en")) -> dict:
 
 
 def encoder(layers: int, trim_texts=None):
-    from rxlt.modeling import freeze_word_embeddings, load_base_encoder
+    from rxlt.model.checkpoint import freeze_word_embeddings, load_base_encoder
 
     keep = None
     if trim_texts is not None:
-        from rxlt.batching import encode
-        from rxlt.vocabulary import token_ids
+        from rxlt.features.batching import encode
+        from rxlt.model.vocabulary import token_ids
 
         keep = lambda tok: token_ids(*(encode(tok, texts, None, ml, text_pairs=pairs)  # noqa: E731
                                        for texts, pairs, ml in trim_texts), tokenizer=tok)
@@ -135,7 +135,7 @@ def encoder(layers: int, trim_texts=None):
 
 
 def classifier(enc, n_labels: int, seed: int = 0):
-    from rxlt.modeling import EncoderClassifier
+    from rxlt.model.checkpoint import EncoderClassifier
 
     torch.manual_seed(seed)
     return EncoderClassifier(enc, n_labels, "mean")
@@ -168,9 +168,9 @@ def repeat_to(df, n: int):
 
 
 def run_rxlt(data: dict, labels: list[str], args, grouping: int) -> dict:
-    from rxlt.batching import encode_frame
-    from rxlt.objectives import ERM
-    from rxlt.training import Stream, train_streams
+    from rxlt.features.batching import encode_frame
+    from rxlt.train.loop import Stream, train_streams
+    from rxlt.train.objectives import ERM
 
     n = args.steps * args.batch_size
     train = repeat_to(data["train"], n)
@@ -195,7 +195,7 @@ def run_rxlt(data: dict, labels: list[str], args, grouping: int) -> dict:
 
 
 def padded_tokens_rxlt(data, batch_size: int, grouping: int) -> tuple[int, float]:
-    from rxlt.training import epoch_schedule
+    from rxlt.train.loop import epoch_schedule
 
     lengths = data.lengths()
     sched = epoch_schedule([len(data)], batch_size, np.random.default_rng(0), 1.0, [lengths], grouping)
@@ -247,8 +247,8 @@ def run_trainer(data: dict, labels: list[str], args, dynamic: bool) -> dict:
 
 
 def held_out_accuracy(model, tok, data: dict, labels: list[str]) -> float:
-    from rxlt.batching import encode_frame
-    from rxlt.training import accuracy, predict_logits
+    from rxlt.features.batching import encode_frame
+    from rxlt.train.loop import accuracy, predict_logits
 
     ev = encode_frame(tok, data["eval"], {l: i for i, l in enumerate(labels)}, data["max_length"])
     return accuracy(predict_logits(model, ev, 128, "fp32"), ev.labels)
@@ -260,8 +260,8 @@ def reference_step(precision: str, steps: int, layers: int = 12) -> dict:
     """Seconds per step of rxlt's ERM step at batch 32 × 64 tokens (embedded-encoder.md's shape)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from rxlt.objectives import ERM
-    from rxlt.training import autocast
+    from rxlt.model.precision import autocast
+    from rxlt.train.objectives import ERM
 
     enc, _ = encoder(layers)
     model = classifier(enc, 6).train()
@@ -311,10 +311,10 @@ def eval_fixed(model, data, batch_size: int, max_length: int) -> np.ndarray:
 TRIM_PROBE = """
 import sys, torch
 sys.path.insert(0, {root!r})
-from rxlt.batching import encode
-from rxlt.modeling import EncoderClassifier, freeze_word_embeddings, load_base_encoder
-from rxlt.task_kinds import task_examples
-from rxlt.vocabulary import token_ids
+from rxlt.features.batching import encode
+from rxlt.model.checkpoint import EncoderClassifier, freeze_word_embeddings, load_base_encoder
+from rxlt.phases.kind_handlers import task_examples
+from rxlt.model.vocabulary import token_ids
 texts = task_examples("cldr-territory", "train", ["en"]).text.tolist()
 keep = (lambda tok: token_ids(encode(tok, texts, None, 32), tokenizer=tok)) if {trim} else None
 enc, tok = load_base_encoder("e5-small", {layers}, keep_ids=keep)
@@ -362,7 +362,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="CLDR only, 1 repeat, few steps (a smoke test)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args()
-    from rxlt.training import cpu_has_fast_bf16, resolve_precision
+    from rxlt.model.precision import cpu_has_fast_bf16, resolve_precision
 
     if args.quick:
         args.repeats, args.steps, args.reference_steps, args.eval_items = 1, 3, 0, 2
@@ -383,7 +383,7 @@ def main() -> None:
     print({k: round(v["peak_gflops"], 1) for k, v in peaks.items()}, flush=True)
 
     # 2. fine-tuning, interleaved
-    from rxlt.task_kinds import task_labels
+    from rxlt.phases.kind_handlers import task_labels
 
     sets = {k: v for k, v in datasets(args.quick, args.data).items() if k in args.data}
     variants = {"trainer-fixed": lambda d, l: run_trainer(d, l, args, False),
@@ -419,12 +419,12 @@ def main() -> None:
             print(f"reference step {prec}: {statistics.median(res['times']):.2f} s", flush=True)
 
     # 4. evaluation over the study's languages
-    from rxlt import taskdata
-    from rxlt.batching import encode_frame
-    from rxlt.training import predict_logits
+    from rxlt.data import catalog
+    from rxlt.features.batching import encode_frame
+    from rxlt.train.loop import predict_logits
 
-    langs = taskdata.evaluation_languages("cldr-territory")
-    test = taskdata.examples("cldr-territory", "test", langs)
+    langs = catalog.evaluation_languages("cldr-territory")
+    test = catalog.examples("cldr-territory", "test", langs)
     if args.eval_items:
         test = test.sort_values(["language", "key"]).groupby("language", sort=False).head(args.eval_items).reset_index(drop=True)
     labels = task_labels("cldr-territory")
@@ -527,7 +527,7 @@ def write(args, info, peaks, sets, ft, ref, ev, n_eval, n_langs, same_pred, max_
 
 
 def padded_eval_tokens(data, batch_size: int) -> int:
-    from rxlt.batching import length_sorted_batches
+    from rxlt.features.batching import length_sorted_batches
 
     lengths = data.lengths()
     return int(sum(len(b) * lengths[b].max() for b in length_sorted_batches(data, batch_size)))

@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/stats_calibration.py [--reps 1000] [--out benchmarks/results]
 
 For each design (languages × seeds × test items, between-language SD tau, seed SD sigma) it simulates
-item-level studies (rxlt.inference.simulate_gains) with no effect and with the minimum detectable slope
-that rxlt.inference claims for 80 % power, and counts how often the report's test
-(rxlt.inference.mixed_slope_test: gain ~ x + C(seed) + (1 | language), t with L − 2 df) rejects at
+item-level studies (rxlt.stats.power.simulate_gains) with no effect and with the minimum detectable slope
+that rxlt.stats.hypotheses claims for 80 % power, and counts how often the report's test
+(rxlt.stats.hypotheses.mixed_slope_test: gain ~ x + C(seed) + (1 | language), t with L − 2 df) rejects at
 α = 0.05. Each rate is printed with its Monte-Carlo standard error sqrt(r(1 − r)/reps). The unit tests
-(tests/test_inference.py) run one small design with 150 replications; this runs several, longer.
+(tests/test_hypotheses.py) run one small design with 150 replications; this runs several, longer.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rxlt.inference import minimum_detectable_slope, mixed_slope_test, simulate_gains, simulated_design_se
+from rxlt.stats.hypotheses import mixed_slope_test
+from rxlt.stats.power import minimum_detectable_slope, simulate_gains, simulated_design_se
 
 DESIGNS = [  # (languages, seeds, items, tau, sigma_seed)
     (12, 2, 60, 0.03, 0.02),   # the unit-test design
@@ -57,7 +58,7 @@ def main() -> None:
     meta = {"reps": args.reps, "seconds": round(time.time() - t0, 1), "machine": platform.platform(),
             "processor": platform.processor()}
     (out / "stats_calibration.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
-    lines = ["# Calibration of the report's slope test (rxlt.inference.mixed_slope_test)", "",
+    lines = ["# Calibration of the report's slope test (rxlt.stats.hypotheses.mixed_slope_test)", "",
              f"{args.reps} simulated studies per cell, α = 0.05, target power 0.80; ± = one Monte-Carlo SE. "
              f"Run: `.venv/bin/python benchmarks/stats_calibration.py --reps {args.reps}` ({meta['seconds']} s).", "",
              "| languages | seeds | items | tau | sigma_seed | claimed MDE (slope) | type-I rate | power at MDE |",

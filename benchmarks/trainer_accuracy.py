@@ -10,7 +10,7 @@ buys. Per seed, interleaved (seed 0: every variant, seed 1: every variant, …) 
 - `trainer-fixed`: transformers.Trainer on run_glue-style features, padded to max_length (run_glue.py's
   `pad_to_max_length` defaults to True) with default_data_collator;
 - `trainer-dynamic`: the same Trainer with DataCollatorWithPadding (pads each batch to its longest row);
-- `rxlt`: rxlt.training.train_streams, as speed.py calls it (dynamic padding, shuffled batches);
+- `rxlt`: rxlt.train.loop.train_streams, as speed.py calls it (dynamic padding, shuffled batches);
 - `rxlt-grouped`: the same with length_grouping=50 (seeded length-grouped batches, HF's mega-batch factor).
 One untimed epoch of every variant on a few items runs first (one-off costs of the first run in a process).
 Same for all three: the embedded e5-small encoder cut to `--layers`, word embeddings frozen, the mean-pooled linear
@@ -20,17 +20,17 @@ its `optimizers` argument: its default one would exclude biases and LayerNorm fr
 warm-up, gradient clipping at 1.0, batch size, epochs, max_length and precision. Every variant keeps its last epoch
 (rxlt's English-dev selection is disabled by a score that grows with the epoch; Trainer evaluates nothing).
 Wall time is training only (tokenisation is reported apart). Evaluation: one prediction function for all
-(rxlt.training.predict_logits, fp32) on English test and zero-shot on every test language of the task.
+(rxlt.train.loop.predict_logits, fp32) on English test and zero-shot on every test language of the task.
 
 Data: `cldr-territory`: English train, max_length 32 (the embedded study's); test in every language with enough
-items (rxlt.taskdata.evaluation_languages). `pawsx`: real PAWS-X dev from ../shared/xtreme-r (no train split there):
+items (rxlt.data.catalog.evaluation_languages). `pawsx`: real PAWS-X dev from ../shared/xtreme-r (no train split there):
 English items with keys of the first 1,600 English rows train, the other 400 keys are the test set in all 7
 languages (the files are translations of the same items, so splitting by key keeps test items unseen);
 max_length 128 (XTREME's).
 
 Differences rxlt − Trainer: over seeds (mean and a t interval of the per-seed differences, English test and the
 mean over the other languages), and over languages (per-language accuracy averaged over seeds; mean difference with
-a paired bootstrap interval, rxlt.stats.paired_bootstrap_diff). Writes benchmarks/results/trainer_accuracy.{md,json}.
+a paired bootstrap interval, rxlt.stats.intervals.paired_bootstrap_diff). Writes benchmarks/results/trainer_accuracy.{md,json}.
 """
 from __future__ import annotations
 
@@ -61,14 +61,14 @@ PAWSX_TRAIN_KEYS = 1600  # as benchmarks/speed.py: 1,600 English pairs train, th
 
 def load_data(name: str, max_train: int, eval_items: int) -> dict:
     """{'train': English rows, 'test': rows of every test language, 'labels', 'max_length'}."""
-    from rxlt import taskdata
+    from rxlt.data import catalog
 
     if name == "cldr-territory":
-        train = taskdata.examples(name, "train", ["en"])
-        test = taskdata.examples(name, "test", taskdata.evaluation_languages(name))
-        labels = taskdata.labels(name)
+        train = catalog.examples(name, "train", ["en"])
+        test = catalog.examples(name, "test", catalog.evaluation_languages(name))
+        labels = catalog.labels(name)
     else:
-        from rxlt.xtreme_data import load
+        from rxlt.data.xtreme_loader import load
 
         if not (XTREME_DIR / "pawsx" / "dev-en.tsv").is_file():
             raise SystemExit(f"--data pawsx needs PAWS-X dev files in {XTREME_DIR}/pawsx (set RXLT_XTREME_DIR)")
@@ -80,7 +80,7 @@ def load_data(name: str, max_train: int, eval_items: int) -> dict:
     train = train.reset_index(drop=True)
     if max_train:
         train = train.iloc[:max_train]
-    if eval_items:  # first items per language in key order (deterministic), as rxlt.evaluation's cap
+    if eval_items:  # first items per language in key order (deterministic), as rxlt.phases.evaluate's cap
         test = test.sort_values(["language", "key"]).groupby("language", sort=False).head(eval_items)
     return {"train": train, "test": test.reset_index(drop=True), "labels": labels, "max_length": MAX_LENGTH[name]}
 
@@ -88,7 +88,7 @@ def load_data(name: str, max_train: int, eval_items: int) -> dict:
 # ---------------------------------------------------------------- the three training runs
 
 def optimiser(model, args) -> torch.optim.Optimizer:
-    """rxlt.training.train_streams' AdamW: encoder at lr, head at head_lr, weight decay on every trained tensor."""
+    """rxlt.train.loop.train_streams' AdamW: encoder at lr, head at head_lr, weight decay on every trained tensor."""
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     return torch.optim.AdamW([{"params": [p for n, p in named if ".head." not in f".{n}"], "lr": args.lr},
                               {"params": [p for n, p in named if ".head." in f".{n}"], "lr": args.head_lr}],
@@ -99,7 +99,7 @@ def run_trainer(data: dict, args, seed: int, dynamic: bool, precision: str) -> d
     import datasets as hfds
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, default_data_collator
 
-    from rxlt.training import compute_device
+    from rxlt.model.precision import compute_device
 
     enc, tok = encoder(args.layers)
     model = TrainerModel(classifier(enc, len(data["labels"]), seed)).to(compute_device())
@@ -127,9 +127,9 @@ def run_trainer(data: dict, args, seed: int, dynamic: bool, precision: str) -> d
 
 
 def run_rxlt(data: dict, args, seed: int, precision: str, grouping: int = 0) -> dict:
-    from rxlt.batching import encode_frame
-    from rxlt.objectives import ERM
-    from rxlt.training import Stream, train_streams
+    from rxlt.features.batching import encode_frame
+    from rxlt.train.loop import Stream, train_streams
+    from rxlt.train.objectives import ERM
 
     enc, tok = encoder(args.layers)
     model = classifier(enc, len(data["labels"]), seed)
@@ -147,9 +147,9 @@ def run_rxlt(data: dict, args, seed: int, precision: str, grouping: int = 0) -> 
 
 
 def per_language_accuracy(model, tok, data: dict) -> dict[str, float]:
-    """The same prediction function for every variant: rxlt.training.predict_logits, fp32."""
-    from rxlt.batching import encode_frame
-    from rxlt.training import predict_logits
+    """The same prediction function for every variant: rxlt.train.loop.predict_logits, fp32."""
+    from rxlt.features.batching import encode_frame
+    from rxlt.train.loop import predict_logits
 
     test = data["test"]
     enc = encode_frame(tok, test, {l: i for i, l in enumerate(data["labels"])}, data["max_length"])
@@ -176,7 +176,7 @@ def mean_sd(values: list[float]) -> dict:
 
 
 def summarise(runs: list[dict], seeds: list[int]) -> tuple[dict, list[dict]]:
-    from rxlt.stats import paired_bootstrap_diff
+    from rxlt.stats.intervals import paired_bootstrap_diff
 
     by = {(r["variant"], r["seed"]): r for r in runs}
     variants = {}
@@ -238,7 +238,7 @@ def write_report(out: Path, meta: dict, runs: list[dict], variants: dict, diffs:
 def main() -> None:
     import transformers
 
-    from rxlt.training import resolve_precision
+    from rxlt.model.precision import resolve_precision
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", choices=sorted(MAX_LENGTH), default="cldr-territory")

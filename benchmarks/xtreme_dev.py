@@ -3,7 +3,7 @@
 Not a reproduction of published numbers: English *training* data (MNLI, EWT train) is not available
 offline, so (shared/xtreme-r/README.md):
 - XNLI: the 15 languages' dev sets are translations of the same 2,490 items; items are cut by key
-  (rxlt.xtreme_data.split_by_item) into 60 % train / 10 % selection / 30 % test. Train and select on the
+  (rxlt.data.xtreme_loader.split_by_item) into 60 % train / 10 % selection / 30 % test. Train and select on the
   English rows of the first two portions; test on the third portion in all 15 languages, so no
   translation of a training item is ever tested.
 - UD-POS: train on English EWT dev (90 % of its sentences, 10 % for selection); test on the UD v2.7 test
@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rxlt import xtreme_data
-from rxlt.heads import build_head
-from rxlt.modeling import default_pooling, freeze_word_embeddings, load_encoder
-from rxlt.objectives import ERM
-from rxlt.task_kinds import dev_scorer, handler, headline
-from rxlt.training import Stream, resolve_precision, seed_everything, train_streams
-from rxlt.xtreme import XTREME_TASKS
+from rxlt.data import xtreme_loader
+from rxlt.data.xtreme_tasks import XTREME_TASKS
+from rxlt.model.checkpoint import default_pooling, freeze_word_embeddings, load_encoder
+from rxlt.model.heads import build_head
+from rxlt.model.precision import resolve_precision
+from rxlt.phases.kind_handlers import dev_scorer, handler, headline
+from rxlt.train.loop import Stream, seed_everything, train_streams
+from rxlt.train.objectives import ERM
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "results"
@@ -72,8 +73,8 @@ def run_task(name, kind, labels, train, dev, test, args) -> dict:
 
 
 def xnli(args) -> dict:
-    frame = xtreme_data.load("xnli", "dev", data_dir=args.data)
-    cut = xtreme_data.split_by_item(frame, {"train": 0.6, "dev": 0.1, "test": 0.3}, seed=0)
+    frame = xtreme_loader.load("xnli", "dev", data_dir=args.data)
+    cut = xtreme_loader.split_by_item(frame, {"train": 0.6, "dev": 0.1, "test": 0.3}, seed=0)
     en = cut[cut.language == "en"]
     train, dev = en[en.split == "train"], en[en.split == "dev"]
     test = cut[cut.split == "test"]
@@ -89,10 +90,10 @@ def _order(value):
 
 
 def udpos(args) -> dict:
-    en = xtreme_data.load("udpos", "dev", ["en"], data_dir=args.data)
+    en = xtreme_loader.load("udpos", "dev", ["en"], data_dir=args.data)
     rng = np.random.default_rng(0)
     select = rng.random(len(en)) < 0.1
-    test = xtreme_data.load("udpos", "test", data_dir=args.data)
+    test = xtreme_loader.load("udpos", "test", data_dir=args.data)
     if args.max_test_items:
         test = test.sort_values(["language", "key"], key=lambda c: c.map(_order)).groupby("language").head(args.max_test_items)
     return run_task("udpos", "tagging", XTREME_TASKS["udpos"]["labels"], en[~select].reset_index(drop=True),

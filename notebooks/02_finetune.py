@@ -15,12 +15,12 @@
 # # Phase 2 — fine-tuning on the English target task
 #
 # **Purpose.** Put a fresh head of the task's kind (sentence-pair classification, multiple choice,
-# first-sub-word tagging or extractive QA; `rxlt.heads`) on an encoder — the plain pretrained model (the
+# first-sub-word tagging or extractive QA; `rxlt.model.heads`) on an encoder — the plain pretrained model (the
 # *direct* condition) or a phase-1 encoder (the *intermediate* condition) — and train it on the
 # English target task with the chosen `objective`: plain cross-entropy (`erm`), PGD adversarial
 # training in the word-embedding space (`adversarial`), its one-pass "free" variant
 # (`adversarial_free`), randomized smoothing by random perturbation (`rs_rp`) or by synonym data
-# augmentation (`rs_da`) — Huang et al. 2021; each method's docstring in `rxlt.objectives` cites it.
+# augmentation (`rs_da`) — Huang et al. 2021; each method's docstring in `rxlt.train.objectives` cites it.
 #
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.

@@ -24,7 +24,7 @@
 # prediction under Gaussian embedding noise and its certified L2 radius per item (Cohen et al. 2019).
 # For sentence-pair tasks, `generalized_languages` adds the language × language accuracy grid
 # (first sentence in one language, second in another; Robust-XLT's generalized setting).
-# Metrics per kind (`rxlt.metrics`, as XTREME-R's evaluate.py computes them): accuracy (classification,
+# Metrics per kind (`rxlt.scoring.metrics`, as XTREME-R's evaluate.py computes them): accuracy (classification,
 # XCOPA), seqeval F1 (UD-POS, WikiANN), (EM+F1)/2 (XQuAD, MLQA, TyDiQA; `n_best`, `max_answer_length`),
 # P@1 both directions (Tatoeba), mAP@20 (LAReQA), MRR@20 (Mewsli-X) on cosine similarity: a dual encoder
 # trained in phase 2 embeds with its own tower; otherwise the `retrieval_layer` states (-1 = the middle layer

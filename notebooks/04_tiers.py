@@ -20,7 +20,7 @@
 #
 # **Metric.** Any XTREME-R task: the value is each run's headline metric from phase 3 (accuracy for
 # classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 /
-# MRR@20 for retrieval; directions in `rxlt.metrics.METRICS`). All runs must share one metric (a mix is refused,
+# MRR@20 for retrieval; directions in `rxlt.scoring.metrics.METRICS`). All runs must share one metric (a mix is refused,
 # naming the runs). Accuracy runs are compared **paired by seed and test item** (bootstrap over items,
 # Holm across languages); the other metrics have no per-item correctness, so their gains are **paired by
 # seed only** (run level): no per-language test, and the tier and low-vs-high intervals bootstrap over
@@ -29,7 +29,7 @@
 # **Inputs.** `evaluation_runs` (phase-3 run directories) and the parameters below.
 # **Outputs** in `run_dir`: `tidy_results.csv` (one row per run × language; the score in a column named
 # by the metric) and `results.json` (`metric`, `higher_is_better`, `pairing`, tier tables, gains).
-# Tiers come from `rxlt.languages` (Joshi class, CC-100 size, seen/unseen in pretraining; sources
+# Tiers come from `rxlt.languages.metadata` (Joshi class, CC-100 size, seen/unseen in pretraining; sources
 # cited there). English is the source language and is left out of tier averages unless `include_english`.
 
 # %% tags=["parameters"]
@@ -87,7 +87,7 @@ out["tier_gain"].round(3) if len(out["tier_gain"]) else "single condition: no co
 out["correlation"].round(3) if len(out["correlation"]) else "single condition: no comparison"
 
 # %% [markdown]
-# ## Languages in each tier (Joshi class, CC-100 size and sources per language: `rxlt/languages.py`, `tidy_results.csv`)
+# ## Languages in each tier (Joshi class, CC-100 size and sources per language: `rxlt/languages/metadata.py`, `tidy_results.csv`)
 
 # %%
 out["membership"].style.hide(axis="index")

@@ -21,8 +21,8 @@
 # **Inputs.** `evaluation_runs` (every phase-3 run of the study) and the parameters below.
 # **Outputs** in `run_dir`: `tidy_results.{csv,parquet}` (one row per task × language × condition ×
 # objective × seed × metric, with n and the run), `items.parquet` (item-level predictions for paired tests),
-# `covariates.{csv,parquet}` (resource predictors; sources in `rxlt/covariates.py`), `results.json`.
-# Statistics: `rxlt/inference.py` (validated against statsmodels/scipy and by simulation in the tests).
+# `covariates.{csv,parquet}` (resource predictors; sources in `rxlt/languages/covariates.py`), `results.json`.
+# Statistics: `rxlt/stats/hypotheses.py` (validated against statsmodels/scipy and by simulation in the tests).
 
 # %% tags=["parameters"]
 evaluation_runs = ["runs/scratch/03_evaluate"]  # relative paths start at the repository
@@ -40,11 +40,9 @@ smoke = False
 run_dir = ""
 
 # %%
-from rxlt import report_figures as fig
-from rxlt.notebook import from_namespace, show_config, start_run
-from rxlt.config import ReportParams
-from rxlt.report_display import show_conclusion, show_links, show_table
-from rxlt.study_report import robustness_overview, run_report
+from rxlt.notebook import (ReportParams, from_namespace, robustness_overview, run_report, show_conclusion, show_config,
+                           show_links, show_table, start_run)
+from rxlt.notebook import study_figures as fig
 
 cfg = from_namespace(ReportParams, globals())
 out = run_report(start_run("05_report", cfg))

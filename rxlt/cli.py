@@ -5,13 +5,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .params import ParamsError
-from .readers import DataFileError
+from rxlt.data.readers import DataFileError
+from rxlt.params.strict import ParamsError
 
 
 def _study(args) -> int:
-    from .runner import main_exit_code, run_study
-    from .study import default_runs_dir, expand, load_study
+    from rxlt.run.runner import main_exit_code, run_study
+    from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
     if args.max_workers:
@@ -33,8 +33,8 @@ def _study(args) -> int:
 def _status(args) -> int:
     import json
 
-    from .ledger import format_status, study_status
-    from .study import default_runs_dir, expand, load_study
+    from rxlt.run.ledger import format_status, study_status
+    from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
     runs_dir = (Path(args.runs_dir) if args.runs_dir else default_runs_dir()).resolve()
@@ -49,7 +49,7 @@ def _status(args) -> int:
 
 
 def _export(args) -> int:
-    from .encoder import export_encoder
+    from rxlt.model.embedded import export_encoder
 
     out = export_encoder(args.model, args.dir)
     print(f"wrote {args.model} to {out} (load with AutoModel/AutoTokenizer.from_pretrained)")
@@ -57,10 +57,10 @@ def _export(args) -> int:
 
 
 def _params(args) -> int:
-    from .config import PHASES
-    from .lookup import lookup
-    from .params import describe
-    from .study import StudyParams
+    from rxlt.lookup import lookup
+    from rxlt.params.phases import PHASES
+    from rxlt.params.strict import describe
+    from rxlt.run.study import StudyParams
 
     cls = StudyParams if args.phase == "study" else lookup(PHASES, args.phase, "phase")
     print(describe(cls))
@@ -70,7 +70,7 @@ def _params(args) -> int:
 def _data_summary(args) -> int:
     import json
 
-    from .xtreme_data import summary
+    from rxlt.data.xtreme_loader import summary
 
     table = summary(args.task, data_dir=args.data_dir or None)
     if args.json:

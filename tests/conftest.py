@@ -11,18 +11,18 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture()
 def offline(monkeypatch):
     """No data directory from the environment, no hub, and an empty record of the data sources read."""
-    from rxlt import data_sources
+    from rxlt.data import provenance
 
     monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    data_sources.reset()
+    provenance.reset()
 
 
 @pytest.fixture(scope="session")
 def e5_dir():
     """The converted embedded encoder (converted once per machine into the user cache)."""
-    from rxlt.encoder import ensure_embedded
+    from rxlt.model.embedded import ensure_embedded
 
     return ensure_embedded("e5-small")
 

@@ -1,10 +1,10 @@
 """The embedded task suite: real CLDR translations, mechanical labels, splits cut by item."""
 import pytest
 
-from rxlt import cldr
-from rxlt.languages import LANGUAGES
-from rxlt.tasks import TASKS
-from rxlt.tiers import assign_tiers
+from rxlt.data import cldr
+from rxlt.data.cldr_tasks import TASKS
+from rxlt.languages.metadata import LANGUAGES
+from rxlt.languages.tier_schemes import assign_tiers
 
 TASK_NAMES = sorted(TASKS)
 

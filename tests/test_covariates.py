@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from rxlt.covariates import WIKIPEDIA, covariate_table, predictor_values
+from rxlt.languages.covariates import WIKIPEDIA, covariate_table, predictor_values
 from rxlt.lookup import UnknownNameError
-from rxlt.reports import record_report, write_index
+from rxlt.reporting.render import record_report, write_index
 
 
 def test_covariates_golden_values_and_explicit_unknowns():

@@ -1,4 +1,4 @@
-"""The data a run read, and the hub commit it came from, end up in results.json (rxlt.data_sources).
+"""The data a run read, and the hub commit it came from, end up in results.json (rxlt.data.provenance).
 Never touches the network: HF_HUB_OFFLINE=1, and the one online path is tested with a patched HfApi."""
 import json
 import shutil
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from rxlt import data_sources
-from rxlt.xtreme_data import load
+from rxlt.data import provenance
+from rxlt.data.xtreme_loader import load
 
 FIX = Path(__file__).parent / "fixtures"
 DL = FIX / "xtreme" / "download"
@@ -27,14 +27,14 @@ def test_local_snapshot_commit_comes_from_the_cli_download_metadata(offline, tmp
     monkeypatch.setenv("RXLT_DATA_DIR", str(tmp_path))
     with pytest.warns(UserWarning, match="commit actually read is recorded"):
         load("xnli", "test", ["de"])
-    (entry,) = data_sources.used()
+    (entry,) = provenance.used()
     assert entry["source"] == "hub snapshot" and entry["repo_id"] == "facebook/xnli" and entry["config"] == "de"
     assert entry["commit"] == SHA1 and entry["files"] == ["de/test-00000-of-00001.parquet"]
     (snap / ".cache").rename(snap / ".cache-gone")
-    data_sources.reset()
+    provenance.reset()
     with pytest.warns(UserWarning):
         load("xnli", "test", ["de"])
-    assert data_sources.used()[0]["commit"] is None  # no metadata: said, not guessed
+    assert provenance.used()[0]["commit"] is None  # no metadata: said, not guessed
 
 
 def test_commit_of_a_loaded_dataset_is_its_datasets_cache_folder(offline, tmp_path, monkeypatch):
@@ -46,20 +46,20 @@ def test_commit_of_a_loaded_dataset_is_its_datasets_cache_folder(offline, tmp_pa
     with pytest.warns(UserWarning):
         frame = load("xnli", "test", ["fr"])
     assert len(frame) == 1 and calls[0][1]["revision"] is None
-    assert data_sources.used() == [{"source": "hub", "repo_id": "facebook/xnli", "config": "fr", "split": "test",
+    assert provenance.used() == [{"source": "hub", "repo_id": "facebook/xnli", "config": "fr", "split": "test",
                                     "revision_requested": None, "commit": SHA2,
                                     "commit_from": "datasets cache folder of the loaded data"}]
 
 
 def test_commit_from_pin_hub_cache_refs_or_patched_api(offline, tmp_path, monkeypatch):
-    assert data_sources.resolve_commit("google/xquad", SHA1) == (SHA1, "pinned revision")
+    assert provenance.resolve_commit("google/xquad", SHA1) == (SHA1, "pinned revision")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    commit, how = data_sources.resolve_commit("google/xquad")
+    commit, how = provenance.resolve_commit("google/xquad")
     assert commit is None and how.startswith("unresolved (offline")
     ref = tmp_path / "datasets--google--xquad" / "refs" / "main"
     ref.parent.mkdir(parents=True)
     ref.write_text(SHA2)
-    assert data_sources.resolve_commit("google/xquad") == (SHA2, f"hub cache {ref}")
+    assert provenance.resolve_commit("google/xquad") == (SHA2, f"hub cache {ref}")
     # online: HfApi().dataset_info(...).sha (patched: no request leaves this machine)
     import huggingface_hub
 
@@ -69,16 +69,16 @@ def test_commit_from_pin_hub_cache_refs_or_patched_api(offline, tmp_path, monkey
     seen = []
     monkeypatch.setattr(huggingface_hub.HfApi, "dataset_info",
                         lambda self, repo_id, revision=None, **k: seen.append((repo_id, revision)) or SimpleNamespace(sha=SHA1))
-    assert data_sources.resolve_commit("google/xquad", "main") == (SHA1, "HfApi().dataset_info")
+    assert provenance.resolve_commit("google/xquad", "main") == (SHA1, "HfApi().dataset_info")
     assert seen == [("google/xquad", "main")]
 
 
 def test_results_json_lists_the_files_a_run_read(offline, tmp_path):
-    from rxlt.config import FinetuneParams
-    from rxlt.params import build
+    from rxlt.params.phases import FinetuneParams
+    from rxlt.params.strict import build
     from rxlt.results import read_results, start_run
 
-    data_sources.record({"stale": True})
+    provenance.record({"stale": True})
     run = start_run("02_finetune", build(FinetuneParams, {"task": "xnli", "run_dir": str(tmp_path / "run")}))
     load("xnli", "dev", ["de"], data_dir=DL)
     load("mewslix", "test", ["en"], data_dir=DL)

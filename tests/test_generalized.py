@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from rxlt import cldr
+from rxlt.data import cldr
 
 
 def test_pair_task_is_balanced_parallel_and_split_safe():
@@ -27,10 +27,10 @@ def test_generalized_pairs_align_by_key():
 
 
 def test_generalized_grid_end_to_end(tmp_path):
-    from rxlt.config import EvaluateParams, FinetuneParams
-    from rxlt.evaluation import run_evaluation
-    from rxlt.finetuning import run_finetune
-    from rxlt.params import build
+    from rxlt.params.phases import EvaluateParams, FinetuneParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import run_evaluation
+    from rxlt.phases.finetune import run_finetune
     from rxlt.results import read_results, start_run
 
     ft = build(FinetuneParams, {"task": "cldr-territory-pair", "encoder_layers": 1, "epochs": 1, "run_dir": str(tmp_path / "ft")})
@@ -48,8 +48,8 @@ def test_generalized_grid_end_to_end(tmp_path):
 
 
 def test_generalized_needs_a_pair_task(tmp_path):
-    from rxlt.config import EvaluateParams
-    from rxlt.params import ParamsError, build
+    from rxlt.params.phases import EvaluateParams
+    from rxlt.params.strict import ParamsError, build
 
     with pytest.raises(ParamsError, match="at least two languages"):
         build(EvaluateParams, {"finetune_run": "x", "generalized_languages": ["en"]})

@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 import torch
 
-from rxlt.choice_features import encode_choices
-from rxlt.heads import IGNORE, OBJECTIVE_KINDS, build_head, check_objective
-from rxlt.prediction import predict_outputs
-from rxlt.objectives import make_objective
-from rxlt.qa_features import best_answers, encode_qa, span_positions
-from rxlt.retrieval import embed, golds, hit_at_1, rank, ranked_keys
-from rxlt.token_features import encode_tagging, first_subwords, word_tags
-from rxlt.training import Stream, train_streams
+from rxlt.features.choices import encode_choices
+from rxlt.features.qa import best_answers, encode_qa, span_positions
+from rxlt.features.tagging import encode_tagging, first_subwords, word_tags
+from rxlt.model.heads import IGNORE, build_head
+from rxlt.scoring.prediction import predict_outputs
+from rxlt.scoring.retrieval import embed, golds, hit_at_1, rank, ranked_keys
+from rxlt.train.loop import Stream, train_streams
+from rxlt.train.objectives import OBJECTIVE_KINDS, check_objective, make_objective
 
 CFG = SimpleNamespace(epochs=6, batch_size=8, lr=1e-3, head_lr=1e-2, weight_decay=0.0, warmup_ratio=0.0,
                       max_grad_norm=1.0, precision="fp32")
@@ -46,7 +46,7 @@ def _choices(tok, n=32):
 
 
 def _classification(tok, n=32):
-    from rxlt.batching import encode
+    from rxlt.features.batching import encode
 
     texts = [" ".join(["x"] * (1 + i % 4)) for i in range(n)]
     return encode(tok, texts, [int(len(t.split()) > 2) for t in texts], max_length=16)
@@ -223,8 +223,8 @@ def test_embeddings_of_a_chosen_layer_are_normalised_and_layer_checked(tiny_enco
 
 
 def test_rs_da_substitutes_premise_and_every_choice_of_multiple_choice_rows():
-    from rxlt.augmentation import augment
-    from rxlt.synonyms import JsonSynonyms
+    from rxlt.train.augmentation import augment
+    from rxlt.train.synonyms import JsonSynonyms
 
     syn = JsonSynonyms.__new__(JsonSynonyms)
     syn.table = {"good": ["fine"], "movie": ["film"]}
@@ -236,8 +236,8 @@ def test_rs_da_substitutes_premise_and_every_choice_of_multiple_choice_rows():
 
 
 def test_reverse_direction_and_pooled_retrieval_scores(tiny_encoder, e5_tokenizer):
-    from rxlt.metrics import map_at_k, mrr_at_k
-    from rxlt.task_evaluation import _retrieval, reverse_targets, score_queries
+    from rxlt.phases.evaluate import _retrieval, reverse_targets, score_queries
+    from rxlt.scoring.metrics import map_at_k, mrr_at_k
 
     queries = pd.DataFrame({"key": ["q1", "q2"], "target": ["a;b", "c"]})
     cands = pd.DataFrame({"key": ["a", "b", "c", "d"], "text": ["x"] * 4})

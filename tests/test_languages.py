@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rxlt.languages import LANGUAGES, XTREME_R_LANGUAGES, language
+from rxlt.languages.metadata import LANGUAGES, XTREME_R_LANGUAGES, language
 from rxlt.lookup import UnknownNameError
 
 REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "languages.md"

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from rxlt import metrics
-from rxlt.xtreme import IncompleteGridError, XTREME_TASKS, aggregate, task_score
+from rxlt.data.xtreme_tasks import XTREME_TASKS, IncompleteGridError, aggregate, task_score
+from rxlt.scoring import metrics
 
 
 def test_accuracy_golden_and_length_check():

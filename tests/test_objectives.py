@@ -1,17 +1,18 @@
 """Robust objectives: they train, stay inside their balls, are deterministic, and smoothing is sound."""
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from rxlt.augmentation import augment, perturb_text
-from rxlt.batching import collate, encode
-from rxlt.modeling import EncoderClassifier
-from rxlt.objectives import (OBJECTIVES, Adversarial, AdversarialFree, embedding_noise, make_objective, project)
-from rxlt.smoothing import certified_radius, smoothed_votes
-from rxlt.synonyms import PROTECTED_WORDS, JsonSynonyms
-from rxlt.training import Stream, predict_logits, train_streams
-from types import SimpleNamespace
+from rxlt.features.batching import collate, encode
+from rxlt.model.checkpoint import EncoderClassifier
+from rxlt.scoring.smoothing import certified_radius, smoothed_votes
+from rxlt.train.augmentation import augment, perturb_text
+from rxlt.train.loop import Stream, predict_logits, train_streams
+from rxlt.train.objectives import OBJECTIVES, Adversarial, AdversarialFree, embedding_noise, make_objective, project
+from rxlt.train.synonyms import PROTECTED_WORDS, JsonSynonyms
 
 CFG = SimpleNamespace(epochs=6, batch_size=8, lr=1e-3, head_lr=1e-2, weight_decay=0.0, warmup_ratio=0.0,
                       max_grad_norm=1.0, precision="fp32")
@@ -61,7 +62,7 @@ def test_pgd_perturbation_respects_eps_and_increases_the_loss(tiny_encoder, e5_t
     clean = model.encoder.get_input_embeddings()(batch["input_ids"]).detach()
     delta = seen["last"] - clean
     assert (delta.flatten(1).norm(dim=1) <= 0.5 + 1e-5).all()
-    from rxlt.objectives import cross_entropy
+    from rxlt.train.objectives import cross_entropy
 
     with torch.no_grad():
         clean_loss = cross_entropy(orig_forward(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]), batch["labels"])
@@ -120,7 +121,7 @@ def test_json_synonyms_reads_the_safer_format(tmp_path):
 
 
 def test_wordnet_synonyms_when_installed():
-    from rxlt.synonyms import WordNetSynonyms
+    from rxlt.train.synonyms import WordNetSynonyms
 
     try:
         wn = WordNetSynonyms()

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams
-from rxlt.params import ParamsError, build, load
-from rxlt.study import StudyParams, expand, load_study
+from rxlt.params.phases import EvaluateParams, FinetuneParams, IntermediateParams, TiersParams
+from rxlt.params.strict import ParamsError, build, load
+from rxlt.run.study import StudyParams, expand, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,7 @@ def test_wrong_types_are_errors(tmp_path, text, needle):
     ({"target_task": "mewslix", "objectives": ["erm", "rs_da"]}, "('mewslix', 'rs_da'): objective 'rs_da' does not "
                                                                  "apply to retrieval tasks"),
     ({"target_task": "udpos", "objectives": ["erm", "rs_da"]}, "('udpos', 'rs_da'): objective 'rs_da' does not apply"),
-    ({"precision": "fp8"}, None),  # fp16 is valid (GPUs without bf16: rxlt.training.choose_precision)
+    ({"precision": "fp8"}, None),  # fp16 is valid (GPUs without bf16: rxlt.model.precision.choose_precision)
 ])
 def test_bad_values_are_errors(values, needle):
     if "precision" in values:  # the study does not own precision validation; the phase does
@@ -111,7 +111,7 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
 @pytest.mark.parametrize("task,kind", [("udpos", "tagging"), ("xquad", "qa"), ("tatoeba", "retrieval"), ("xcopa", "multiple_choice")])
 def test_a_study_takes_any_trainable_xtreme_task(task, kind, tmp_path, monkeypatch):
     """Phase 4 takes any headline metric, so the study no longer limits target_task to accuracy-scored kinds."""
-    from rxlt.heads import task_kind
+    from rxlt.data.kinds import task_kind
 
     monkeypatch.delenv("RXLT_DATA_DIR", raising=False)  # the task's full language list, no local files
     cfg = build(StudyParams, {"target_task": task, "model": "xlm-roberta-base", "intermediate_tasks": ["cldr-unit"]})
@@ -133,7 +133,7 @@ def test_missing_synonym_source_fails_at_validation(tmp_path):
 
 def test_notebook_paths_resolve_against_the_repository(monkeypatch, tmp_path):
     from rxlt.notebook import from_namespace
-    from rxlt.config import TiersParams
+    from rxlt.params.phases import TiersParams
 
     monkeypatch.chdir(tmp_path)  # a server started elsewhere
     cfg = from_namespace(TiersParams, {"evaluation_runs": ["runs/scratch/03_evaluate", "/abs/x"], "run_dir": ""})
@@ -141,7 +141,7 @@ def test_notebook_paths_resolve_against_the_repository(monkeypatch, tmp_path):
 
 
 def test_run_ids_count_only_non_default_values(tmp_path):
-    from rxlt.study import _run_id
+    from rxlt.run.study import _run_id
 
     a = build(FinetuneParams, {"seed": 1})
     same = build(FinetuneParams, {"seed": 1, "adv_eps": 1.0})  # a default given explicitly

@@ -3,7 +3,7 @@
 The synthetic study has the same files a real one has (results.json of intermediate, fine-tuning and
 evaluation runs, predictions.csv.gz); its gains are planted to shrink with CC-100 size, so the report
 must answer "yes" for `intermediate` and "not detected" for a condition with no effect. The report
-notebook is executed with papermill (rxlt.runner.execute) and rendered with the offline template;
+notebook is executed with papermill (rxlt.run.execution.execute) and rendered with the offline template;
 Chromium (Debian's `chromium`, installed with apt-get when missing) paints it headless.
 """
 import base64
@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rxlt.config import ReportParams
-from rxlt.covariates import covariate_table
-from rxlt.params import ParamsError, build
-from rxlt.reports import render_html
+from rxlt.languages.covariates import covariate_table
+from rxlt.params.phases import ReportParams
+from rxlt.params.strict import ParamsError, build
+from rxlt.reporting.render import render_html
+from rxlt.run.execution import execute, kernel_name
 from rxlt.results import write_json_atomic
-from rxlt.runner import execute, kernel_name
-from rxlt.study import RunSpec, expand, load_study
+from rxlt.run.study import RunSpec, expand, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 SEEN = ["de", "ja", "el", "fi", "bg", "hi", "sw", "af", "ta", "eu", "am", "xh"]  # CC-100 sizes 0.1 … 69 GiB
@@ -195,15 +195,15 @@ def test_report_paints_in_headless_chromium(report, tmp_path):
 
 
 def test_single_condition_study_says_there_is_no_comparison(tmp_path):
-    from rxlt import report_figures
+    from rxlt.phases.report import run_report
+    from rxlt.reporting import study_figures
     from rxlt.results import start_run
-    from rxlt.study_report import run_report
 
     runs = [r for r in make_study(tmp_path / "study") if "/direct-s" in r]
     cfg = build(ReportParams, {"evaluation_runs": runs, "run_dir": str(tmp_path / "rep"), "bootstrap_samples": 100}, source="test")
     out = run_report(start_run("05_report", cfg))
     assert out["answer"].startswith("Only one condition was run")
-    assert report_figures.gain_vs_resource(out["language_gains"], "log2_cc100_gib") is None
+    assert study_figures.gain_vs_resource(out["language_gains"], "log2_cc100_gib") is None
     assert json.loads((tmp_path / "rep" / "results.json").read_text())["metrics"]["interaction_tests"] == []
     with pytest.raises(ValueError, match="baseline_condition 'intermediate' was not run"):
         run_report(start_run("05_report", build(ReportParams, {"evaluation_runs": runs, "baseline_condition": "intermediate",

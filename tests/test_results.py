@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from rxlt.config import EvaluateParams
-from rxlt.params import build
+from rxlt.params.phases import EvaluateParams
+from rxlt.params.strict import build
 from rxlt.results import is_complete, read_results, start_run, write_json_atomic
 
 

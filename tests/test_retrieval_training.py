@@ -1,4 +1,4 @@
-"""The retrieval dual encoder (rxlt.heads.DualEncoder): its in-batch softmax loss against a numpy computation,
+"""The retrieval dual encoder (rxlt.model.heads.DualEncoder): its in-batch softmax loss against a numpy computation,
 training on tiny pairs with every embedding-space objective, Mewsli-X and LAReQA phase 2 -> phase 3 through the
 real entry points on tiny files in the upstream formats, and LAReQA candidates encoded as upstream's one string
 (google-research/xtreme@66367fa third_party/evaluate_retrieval.py)."""
@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import torch
 
-from rxlt.config import EvaluateParams, FinetuneParams
-from rxlt.evaluation import run_evaluation
-from rxlt.finetuning import run_finetune
-from rxlt.heads import DualEncoder, build_head, in_batch_softmax_loss
-from rxlt.params import build
+from rxlt.model.heads import DualEncoder, build_head, in_batch_softmax_loss
+from rxlt.params.phases import EvaluateParams, FinetuneParams
+from rxlt.params.strict import build
+from rxlt.phases.evaluate import run_evaluation
+from rxlt.phases.finetune import run_finetune
 from rxlt.results import read_results, start_run
 
 FIX = Path(__file__).parent / "fixtures" / "xtreme" / "download"
@@ -51,7 +51,7 @@ def test_in_batch_softmax_loss_golden():
 
 
 def _pairs(tok, n=8):
-    from rxlt.pair_features import encode_pairs
+    from rxlt.features.pairs import encode_pairs
 
     # queries and their candidates share no word: the encoder must learn which goes with which
     words = ["apple", "river", "mountain", "violin", "engine", "garden", "planet", "castle"][:n]
@@ -81,8 +81,8 @@ def test_dual_encoder_batches_and_loss_match_the_pure_function(tiny_encoder, e5_
 
 @pytest.mark.parametrize("objective", ["erm", "adversarial", "adversarial_free", "rs_rp"])
 def test_dual_encoder_loss_decreases_with_each_embedding_space_objective(objective, tiny_encoder, e5_tokenizer):
-    from rxlt.objectives import make_objective
-    from rxlt.training import seed_everything
+    from rxlt.train.loop import seed_everything
+    from rxlt.train.objectives import make_objective
 
     seed_everything(0)
     data = _pairs(e5_tokenizer, 8)
@@ -108,9 +108,9 @@ def test_dual_encoder_loss_decreases_with_each_embedding_space_objective(objecti
 
 
 def test_lareqa_candidate_is_one_string_sentence_plus_context(tiny_encoder, e5_tokenizer):
-    from rxlt.retrieval import embed
-    from rxlt.retrieval_pairs import candidate_strings
-    from rxlt.task_evaluation import _embed
+    from rxlt.data.retrieval_pairs import candidate_strings
+    from rxlt.phases.evaluate import _embed
+    from rxlt.scoring.retrieval import embed
 
     rows = pd.DataFrame({"role": ["candidate", "candidate"], "key": ["en_1_0", "en_1_1"],
                          "text": ["Paris is big.", "It has\nparks."],
@@ -127,7 +127,7 @@ def test_lareqa_candidate_is_one_string_sentence_plus_context(tiny_encoder, e5_t
 
 
 def test_squad_retrieval_pairs_follow_the_lareqa_processor():
-    from rxlt.retrieval_pairs import sentence_spans, squad_pairs
+    from rxlt.data.retrieval_pairs import sentence_spans, squad_pairs
 
     ctx = "The Louvre opened in 1793. It is in Paris! \"Many\" visit it each year.  Its director is Dr. Smith."
     spans = sentence_spans(ctx)
@@ -167,7 +167,7 @@ def _phases(tmp_path, task, **extra):
 
 
 def test_mewslix_phase_2_to_3_trains_the_dual_encoder_and_scores_mrr_at_20(data_dir, tmp_path):
-    from rxlt.metrics import mrr_at_k
+    from rxlt.scoring.metrics import mrr_at_k
 
     res2, res3, table, ev = _phases(tmp_path, "mewslix")
     assert res2["kind"] == "retrieval" and res2["trained_task"] == "wikipedia-pairs"
@@ -186,10 +186,10 @@ def test_mewslix_phase_2_to_3_trains_the_dual_encoder_and_scores_mrr_at_20(data_
         assert per[lang]["score"] == pytest.approx(g.rr_at_20.mean()) == per[lang]["mrr_at_20"]
         assert 1 / 4 <= per[lang]["score"] <= 1  # 4 candidate entities: the gold one is at worst fourth
     # the trained tower embeds at phase 3 (last layer, its pooling and lengths), not the zero-shot middle layer
-    from rxlt.modeling import load_model
-    from rxlt.retrieval import embed, ranked_keys
-    from rxlt.task_evaluation import embedding_settings
-    from rxlt.xtreme_data import load
+    from rxlt.data.xtreme_loader import load
+    from rxlt.model.checkpoint import load_model
+    from rxlt.phases.evaluate import embedding_settings
+    from rxlt.scoring.retrieval import embed, ranked_keys
 
     model, tok, _ = load_model(tmp_path / "ft-mewslix" / "model")
     assert 0 < abs(model.head.logit_scale.item() - 100.0) < 0.1  # the trained softmax scale is saved and restored
@@ -210,8 +210,8 @@ def test_lareqa_phase_2_trains_on_squad_retrieval_pairs_and_phase_3_scores_map_a
     assert res2["metrics"]["dev_metric"] == "mrr_at_20" and res2["metrics"]["english_dev_score"] == 1.0  # 1 candidate
     head = json.loads((tmp_path / "ft-lareqa" / "model" / "head.json").read_text())
     assert (head["query_length"], head["candidate_length"]) == (96, 48)  # train_lareqa.sh@4fd68dc's 96; 48 as set
-    from rxlt.modeling import load_model
-    from rxlt.task_evaluation import embedding_settings
+    from rxlt.model.checkpoint import load_model
+    from rxlt.phases.evaluate import embedding_settings
 
     how = embedding_settings(load_model(tmp_path / "ft-lareqa" / "model")[0], None)
     assert (how.query_length, how.candidate_length) == (96, 48)  # phase 3 embeds with the trained lengths
@@ -223,7 +223,7 @@ def test_lareqa_phase_2_trains_on_squad_retrieval_pairs_and_phase_3_scores_map_a
 
 
 def test_objectives_are_checked_for_the_dual_encoder_before_compute():
-    from rxlt.params import ParamsError
+    from rxlt.params.strict import ParamsError
 
     for objective in ("erm", "adversarial", "adversarial_free", "rs_rp"):
         assert build(FinetuneParams, {"task": "lareqa", "objective": objective}).objective == objective

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rxlt.augmentation import augment, perturb_text, piece_counter
-from rxlt.config import FinetuneParams
-from rxlt.params import ParamsError, build
-from rxlt.synonyms import PROTECTED_WORDS, JsonSynonyms, WordNetSynonyms
+from rxlt.params.phases import FinetuneParams
+from rxlt.params.strict import ParamsError, build
+from rxlt.train.augmentation import augment, perturb_text, piece_counter
+from rxlt.train.synonyms import PROTECTED_WORDS, JsonSynonyms, WordNetSynonyms
 
 TABLE = {"good": ["fine", "great"], "movie": ["film"], "not": ["non"], "big": ["large"],
          "house": ["home", "dwelling", "domicile"]}
@@ -35,7 +35,7 @@ def _n_tokens(tok, texts):
 
 
 def test_default_draw_is_unchanged_golden():
-    # outputs of rxlt.augmentation before the length option existed (commit aa7951d), same inputs and seed
+    # outputs of rxlt.train.augmentation before the length option existed (commit aa7951d), same inputs and seed
     out = augment(DF, SYN, 3, seed=7)
     assert out.text.tolist() == [
         "not a great film", "Great large Film, not bad", "A large domicile.", "not a great film",
@@ -97,8 +97,9 @@ def test_piece_counts_are_computed_once_per_distinct_token():
 
 
 def test_length_match_option_validates_and_reaches_the_training_data(tmp_path, e5_tokenizer):
-    from rxlt.finetuning import english, training_data
-    from rxlt.objectives import make_objective
+    from rxlt.phases.english_training import english
+    from rxlt.phases.finetune import training_data
+    from rxlt.train.objectives import make_objective
 
     with pytest.raises(ParamsError, match="key 'rs_da_length_match'.*objective 'rs_da' only.*'erm'"):
         build(FinetuneParams, {"objective": "erm", "rs_da_length_match": True})

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from rxlt import token_cache
-from rxlt.batching import encode, length_grouped_batches, shuffled_batches
-from rxlt.modeling import EncoderClassifier, load_base_encoder, load_encoder, save_encoder
-from rxlt.objectives import ERM, word_embeddings
-from rxlt.training import Stream, choose_precision, epoch_schedule, resolve_precision, train_streams
-from rxlt.vocabulary import TrimmedEmbedding, token_ids, trim_embeddings
+from rxlt.features import token_cache
+from rxlt.features.batching import encode, length_grouped_batches, shuffled_batches
+from rxlt.model.checkpoint import EncoderClassifier, load_base_encoder, load_encoder, save_encoder
+from rxlt.model.precision import choose_precision, resolve_precision
+from rxlt.model.vocabulary import TrimmedEmbedding, token_ids, trim_embeddings
+from rxlt.train.loop import Stream, epoch_schedule, train_streams
+from rxlt.train.objectives import ERM
+from rxlt.model.heads import word_embeddings
 
 
 @pytest.fixture()
@@ -164,10 +166,10 @@ def test_trim_embeddings_of_a_loaded_model(tiny_encoder):
 
 
 def _phases(tmp_path, tag, trim):
-    from rxlt.config import EvaluateParams, FinetuneParams
-    from rxlt.evaluation import run_evaluation
-    from rxlt.finetuning import run_finetune
-    from rxlt.params import build
+    from rxlt.params.phases import EvaluateParams, FinetuneParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import run_evaluation
+    from rxlt.phases.finetune import run_finetune
     from rxlt.results import read_results, start_run
 
     ft = build(FinetuneParams, {"model": "e5-small", "encoder_layers": 1, "epochs": 1, "batch_size": 16,
@@ -203,8 +205,8 @@ def test_precision_auto_follows_the_hardware():
 
 
 def test_precision_keys_are_validated():
-    from rxlt.config import FinetuneParams
-    from rxlt.params import ParamsError, build
+    from rxlt.params.phases import FinetuneParams
+    from rxlt.params.strict import ParamsError, build
 
     with pytest.raises(ParamsError, match="precision"):
         build(FinetuneParams, {"precision": "fp8"})

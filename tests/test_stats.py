@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from rxlt import stats
-from rxlt.analysis import answer, check_complete_grid, low_minus_high
-from rxlt.evaluation import averages
-from rxlt.training import accuracy
+from rxlt.phases.evaluate import averages
+from rxlt.phases.tiers import answer, check_complete_grid, low_minus_high
+from rxlt.stats import intervals
+from rxlt.train.loop import accuracy
 
 
 def test_accuracy_golden():
@@ -18,7 +18,7 @@ def test_accuracy_golden():
 def test_bootstrap_ci_agrees_with_scipy_percentile_bootstrap():
     rng = np.random.default_rng(1)
     x = (rng.random(300) < 0.7).astype(float)
-    lo, hi = stats.bootstrap_mean_ci(x, n_boot=20000, seed=3)
+    lo, hi = intervals.bootstrap_mean_ci(x, n_boot=20000, seed=3)
     ref = sps.bootstrap((x,), np.mean, n_resamples=20000, method="percentile", random_state=4).confidence_interval
     assert lo == pytest.approx(ref.low, abs=0.006) and hi == pytest.approx(ref.high, abs=0.006)
     # and with the normal approximation of a binomial proportion
@@ -28,21 +28,21 @@ def test_bootstrap_ci_agrees_with_scipy_percentile_bootstrap():
 
 def test_bootstrap_is_seeded_and_degenerate_cases():
     x = [1, 0, 1, 1]
-    assert stats.bootstrap_mean_ci(x, seed=5) == stats.bootstrap_mean_ci(x, seed=5)
-    assert stats.bootstrap_mean_ci([1, 1, 1]) == (1.0, 1.0)
-    assert all(np.isnan(stats.bootstrap_mean_ci([])))
+    assert intervals.bootstrap_mean_ci(x, seed=5) == intervals.bootstrap_mean_ci(x, seed=5)
+    assert intervals.bootstrap_mean_ci([1, 1, 1]) == (1.0, 1.0)
+    assert all(np.isnan(intervals.bootstrap_mean_ci([])))
 
 
 def test_paired_bootstrap_difference():
     a = np.array([1, 1, 1, 0, 1, 1, 1, 1, 0, 1] * 20)
     b = np.array([0, 1, 0, 0, 1, 0, 1, 1, 0, 0] * 20)
-    r = stats.paired_bootstrap_diff(a, b, n_boot=5000, seed=0)
+    r = intervals.paired_bootstrap_diff(a, b, n_boot=5000, seed=0)
     assert r["diff"] == pytest.approx(0.4)
     assert r["ci_low"] > 0.3 and r["ci_high"] < 0.5 and r["p_value"] < 0.001 and r["n"] == 200
-    same = stats.paired_bootstrap_diff(a, a, n_boot=500)
+    same = intervals.paired_bootstrap_diff(a, a, n_boot=500)
     assert same["diff"] == 0 and same["p_value"] == 1.0
     with pytest.raises(ValueError, match="differ in shape"):
-        stats.paired_bootstrap_diff([1, 0], [1])
+        intervals.paired_bootstrap_diff([1, 0], [1])
 
 
 def test_paired_bootstrap_rejects_at_about_the_nominal_rate_under_the_null():
@@ -51,7 +51,7 @@ def test_paired_bootstrap_rejects_at_about_the_nominal_rate_under_the_null():
     for i in range(200):
         a = (rng.random(150) < 0.6).astype(float)
         b = (rng.random(150) < 0.6).astype(float)
-        rejections += stats.paired_bootstrap_diff(a, b, n_boot=400, seed=i)["p_value"] < 0.05
+        rejections += intervals.paired_bootstrap_diff(a, b, n_boot=400, seed=i)["p_value"] < 0.05
     assert 0.01 <= rejections / 200 <= 0.10
 
 
@@ -59,15 +59,15 @@ def test_spearman_matches_scipy_and_ci_covers_it():
     rng = np.random.default_rng(2)
     x = rng.normal(size=40)
     y = 0.6 * x + rng.normal(size=40)
-    r = stats.spearman_with_ci(x, y, n_boot=2000, seed=1)
+    r = intervals.spearman_with_ci(x, y, n_boot=2000, seed=1)
     ref = sps.spearmanr(x, y)
     assert r["rho"] == pytest.approx(ref.statistic) and r["p_value"] == pytest.approx(ref.pvalue)
     assert r["ci_low"] < r["rho"] < r["ci_high"] and r["n"] == 40
-    assert np.isnan(stats.spearman_with_ci([1, 2, 3, 4], [5, 5, 5, 5])["rho"])
+    assert np.isnan(intervals.spearman_with_ci([1, 2, 3, 4], [5, 5, 5, 5])["rho"])
 
 
 def test_holm_golden():
-    adjusted = stats.holm([0.01, 0.04, 0.03, 0.005])
+    adjusted = intervals.holm([0.01, 0.04, 0.03, 0.005])
     np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
 
 

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rxlt.ledger import Ledger, format_status, study_status
+from rxlt.run.ledger import Ledger, format_status, study_status
 from rxlt.results import start_run
-from rxlt.study import expand, load_study
+from rxlt.run.study import expand, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = REPO / "tests" / "fixtures" / "slurm_study.yaml"

@@ -144,9 +144,9 @@ def test_killed_study_resumes_without_redoing_finished_runs(smoke):
 def test_evaluation_refuses_a_model_with_another_label_map(smoke, tmp_path):
     import shutil
 
-    from rxlt.config import EvaluateParams
-    from rxlt.evaluation import run_evaluation
-    from rxlt.params import build
+    from rxlt.params.phases import EvaluateParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import run_evaluation
     from rxlt.results import start_run
 
     tmp, _, _ = smoke

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from rxlt.cli import main
-from rxlt.config import FinetuneParams, IntermediateParams
-from rxlt.params import ParamsError, build
+from rxlt.params.phases import FinetuneParams, IntermediateParams
+from rxlt.params.strict import ParamsError, build
 from rxlt.results import repo_root
-from rxlt.study import StudyParams, expand, load_study
+from rxlt.run.study import StudyParams, expand, load_study
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 

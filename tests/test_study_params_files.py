@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams
-from rxlt.params import ParamsError, load
-from rxlt.study import StudyParams, expand, load_study
+from rxlt.params.phases import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams
+from rxlt.params.strict import ParamsError, load
+from rxlt.run.study import StudyParams, expand, load_study
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 

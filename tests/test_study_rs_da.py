@@ -2,9 +2,9 @@
 runs do not (phase 2 refuses it for them), and it is refused when no objective is rs_da."""
 import pytest
 
-from rxlt.config import FinetuneParams
-from rxlt.params import ParamsError, build
-from rxlt.study import StudyParams, expand
+from rxlt.params.phases import FinetuneParams
+from rxlt.params.strict import ParamsError, build
+from rxlt.run.study import StudyParams, expand
 
 BASE = {"study": "lm", "objectives": ["erm", "rs_da"], "seeds": [0, 1], "conditions": ["direct", "intermediate"]}
 

@@ -1,5 +1,5 @@
 """Phases 1 -> 2 -> 3 through the real entry points for tagging, QA, multiple choice and retrieval, on tiny
-files in the XTREME layouts (rxlt.xtreme `local`) and hub-layout fixtures, with the embedded encoder cut to
+files in the XTREME layouts (rxlt.data.xtreme_tasks `local`) and hub-layout fixtures, with the embedded encoder cut to
 two layers."""
 import json
 from pathlib import Path
@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rxlt.config import EvaluateParams, FinetuneParams, IntermediateParams
-from rxlt.evaluation import run_evaluation
-from rxlt.finetuning import run_finetune, run_intermediate
-from rxlt.params import ParamsError, build
+from rxlt.params.phases import EvaluateParams, FinetuneParams, IntermediateParams
+from rxlt.params.strict import ParamsError, build
+from rxlt.phases.evaluate import run_evaluation
+from rxlt.phases.finetune import run_finetune
+from rxlt.phases.intermediate import run_intermediate
 from rxlt.results import read_results, start_run
 
 HUB = Path(__file__).parent / "fixtures" / "hub"
@@ -82,7 +83,7 @@ def _evaluate(tmp_path, ft, **extra):
 
 
 def test_tagging_phase_2_to_3(data_dir, tmp_path):
-    from rxlt.metrics import seqeval_f1
+    from rxlt.scoring.metrics import seqeval_f1
 
     ft = _finetune(tmp_path, "udpos")
     res2 = read_results(ft)
@@ -100,8 +101,8 @@ def test_tagging_phase_2_to_3(data_dir, tmp_path):
         assert res["metrics"]["per_language"][lang]["score"] == res["metrics"]["per_language"][lang]["f1"]
     assert res["metrics"]["average"]["english_in_grid"] is True
     # the report's tidy table and phase 4 read the headline key of any metric (phase 4: no item pairing for F1)
-    from rxlt.analysis import load_evaluations
-    from rxlt.tidy import tidy_results
+    from rxlt.phases.tiers import load_evaluations
+    from rxlt.reporting.tidy import tidy_results
 
     tidy = tidy_results([tmp_path / "ev"])
     assert set(tidy.metric) == {"seqeval_f1"}
@@ -114,7 +115,7 @@ def test_tagging_phase_2_to_3(data_dir, tmp_path):
 def test_tagging_tag_subword_travels_from_phase_2_to_3(data_dir, tmp_path):
     ft = _finetune(tmp_path, "udpos", tag_subword="first_content")
     assert json.loads((ft / "model" / "head.json").read_text())["tag_subword"] == "first_content"
-    from rxlt.modeling import load_model
+    from rxlt.model.checkpoint import load_model
 
     assert load_model(ft / "model")[0].tag_subword == "first_content"
     table, res = _evaluate(tmp_path, ft)
@@ -124,7 +125,7 @@ def test_tagging_tag_subword_travels_from_phase_2_to_3(data_dir, tmp_path):
 
 
 def test_qa_phase_2_to_3(data_dir, tmp_path):
-    from rxlt.metrics import squad_scores
+    from rxlt.scoring.metrics import squad_scores
 
     ft = _finetune(tmp_path, "xquad", qa_max_length=48, doc_stride=8, epochs=3)
     res2 = read_results(ft)
@@ -143,7 +144,7 @@ def test_qa_phase_2_to_3(data_dir, tmp_path):
 
 
 def test_retrieval_and_robust_objectives_are_checked_before_compute(data_dir, tmp_path):
-    from rxlt.params import ParamsError
+    from rxlt.params.strict import ParamsError
 
     with pytest.raises(ParamsError, match="rs_da' does not apply to tagging"):
         build(FinetuneParams, {**FAST, "task": "udpos", "objective": "rs_da"})

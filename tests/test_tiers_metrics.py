@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from rxlt.config import ReportParams, TiersParams
-from rxlt.params import build
+from rxlt.params.phases import ReportParams, TiersParams
+from rxlt.params.strict import build
 from rxlt.results import start_run, write_json_atomic
 
 LANGS = ["en", "de", "fr", "ja", "el", "sw", "yo", "zu"]  # joshi tiers: high ×4, mid el, low sw, unseen yo zu
@@ -65,7 +65,7 @@ def make_tagging_study(root: Path, task: str = "udpos", metric: str = "seqeval_f
 
 
 def _boot_ci(x, n_boot, seed):
-    """Percentile bootstrap of the mean (numpy; the same resampling recipe as rxlt.stats)."""
+    """Percentile bootstrap of the mean (numpy; the same resampling recipe as rxlt.stats.intervals)."""
     x = np.asarray(x, dtype=float)
     means = x[np.random.default_rng(seed).integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
     return tuple(np.quantile(means, [0.025, 0.975]))
@@ -77,7 +77,7 @@ def tagging_runs(tmp_path):
 
 
 def test_tiers_phase_on_seqeval_f1_pairs_by_seed(tagging_runs, tmp_path):
-    from rxlt.analysis import run_tiers
+    from rxlt.phases.tiers import run_tiers
 
     cfg = build(TiersParams, {"evaluation_runs": tagging_runs, "bootstrap_samples": 500, "run_dir": str(tmp_path / "t4")})
     out = run_tiers(start_run("04_tiers", cfg))
@@ -120,7 +120,7 @@ def test_tiers_phase_on_seqeval_f1_pairs_by_seed(tagging_runs, tmp_path):
     assert c["difference"] == pytest.approx(0.08 - 0.02 / 3) and (c["n_low"], c["n_high"]) == (3, 3)
     assert c["ci_low"] <= c["difference"] <= c["ci_high"]
     seen = ["de", "fr", "ja", "el", "sw"]
-    from rxlt.languages import language
+    from rxlt.languages.metadata import language
 
     rho = sps.spearmanr(np.log2([language(l)["cc100_gib"] for l in seen]), [GAIN[l] for l in seen]).statistic
     assert m["gain_vs_log_cc100"][0]["rho"] == pytest.approx(rho) and m["gain_vs_log_cc100"][0]["n"] == 5
@@ -133,7 +133,7 @@ def test_tiers_phase_on_seqeval_f1_pairs_by_seed(tagging_runs, tmp_path):
 def test_a_task_without_english_test_data_has_no_gap(tmp_path):
     """Tatoeba (retrieval, English is the target side) and XCOPA have no English test items: no transfer gap,
     said in the answer; everything else as for any metric."""
-    from rxlt.analysis import run_tiers
+    from rxlt.phases.tiers import run_tiers
 
     langs = [l for l in LANGS if l != "en"]
     runs = make_tagging_study(tmp_path / "study", "tatoeba", "retrieval_accuracy", "score", langs)
@@ -148,7 +148,7 @@ def test_a_task_without_english_test_data_has_no_gap(tmp_path):
 
 
 def test_mixed_metrics_are_refused_naming_the_runs(tagging_runs, tmp_path):
-    from rxlt.analysis import run_tiers
+    from rxlt.phases.tiers import run_tiers
 
     acc = tmp_path / "study" / "03_evaluate" / "xnli-s0"
     ft = _finetune(tmp_path / "study", "direct-xnli-s0", 0, "", "xnli", "accuracy")
@@ -167,7 +167,7 @@ def test_mixed_metrics_are_refused_naming_the_runs(tagging_runs, tmp_path):
 def test_runs_of_two_tasks_sharing_a_metric_are_refused_listing_the_runs_per_task(tmp_path):
     """XNLI and PAWS-X runs are both scored by accuracy, but their languages and items differ: phase 4 refuses
     them before any analysis, naming every run under its task."""
-    from rxlt.analysis import run_tiers
+    from rxlt.phases.tiers import run_tiers
 
     xnli = make_tagging_study(tmp_path / "xnli", task="xnli", metric="accuracy", headline="accuracy")
     pawsx = make_tagging_study(tmp_path / "pawsx", task="pawsx", metric="accuracy", headline="accuracy")
@@ -183,20 +183,20 @@ def test_runs_of_two_tasks_sharing_a_metric_are_refused_listing_the_runs_per_tas
 
 
 def test_unknown_metric_is_refused_before_analysis(tagging_runs, tmp_path):
-    from rxlt.analysis import load_evaluations
+    from rxlt.phases.tiers import load_evaluations
 
     for run in tagging_runs:
         res = json.loads((Path(run) / "results.json").read_text())
         res["metrics"]["metric"] = "bleu"
         write_json_atomic(Path(run) / "results.json", res)
-    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.metrics.METRICS"):
+    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.scoring.metrics.METRICS"):
         load_evaluations(tagging_runs)
 
 
 def test_tiers_notebook_runs_on_f1_runs(tagging_runs, tmp_path):
     """The 04 notebook itself (papermill): its tables and figures take the metric's column names."""
-    from rxlt.runner import execute, kernel_name
-    from rxlt.study import RunSpec
+    from rxlt.run.execution import execute, kernel_name
+    from rxlt.run.study import RunSpec
 
     params = build(TiersParams, {"evaluation_runs": tagging_runs, "bootstrap_samples": 100,
                                  "run_dir": str(tmp_path / "nb" / "04_tiers" / "t")})
@@ -207,7 +207,7 @@ def test_tiers_notebook_runs_on_f1_runs(tagging_runs, tmp_path):
 
 
 def test_report_phase_on_f1_runs_names_the_metric(tagging_runs, tmp_path):
-    from rxlt.study_report import run_report
+    from rxlt.phases.report import run_report
 
     cfg = build(ReportParams, {"evaluation_runs": tagging_runs, "bootstrap_samples": 200, "permutation_samples": 200,
                                "run_dir": str(tmp_path / "rep")}, source="test")
@@ -225,10 +225,10 @@ def test_report_phase_on_f1_runs_names_the_metric(tagging_runs, tmp_path):
 def test_runs_written_before_the_score_rename_still_read(tmp_path, tagging_runs):
     """Finished runs on disk keep `english_dev_accuracy`, `english_test_accuracy`, history `dev_accuracy[...]`
     and no `dev_metric`/`headline`; readers fall back to them."""
-    from rxlt import plots
-    from rxlt.analysis import load_evaluations, study_design
-    from rxlt.explore import metric_column, summarize
-    from rxlt.finetuning import history_table
+    from rxlt.phases.english_training import history_table
+    from rxlt.phases.tiers import load_evaluations, study_design
+    from rxlt.reporting import phase_figures
+    from rxlt.phases.explore import metric_column, summarize
     from rxlt.results import read_metric, read_results
 
     history = [{"epoch": 1, "train_loss": 0.9, "dev_accuracy": 0.5, "dev_accuracy[a]": 0.4, "selected": False},
@@ -245,11 +245,11 @@ def test_runs_written_before_the_score_rename_still_read(tmp_path, tagging_runs)
     table = history_table(res["training"])
     assert list(table.dev_score) == [0.5, 0.7] and set(table.dev_metric) == {"accuracy"}
     assert not any(c.startswith(("dev_accuracy", "dev_score[")) for c in table.columns)
-    fig = plots.training_curves(table)
+    fig = phase_figures.training_curves(table)
     assert fig.axes[1].get_title() == "English dev accuracy (model selection)"
     new = history_table([{"task": "udpos", "dev_metric": "seqeval_f1", "history": [
         {"epoch": 1, "train_loss": 0.9, "dev_score": 0.3, "selected": True}]}])  # as phase 2 writes it now
-    assert list(new.dev_score) == [0.3] and plots.training_curves(new).axes[1].get_ylabel() == "dev seqeval_f1"
+    assert list(new.dev_score) == [0.3] and phase_figures.training_curves(new).axes[1].get_ylabel() == "dev seqeval_f1"
 
     # an old evaluation run (no `headline`) on an old fine-tuning run (no `dev_metric`): accuracy, item-paired
     ev = tmp_path / "old-ev"

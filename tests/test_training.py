@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from rxlt.batching import Encoded, encode, length_sorted_batches
-from rxlt.modeling import EncoderClassifier, load_encoder, save_encoder
-from rxlt.objectives import ERM, make_objective
-from rxlt.training import Stream, predict_logits, train_streams
+from rxlt.features.batching import Encoded, encode, length_sorted_batches
+from rxlt.model.checkpoint import EncoderClassifier, load_encoder, save_encoder
+from rxlt.train.loop import Stream, predict_logits, train_streams
+from rxlt.train.objectives import ERM, make_objective
 
 CFG = SimpleNamespace(epochs=8, batch_size=8, lr=1e-3, head_lr=1e-2, weight_decay=0.0, warmup_ratio=0.0,
                       max_grad_norm=1.0, precision="fp32")
@@ -82,7 +82,7 @@ def test_encoder_delta_round_trip(tmp_path, e5_dir):
 
 
 def test_mixture_schedule_follows_temperature_and_covers_every_task():
-    from rxlt.training import epoch_schedule
+    from rxlt.train.loop import epoch_schedule
 
     rng = np.random.default_rng(0)
     sizes = [800, 200]
@@ -101,7 +101,7 @@ def test_mixture_schedule_follows_temperature_and_covers_every_task():
 
 
 def test_two_task_mixture_trains_both_heads_on_one_encoder(tiny_encoder, e5_tokenizer):
-    from rxlt.training import Stream, train_streams
+    from rxlt.train.loop import Stream, train_streams
 
     torch.manual_seed(0)
     a = EncoderClassifier(tiny_encoder, 2, dropout=0.0)
@@ -117,7 +117,7 @@ def test_two_task_mixture_trains_both_heads_on_one_encoder(tiny_encoder, e5_toke
 def test_sentence_pairs_are_encoded_as_pairs(e5_tokenizer):
     import pandas as pd
 
-    from rxlt.batching import encode_frame
+    from rxlt.features.batching import encode_frame
 
     rows = pd.DataFrame({"text": ["Spain"], "text_pair": ["France"], "label": ["same"]})
     ids = encode_frame(e5_tokenizer, rows, {"same": 0}, 32).input_ids[0]

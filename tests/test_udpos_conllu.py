@@ -6,7 +6,7 @@ tagged with the UPOS of the span word with the fewest ancestors (HEAD and DEPS e
 language's precedence list (es: VERB AUX PRON ADP DET; default: ... AUX ADP DET ...)."""
 import pytest
 
-from rxlt.xtreme_data import load
+from rxlt.data.xtreme_loader import load
 
 COLS = "{i}\t{form}\t_\t{upos}\t_\t_\t{head}\t_\t{deps}\t_\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rxlt import taskdata
+from rxlt.data import catalog
+from rxlt.data.xtreme_loader import DataFileError, load, split_by_item, summary
+from rxlt.data.xtreme_tasks import XTREME_TASKS, xtreme_task
 from rxlt.lookup import UnknownNameError
-from rxlt.xtreme import XTREME_TASKS, xtreme_task
-from rxlt.xtreme_data import DataFileError, load, split_by_item, summary
 
 FIX = Path(__file__).parent / "fixtures"
 DL = FIX / "xtreme" / "download"
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_table_covers_the_ten_tasks_and_pawsx_with_the_50_languages():
-    from rxlt.languages import XTREME_R_LANGUAGES
+    from rxlt.languages.metadata import XTREME_R_LANGUAGES
 
     assert set(XTREME_TASKS) == {"xnli", "pawsx", "xcopa", "udpos", "panx", "xquad", "mlqa", "tydiqa", "mewslix",
                                  "lareqa", "tatoeba"}
@@ -180,24 +180,24 @@ def test_split_by_item_keeps_translations_together(offline):
 
 def test_taskdata_dispatches_xtreme_classification(offline, monkeypatch, tmp_path):
     monkeypatch.setenv("RXLT_DATA_DIR", str(DL))
-    taskdata.check_task("xnli")
-    assert {"xnli", "pawsx"} <= set(taskdata.known_tasks())
-    assert taskdata.labels("pawsx") == ["different", "paraphrase"]
-    assert len(taskdata.examples("xnli", "train")) == 3
-    assert taskdata.examples("xnli", "dev", ["en"]).language.unique().tolist() == ["en"]
-    assert taskdata.evaluation_languages("xnli") == ["de"]  # only test-de.tsv is there (unlabelled)
+    catalog.check_task("xnli")
+    assert {"xnli", "pawsx"} <= set(catalog.known_tasks())
+    assert catalog.labels("pawsx") == ["different", "paraphrase"]
+    assert len(catalog.examples("xnli", "train")) == 3
+    assert catalog.examples("xnli", "dev", ["en"]).language.unique().tolist() == ["en"]
+    assert catalog.evaluation_languages("xnli") == ["de"]  # only test-de.tsv is there (unlabelled)
     # the dev-split switch: dev files cut by item, English train/dev, other languages' test
     root = tmp_path / "data"
     (root / "xnli").mkdir(parents=True)
     for f in (DL / "xnli").glob("dev-*.tsv"):
         (root / "xnli" / f.name).write_text(f.read_text())
-    (root / taskdata.DEV_SPLIT_FILE).write_text(json.dumps({"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25}}))
+    (root / catalog.DEV_SPLIT_FILE).write_text(json.dumps({"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25}}))
     monkeypatch.setenv("RXLT_DATA_DIR", str(root))
-    train, dev = taskdata.examples("xnli", "train"), taskdata.examples("xnli", "dev")
-    test = taskdata.examples("xnli", "test", ["de"])
+    train, dev = catalog.examples("xnli", "train"), catalog.examples("xnli", "dev")
+    test = catalog.examples("xnli", "test", ["de"])
     assert set(train.language) == set(dev.language) == {"en"} and set(test.language) == {"de"}
     assert not set(test.key) & (set(train.key) | set(dev.key))
-    assert taskdata.evaluation_languages("xnli") == ["de", "en"]
+    assert catalog.evaluation_languages("xnli") == ["de", "en"]
 
 
 def test_cli_data_summary_table_and_json():
@@ -218,10 +218,10 @@ def test_cli_data_summary_table_and_json():
 
 def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monkeypatch, tmp_path):
     """Phase 2 trains on English items of one portion, phase 3 tests other items in de/fr (dev-split switch)."""
-    from rxlt.config import EvaluateParams, FinetuneParams
-    from rxlt.evaluation import run_evaluation
-    from rxlt.finetuning import run_finetune
-    from rxlt.params import build
+    from rxlt.params.phases import EvaluateParams, FinetuneParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import run_evaluation
+    from rxlt.phases.finetune import run_finetune
     from rxlt.results import read_results, start_run
 
     data = tmp_path / "data"
@@ -230,7 +230,7 @@ def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monk
     for lg in ("en", "de", "fr"):  # 24 parallel items of our own, aligned by line
         rows = [f"[{lg}] Item {i} happens.\t[{lg}] Claim {i % 3}.\t{labels[i % 3]}\n" for i in range(24)]
         (data / "xnli" / f"dev-{lg}.tsv").write_text("".join(rows))
-    (data / taskdata.DEV_SPLIT_FILE).write_text(json.dumps({"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25},
+    (data / catalog.DEV_SPLIT_FILE).write_text(json.dumps({"fractions": {"train": 0.5, "dev": 0.25, "test": 0.25},
                                                             "seed": 1}))
     monkeypatch.setenv("RXLT_DATA_DIR", str(data))
     ft = build(FinetuneParams, {"task": "xnli", "encoder_layers": 1, "epochs": 1, "run_dir": str(tmp_path / "ft")})
@@ -241,7 +241,7 @@ def test_xnli_runs_through_phases_2_and_3_on_dev_files_cut_by_item(offline, monk
     res = read_results(tmp_path / "ev")
     preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz")
     assert set(preds.language) == {"de", "fr"} and preds.groupby("language").size().tolist() == [6, 6]
-    train_keys = set(taskdata.examples("xnli", "train").key) | set(taskdata.examples("xnli", "dev").key)
+    train_keys = set(catalog.examples("xnli", "train").key) | set(catalog.examples("xnli", "dev").key)
     assert not set(preds.key.astype(str)) & train_keys
     assert read_results(tmp_path / "ft")["samples"]["train"]["used"] == 12
     assert res["config"]["languages"] == ["de", "fr"]

@@ -1,4 +1,4 @@
-"""Formats checked against the upstream sources (rxlt.mewslix, rxlt.xtreme_data): Mewsli-X records and query
+"""Formats checked against the upstream sources (rxlt.data.mewslix, rxlt.data.xtreme_loader): Mewsli-X records and query
 strings as utils_mewslix builds them, its English training pairs, the LAReQA pool as utils_lareqa.load_data
 builds it, XCOPA's English dev (COPA val). Golden strings below are derived by hand from the upstream code
 (google-research/xtreme@66367fa third_party/utils_mewslix.py preprocess_mention, whose steps are quoted)."""
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rxlt.xtreme_data import DataFileError, english_dev_available, load, summary
+from rxlt.data.xtreme_loader import DataFileError, english_dev_available, load, summary
 
 FIX = Path(__file__).parent / "fixtures"
 DL = FIX / "xtreme" / "download"
@@ -52,9 +52,9 @@ def test_mewslix_english_training_pairs_and_their_dev_split(offline):
 
 
 def test_mewslix_phase_2_trains_the_dual_encoder_on_its_wikipedia_pairs(offline):
-    from rxlt.config import FinetuneParams
-    from rxlt.finetuning import training_task
-    from rxlt.params import ParamsError, build
+    from rxlt.data.catalog import training_task
+    from rxlt.params.phases import FinetuneParams
+    from rxlt.params.strict import ParamsError, build
 
     assert build(FinetuneParams, {"task": "mewslix"}).task == "mewslix" and training_task("mewslix") == "wikipedia-pairs"
     with pytest.raises(ParamsError, match="'rs_da' does not apply to retrieval"):
@@ -140,7 +140,7 @@ def test_xcopa_english_dev_is_copa_val_in_both_layouts(offline, tmp_path, monkey
     assert dl.choices.tolist() == up.choices.tolist() == [["She used a key.", "She sang a song."]]
     assert sorted(load("xcopa", "dev", data_dir=DL).language) == ["en", "et"]
     assert load("xcopa", "test", data_dir=DL).language.unique().tolist() == ["et"]  # English is no test language
-    from rxlt.finetuning import has_english_dev
+    from rxlt.phases.english_training import has_english_dev
 
     monkeypatch.setenv("RXLT_DATA_DIR", str(DL))
     assert english_dev_available("xcopa") and has_english_dev("xcopa") and has_english_dev("xnli")
@@ -164,9 +164,9 @@ def test_cli_summary_lists_the_mewslix_training_pairs():
 def test_xcopa_phase_2_selects_on_copa_val(offline, tmp_path, monkeypatch):
     """With COPA val in the data directory, phase 2 selects on it (XTREME-R's English dev) and keeps every
     COPA train item for training; without it, one train item is held out (tests/test_task_phases.py)."""
-    from rxlt.config import FinetuneParams
-    from rxlt.finetuning import run_finetune
-    from rxlt.params import build
+    from rxlt.params.phases import FinetuneParams
+    from rxlt.params.strict import build
+    from rxlt.phases.finetune import run_finetune
     from rxlt.results import read_results, start_run
 
     data = tmp_path / "data" / "xcopa"
@@ -227,7 +227,7 @@ def test_bad_candidate_lines_are_named(offline, tmp_path):
 
 
 def test_mewslix_evaluation_languages_come_from_the_mentions_file_alone(offline, monkeypatch, tmp_path):
-    from rxlt.task_kinds import evaluation_languages
+    from rxlt.phases.kind_handlers import evaluation_languages
 
     monkeypatch.setenv("RXLT_DATA_DIR", str(DL))
     assert evaluation_languages("mewslix") == ["de", "en"]  # the contexts with mentions, in the table's order

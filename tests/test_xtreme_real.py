@@ -1,21 +1,21 @@
 """Every real XTREME-R file under ../shared/xtreme-r parses with the counts its README states (skipped when
 the folder is absent; the files are never copied into the project)."""
 import pytest
-
 from conftest import SHARED
-from rxlt import xtreme_data
-from rxlt.xtreme import XTREME_TASKS
+
+from rxlt.data import xtreme_loader
+from rxlt.data.xtreme_tasks import XTREME_TASKS
 
 REAL = SHARED / "xtreme-r"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/xtreme-r is absent")
 
 
 def counts(task: str, split: str) -> dict:
-    return xtreme_data.load(task, split, data_dir=REAL).groupby("language").size().to_dict()
+    return xtreme_loader.load(task, split, data_dir=REAL).groupby("language").size().to_dict()
 
 
 def test_xnli_dev_2490_pairs_in_each_of_15_languages_aligned_by_line():
-    dev = xtreme_data.load("xnli", "dev", data_dir=REAL)
+    dev = xtreme_loader.load("xnli", "dev", data_dir=REAL)
     assert dev.groupby("language").size().to_dict() == {lg: 2490 for lg in XTREME_TASKS["xnli"]["languages"]}
     labels = dev.pivot(index="key", columns="language", values="label")
     assert (labels.nunique(axis=1) == 1).all()  # line i of every dev-<lang>.tsv is the same item
@@ -23,7 +23,7 @@ def test_xnli_dev_2490_pairs_in_each_of_15_languages_aligned_by_line():
 
 
 def test_pawsx_dev_2000_pairs_in_each_of_7_languages():
-    dev = xtreme_data.load("pawsx", "dev", data_dir=REAL)
+    dev = xtreme_loader.load("pawsx", "dev", data_dir=REAL)
     assert dev.groupby("language").size().to_dict() == {lg: 2000 for lg in XTREME_TASKS["pawsx"]["languages"]}
     # line i of every dev-<lang>.tsv is the same item, but PAWS-X's translated sets carry their own labels:
     # 72 of the 2,000 items have a different label in at least one of the 7 files (96.4% agree; counted here)
@@ -32,7 +32,7 @@ def test_pawsx_dev_2000_pairs_in_each_of_7_languages():
 
 
 def test_xquad_1190_questions_in_each_of_12_languages_with_valid_offsets():
-    test = xtreme_data.load("xquad", "test", data_dir=REAL)
+    test = xtreme_loader.load("xquad", "test", data_dir=REAL)
     assert test.groupby("language").size().to_dict() == {lg: 1190 for lg in XTREME_TASKS["xquad"]["languages"]}
     assert test.groupby("key").language.nunique().eq(12).all()  # ids shared by the 12 translations
     ok = [c[s:s + len(a)] == a for c, ss, aa in zip(test.context, test.answer_starts, test.answers)
@@ -49,7 +49,7 @@ def test_udpos_30389_test_sentences_over_37_languages_and_english_dev():
 def test_udpos_multiword_tokens_are_fused_as_xtreme_download_data_sh_writes_them():
     """German GSD "zum" (zu + dem) and Spanish GSD "del" (de + el) are one token each, tagged ADP (the tie
     between the ADP and the DET goes to ADP in the converter's precedence lists); no split word is left."""
-    test = xtreme_data.load("udpos", "test", ["de", "es"], data_dir=REAL)
+    test = xtreme_loader.load("udpos", "test", ["de", "es"], data_dir=REAL)
     pairs = {lg: [(w, t) for r in test[test.language == lg].itertuples() for w, t in zip(r.tokens, r.tags)]
              for lg in ("de", "es")}
     assert pairs["de"].count(("zum", "ADP")) == 29 and ("zu", "ADP") in pairs["de"]  # "zu" alone stays a word
@@ -65,5 +65,5 @@ def test_panx_dev_293600_sentences_over_47_languages():
 
 
 def test_summary_sees_what_is_there():
-    table = xtreme_data.summary("pawsx", REAL)
+    table = xtreme_loader.summary("pawsx", REAL)
     assert table.split.unique().tolist() == ["dev"] and table.examples.sum() == 14000

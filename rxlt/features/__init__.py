@@ -1,0 +1,1 @@
+"""Tokenised model inputs per task kind, cached on disk and batched with dynamic padding."""

@@ -1,0 +1,1 @@
+"""Language metadata, resource covariates and tier schemes: who counts as low-, mid- or high-resource."""

@@ -1,0 +1,341 @@
+"""One frozen, validated parameter dataclass per phase (and one for a whole study)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rxlt.data.cldr import SOURCE_LANGUAGE
+from rxlt.data.cldr_tasks import TASKS
+from rxlt.features.tagging import SUBWORD_POSITIONS
+from rxlt.languages.covariates import PREDICTORS
+from rxlt.languages.metadata import LANGUAGES
+from rxlt.languages.tier_schemes import TIER_SCHEMES
+from rxlt.lookup import UnknownNameError, suggest
+from rxlt.model.aliases import MODELS
+from rxlt.params.strict import ParamsError, param, require
+from rxlt.train.objectives import OBJECTIVES
+
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+
+
+def check_known(value: str, table, key: str, what: str, allow_paths: bool = False) -> None:
+    if value in table or (allow_paths and ("/" in value or value.startswith("."))):
+        return
+    raise ParamsError(f"key {key!r}: unknown {what} {value!r}: {suggest(value, table)}"
+                      + (" (or a hub id / local path containing '/')" if allow_paths else ""))
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Settings shared by the two training phases."""
+
+    model: str = param("e5-small", "encoder: an rxlt alias (e5-small, xlm-roberta-base, mbert, …), a HF hub id or a local path")
+    encoder_layers: int = param(0, "keep only the first N transformer layers (0 = all); smoke runs use few")
+    seed: int = param(0, "seed for head initialisation, data order and dropout")
+    epochs: int = param(10, "passes over the English training split")
+    batch_size: int = param(32, "examples per optimisation step")
+    lr: float = param(5e-5, "AdamW learning rate of the encoder")
+    head_lr: float = param(1e-3, "AdamW learning rate of the freshly initialised head")
+    weight_decay: float = param(0.01, "AdamW weight decay")
+    warmup_ratio: float = param(0.1, "fraction of steps with linear warm-up")
+    max_grad_norm: float = param(1.0, "gradient clipping norm")
+    max_length: int = param(32, "tokens per input after truncation for classification, multiple choice (per choice) "
+                            "and tagging (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
+    # QA: max length 384 (protocols.md §2.2), doc stride 128, n-best 20, max answer 30 (run_squad/run_qa defaults)
+    qa_max_length: int = param(384, "extractive QA: tokens per question+context window")
+    doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")
+    n_best: int = param(20, "extractive QA: best start and end positions considered per window")
+    max_answer_length: int = param(30, "extractive QA: longest answer in tokens")
+    tag_subword: str = param("first", "tagging: the sub-word that carries a word's tag: first (XTREME's utils_tag.py) or "
+                             "first_content (skip a bare '▁' piece, as XLM-R's vocabulary gives most CJK/Thai words)")
+    freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
+    # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
+    # emulated (slower) without them, hence "auto".
+    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 + loss scaling on GPUs "
+                           "without bf16; else fp32), bf16, fp16 (CUDA only) or fp32")
+    # HF Trainer's group_by_length uses mega-batches of 50 batches; 0 keeps plain shuffled batches (the default:
+    # CLDR items are 2-20 tokens, so grouping saves little there; benchmarks/results/speed.md measures it)
+    length_grouping: int = param(0, "training batches of similar length: sort within shuffled mega-batches of this "
+                                 "many batches (seeded; 0 = off, 50 = HF group_by_length)")
+    # off by default: with frozen embeddings transformers memory-maps the checkpoint and only touched rows become
+    # resident, so trimming saved no peak RSS (+115 MB from reading the 4-bit file; benchmarks/results/speed.md)
+    trim_vocabulary: bool = param(False, "keep only the word-embedding rows the run's data uses (identical outputs; "
+                                  "saves gradient/optimizer memory when freeze_word_embeddings is false)")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/<phase> (interactive runs)")
+
+    def __post_init__(self):
+        check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        for key in ("epochs", "batch_size", "max_length", "qa_max_length", "n_best", "max_answer_length"):
+            require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
+        require(0 <= self.doc_stride < self.qa_max_length // 2, "doc_stride",
+                f"must be in [0, qa_max_length/2) so windows advance, got {self.doc_stride}")
+        require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
+        require(self.tag_subword in SUBWORD_POSITIONS, "tag_subword",
+                f"one of {', '.join(SUBWORD_POSITIONS)}, got {self.tag_subword!r}")
+        for key in ("lr", "head_lr", "max_grad_norm"):
+            require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
+        require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+        require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
+        require(self.length_grouping >= 0, "length_grouping", f"must be >= 0 (0 = off), got {self.length_grouping}")
+
+
+def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
+    """Tasks must exist; targets (evaluated in many languages) must be embedded or XTREME-R tasks; phase-1
+    tasks must have a trainable head (retrieval tasks have none)."""
+    from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
+    from rxlt.data.kinds import TRAINABLE, task_kind
+    from rxlt.data.xtreme_tasks import XTREME_TASKS
+
+    known = {**TASKS, **XTREME_TASKS} if embedded_only else {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}
+    for t in tasks:
+        if t not in known:
+            raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
+        if not embedded_only and (task_kind(t) not in TRAINABLE or task_kind(t) == "retrieval"):
+            raise ParamsError(f"key {key!r}: task {t!r} is {task_kind(t)}, which has no trained head in phase 1 "
+                              f"(retrieval tasks train their dual encoder in phase 2); trainable kinds: "
+                              f"{', '.join(k for k in TRAINABLE if k != 'retrieval')}")
+
+
+def check_training_task(task: str, objective: str) -> None:
+    """Phase 2 trains `task` (retrieval tasks: their English task); the objective must suit its head."""
+    from rxlt.data.catalog import training_task
+    from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
+    from rxlt.data.kinds import TRAINABLE, task_kind
+    from rxlt.data.xtreme_tasks import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
+    from rxlt.train.objectives import check_objective
+
+    trained = training_task(task)
+    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS,
+                                                        **RETRIEVAL_TRAINING_TASKS}):
+        raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
+                          f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
+    if task_kind(trained) not in TRAINABLE:
+        raise ParamsError(f"key 'task': {trained!r} is {task_kind(trained)}; trainable kinds: {', '.join(TRAINABLE)}")
+    try:
+        check_objective(objective, task_kind(trained))
+    except ValueError as exc:
+        raise ParamsError(f"key 'objective': {exc}") from None
+
+
+MIXING = ("sequence", "mixture")
+
+
+@dataclass(frozen=True)
+class IntermediateParams(TrainingParams):
+    """Phase 1: train the encoder on English intermediate tasks, in sequence or as a mixture."""
+
+    tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks")
+    mixing: str = param("sequence", "sequence: one task after another (a fresh head each); mixture: all at once, "
+                        "one head per task, batches sampled by task size")
+    mixture_temperature: float = param(1.0, "mixture sampling ∝ n_task^(1/T): 1 = proportional, larger = flatter")
+
+    def __post_init__(self):
+        super().__post_init__()
+        require(len(self.tasks) >= 1, "tasks", "name at least one intermediate task")
+        require(len(set(self.tasks)) == len(self.tasks), "tasks", f"a task is listed twice: {list(self.tasks)}")
+        check_tasks(self.tasks, "tasks")
+        require(self.mixing in MIXING, "mixing", f"{self.mixing!r}: expected one of {MIXING}")
+        require(self.mixture_temperature > 0, "mixture_temperature", "must be > 0")
+
+
+@dataclass(frozen=True)
+class FinetuneParams(TrainingParams):
+    """Phase 2: fine-tune on the English target task with a fresh head."""
+
+    task: str = param("cldr-territory", "target task (its English train/dev splits are used)")
+    init_from: str = param("", "phase-1 run directory whose encoder to start from; empty = the plain `model`")
+    objective: str = param("erm", "training objective: erm, adversarial (PGD-K), adversarial_free, rs_rp, rs_da "
+                           "(rxlt.train.objectives; citations and suggested values in each docstring)")
+    adv_eps: float = param(1.0, "adversarial: radius of the perturbation ball on the word embeddings")
+    adv_alpha: float = param(0.5, "adversarial: ascent step size")
+    adv_steps: int = param(2, "adversarial: PGD steps K (cost ≈ K+1 passes)")
+    adv_norm: str = param("l2", "adversarial: l2 (per example, over tokens×dims) or linf")
+    noise_sigma: float = param(0.5, "rs_rp: noise standard deviation (see noise_scale)")
+    noise_kind: str = param("gaussian", "rs_rp: gaussian or uniform (same standard deviation)")
+    noise_scale: str = param("relative", "rs_rp: relative (sigma × RMS of the embedding entries) or absolute")
+    rs_da_copies: int = param(3, "rs_da: augmented copies per training example (paper: 10 PAWS-X, 3 XNLI)")
+    rs_da_keep_original: bool = param(False, "rs_da: keep the original example too (the released code drops it)")
+    rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (SAFER lists hold ≤ 8)")
+    # off = the paper's uniform draw; WordNet substitutes add ≈ 9% tokens (benchmarks/results/objectives.md: 1.089)
+    rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms that the run's tokenizer splits "
+                                     "into no more sub-word pieces than the word, so augmented texts never get longer "
+                                     "(not in the paper, whose draw is uniform over all synonyms)")
+    synonyms_file: str = param("", "rs_da: SAFER/Robust-XLT counterfitted_neighbors.json; empty = WordNet")
+    wordnet_dir: str = param("/usr/share/wordnet", "rs_da: WordNet 3.0 database directory (Debian wordnet-base)")
+    # 0 = upstream's per-task lengths, cited in rxlt.data.xtreme_tasks.RETRIEVAL_TRAINING_TASKS
+    retrieval_query_length: int = param(0, "retrieval dual encoder (mewslix, lareqa): max tokens per query; 0 = the "
+                                        "task's upstream setting (Mewsli-X 64, LAReQA 96)")
+    retrieval_candidate_length: int = param(0, "retrieval dual encoder: max tokens per candidate; 0 = the task's "
+                                            "upstream setting (Mewsli-X 64, LAReQA 256)")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_tasks([self.task], "task", embedded_only=True)
+        for key in ("retrieval_query_length", "retrieval_candidate_length"):
+            require(getattr(self, key) >= 0, key, f"must be >= 0 (0 = the task's upstream length), got {getattr(self, key)}")
+        check_known(self.objective, OBJECTIVES, "objective", "objective")
+        check_training_task(self.task, self.objective)
+        from rxlt.data.catalog import training_task
+        from rxlt.data.kinds import task_kind
+
+        if task_kind(training_task(self.task)) != "retrieval":  # the lengths would be ignored, yet change the run id
+            for key in ("retrieval_query_length", "retrieval_candidate_length"):
+                require(getattr(self, key) == 0, key, f"applies to dual-encoder retrieval tasks (mewslix, lareqa) only; "
+                        f"task {self.task!r} trains {training_task(self.task)!r}: leave it 0")
+        require(self.adv_eps > 0 and self.adv_alpha > 0, "adv_eps", "adv_eps and adv_alpha must be > 0")
+        require(self.adv_steps >= 1, "adv_steps", "must be >= 1")
+        require(self.adv_norm in ("l2", "linf"), "adv_norm", f"{self.adv_norm!r}: expected 'l2' or 'linf'")
+        require(self.noise_sigma >= 0, "noise_sigma", "must be >= 0")
+        require(self.noise_kind in ("gaussian", "uniform"), "noise_kind", f"{self.noise_kind!r}: expected gaussian or uniform")
+        require(self.noise_scale in ("relative", "absolute"), "noise_scale", f"{self.noise_scale!r}: expected relative or absolute")
+        require(self.rs_da_copies >= 1, "rs_da_copies", "must be >= 1")
+        require(self.rs_da_max_synonyms >= 1, "rs_da_max_synonyms", "must be >= 1")
+        require(not self.rs_da_length_match or self.objective == "rs_da", "rs_da_length_match",
+                f"applies to objective 'rs_da' only, but objective is {self.objective!r}")
+        if self.objective == "rs_da":  # fail before compute if the synonym source is missing
+            from rxlt.train.synonyms import synonym_source
+
+            try:
+                synonym_source(self.synonyms_file, self.wordnet_dir)
+            except (FileNotFoundError, ValueError) as exc:
+                raise ParamsError(f"key {'synonyms_file' if self.synonyms_file else 'wordnet_dir'!r}: {exc}") from None
+
+    def objective_settings(self) -> dict:
+        """The keyword arguments of the chosen objective's constructor."""
+        return {k: getattr(self, k) for k in ("adv_eps", "adv_alpha", "adv_steps", "adv_norm",
+                                              "noise_sigma", "noise_kind", "noise_scale")}
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    """Phase 3: zero-shot evaluation of a fine-tuned model in every language of the task."""
+
+    finetune_run: str = param("", "phase-2 run directory (holds model/ and results.json)")
+    languages: tuple[str, ...] = param(("all",), "language codes, or ['all'] for every language with enough test items")
+    max_test_items: int = param(0, "cap per language (0 = all); smoke runs only")
+    batch_size: int = param(128, "examples per inference batch")
+    precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 on GPUs without bf16; "
+                           "else fp32), bf16, fp16 (CUDA only) or fp32")
+    trim_vocabulary: bool = param(False, "classification: keep only the word-embedding rows of the evaluated texts "
+                                  "(identical outputs)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples for per-language confidence intervals")
+    seed: int = param(0, "seed of the bootstrap and of smoothing noise")
+    smoothing_samples: int = param(0, "smoothed prediction: majority vote over this many noisy copies (0 = off)")
+    smoothing_sigma: float = param(0.5, "smoothing: Gaussian noise std on the word embeddings, × their RMS (relative)")
+    certify_alpha: float = param(0.001, "smoothing: 1 − confidence of the certified radius (Cohen et al. 2019)")
+    generalized_languages: tuple[str, ...] = param((), "sentence-pair tasks: evaluate every ordered pair of these "
+                                                   "languages (first sentence in A, second in B); empty = off")
+    n_best: int = param(20, "extractive QA: best start and end positions considered per window (run_squad default)")
+    max_answer_length: int = param(30, "extractive QA: longest answer in tokens (run_squad default)")
+    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's middle layer (n/2+1: 7 of 12, "
+                                 "13 of 24; protocols.md §2.1), 0 = last, k = output of layer k")
+    retrieval_pooling: str = param("mean", "retrieval: mean over real tokens, or cls (first token)")
+    retrieval_max_length: int = param(128, "retrieval: tokens per sentence/candidate")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
+
+    def __post_init__(self):
+        require(bool(self.finetune_run), "finetune_run", "give the phase-2 run directory to evaluate")
+        require(len(self.languages) >= 1, "languages", "name languages or use ['all']")
+        if tuple(self.languages) != ("all",):
+            for code in self.languages:
+                if code not in LANGUAGES:
+                    raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
+        require(self.max_test_items >= 0, "max_test_items", "must be >= 0")
+        require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+        require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
+        require(self.smoothing_samples >= 0, "smoothing_samples", "must be >= 0 (0 = plain prediction)")
+        require(self.smoothing_sigma >= 0, "smoothing_sigma", "must be >= 0")
+        require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
+        require(len(self.generalized_languages) != 1, "generalized_languages", "name at least two languages (or none)")
+        require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")
+        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (middle), 0 (last) or a layer number")
+        require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
+        require(self.retrieval_max_length >= 1, "retrieval_max_length", "must be >= 1")
+        for code in self.generalized_languages:
+            if code not in LANGUAGES:
+                raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
+
+
+@dataclass(frozen=True)
+class TiersParams:
+    """Phase 4: per-language transfer gaps, per-tier summaries, intermediate vs direct."""
+
+    evaluation_runs: tuple[str, ...] = param((), "phase-3 run directories to compare (all conditions and seeds)")
+    tier_scheme: str = param("joshi", "how languages are tiered: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
+    baseline_condition: str = param("direct", "condition the others are compared against")
+    include_english: bool = param(False, "include English in per-tier averages (it is the source language)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples for intervals")
+    seed: int = param(0, "seed of the bootstrap")
+    smoke: bool = param(False, "mark the report as a smoke run (tiny data, not evidence)")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/04_tiers")
+
+    def __post_init__(self):
+        require(len(self.evaluation_runs) >= 1, "evaluation_runs", "give at least one phase-3 run directory")
+        if self.tier_scheme not in TIER_SCHEMES:
+            raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
+        require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """Phase 5: the study report — effect sizes, intervals, tests, robustness checks and power."""
+
+    evaluation_runs: tuple[str, ...] = param((), "phase-3 run directories (all conditions and seeds)")
+    baseline_condition: str = param("direct", "condition every other condition is compared against")
+    headline_condition: str = param("intermediate", "the condition the research question is about (reported first)")
+    resource_predictor: str = param("log2_cc100_gib", "continuous resource predictor: " + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items()))
+    tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
+    include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
+    permutation_samples: int = param(2000, "Monte-Carlo sign flips per language for real-valued item scores (0/1 correctness uses the exact sign test)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
+    alpha: float = param(0.05, "significance level of every test and of the power statement")
+    target_power: float = param(0.8, "power at which the minimum detectable effect is stated")
+    seed: int = param(0, "seed of the resampling")
+    smoke: bool = param(False, "watermark the report as a smoke study (tiny data, not evidence)")
+    run_dir: str = param("", "where outputs go; empty = runs/scratch/05_report")
+
+    def __post_init__(self):
+        require(len(self.evaluation_runs) >= 1, "evaluation_runs", "give at least one phase-3 run directory")
+        if self.resource_predictor not in PREDICTORS:
+            raise ParamsError(f"key 'resource_predictor': unknown predictor {self.resource_predictor!r}: "
+                              f"{suggest(self.resource_predictor, PREDICTORS)}")
+        if self.tier_scheme not in TIER_SCHEMES:
+            raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
+        require(self.permutation_samples >= 100, "permutation_samples", "use at least 100 sign flips")
+        require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+        require(0 < self.alpha < 0.5, "alpha", "must be in (0, 0.5)")
+        require(0.05 < self.target_power < 1, "target_power", "must be in (0.05, 1)")
+
+
+PHASES: dict[str, type] = {
+    "01_intermediate": IntermediateParams,
+    "02_finetune": FinetuneParams,
+    "03_evaluate": EvaluateParams,
+    "04_tiers": TiersParams,
+    "05_report": ReportParams,
+}
+
+__all__ = ["PHASES", "IntermediateParams", "FinetuneParams", "EvaluateParams", "TiersParams", "ReportParams",
+           "ParamsError", "UnknownNameError", "SOURCE_LANGUAGE"]
+
+
+@dataclass(frozen=True)
+class ExploreParams:
+    """The explore notebook: which finished study to slice, and how (empty filter = everything)."""
+
+    study: str = param("embedded", "study name (a directory under runs_dir)")
+    runs_dir: str = param("runs", "where the study's runs are (relative paths start at the repository)")
+    languages: tuple[str, ...] = param((), "language codes to keep")
+    tiers: tuple[str, ...] = param((), "tiers to keep: unseen, low, mid, high, unclassified")
+    conditions: tuple[str, ...] = param((), "conditions to keep, e.g. direct, intermediate+rs_rp")
+    seeds: tuple[int, ...] = param((), "seeds to keep")
+
+    def __post_init__(self):
+        from rxlt.languages.tier_schemes import TIER_ORDER
+
+        require(bool(self.study), "study", "name a study")
+        for t in self.tiers:
+            if t not in TIER_ORDER:
+                raise ParamsError(f"key 'tiers': unknown tier {t!r}: {suggest(t, TIER_ORDER)}")
+        for code in self.languages:
+            if code not in LANGUAGES:
+                raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")

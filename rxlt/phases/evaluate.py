@@ -1,0 +1,348 @@
+"""Phase 3: zero-shot evaluation in every language, with bootstrap intervals and saved predictions.
+
+Classification is scored here directly (accuracy per item, optional smoothed prediction); the other kinds —
+multiple choice, tagging, QA and retrieval — give the same outputs: `predictions.csv.gz` (one row per test item / query) and
+results.json with per-language metrics, sample counts and macro averages that say whether English is in
+them. Each language's row holds the kind's metrics (rxlt.phases.kind_handlers, rxlt.scoring.metrics), `score` = the task's
+headline metric (accuracy, seqeval F1, (EM+F1)/2, P@1 / mAP@20 / MRR@20 as XTREME-R reports it) and a
+percentile-bootstrap 95% CI over items where the score is a mean over items (not for seqeval F1, a
+corpus-level score: its CI is left empty).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from rxlt.data import catalog, cldr
+from rxlt.data.kinds import task_kind
+from rxlt.features.batching import encode_frame
+from rxlt.model.checkpoint import load_classifier, load_model
+from rxlt.model.precision import compute_device
+from rxlt.phases.kind_handlers import evaluation_languages, handler, headline, task_examples, task_labels
+from rxlt.results import Run, read_results
+from rxlt.scoring.retrieval import embed, golds, ranked_keys
+from rxlt.scoring.smoothing import certified_radius, embedding_rms, smoothed_votes
+from rxlt.stats.intervals import bootstrap_mean_ci
+from rxlt.train.loop import predict_logits
+
+PREDICTIONS = "predictions.csv.gz"
+GENERALIZED = "generalized.csv"
+
+
+def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: int) -> pd.DataFrame:
+    """Accuracy on every ordered language pair (first sentence in A, second in B) of a parallel pair task —
+    Robust-XLT's "generalized cross-lingual transfer" (49 PAWS-X / 225 XNLI pairs; protocols.md §1.4)."""
+    test = catalog.examples(task, "test", cfg.generalized_languages)
+    index = {label: i for i, label in enumerate(labels)}
+    rows = []
+    for a in cfg.generalized_languages:
+        for b in cfg.generalized_languages:
+            pairs = cldr.generalized_pairs(test, a, b)
+            logits = predict_logits(model, encode_frame(tokenizer, pairs, index, max_length), cfg.batch_size, cfg.precision)
+            correct = logits.argmax(-1) == pairs.label.map(index).to_numpy()
+            rows.append({"first": a, "second": b, "accuracy": float(correct.mean()) if len(pairs) else float("nan"), "n": len(pairs)})
+    return pd.DataFrame(rows)
+
+
+def cap(df: pd.DataFrame, max_items: int) -> pd.DataFrame:
+    """First `max_items` test items per language in key order (deterministic)."""
+    if not max_items:
+        return df
+    return df.sort_values(["language", "key"]).groupby("language", sort=False).head(max_items)
+
+
+def run_evaluation(run: Run) -> pd.DataFrame:
+    cfg = run.config
+    upstream = read_results(cfg.finetune_run)
+    task = upstream["config"]["task"]
+    kind = task_kind(task)
+    if kind != "classification":  # multiple choice, tagging, QA, retrieval
+        return evaluate_task(run, upstream, task, kind, _languages(cfg, task, evaluation_languages(task)))
+    available = catalog.evaluation_languages(task)
+    if cfg.generalized_languages:
+        if "text_pair" not in catalog.examples(task, "test", [catalog.SOURCE_LANGUAGE]):
+            raise ValueError(f"generalized_languages needs a sentence-pair task; {task!r} has single texts")
+        missing = sorted(set(cfg.generalized_languages) - set(available))
+        if missing:
+            raise ValueError(f"generalized_languages {missing} have too few {task} test items")
+    languages = _languages(cfg, task, available)
+    full = catalog.examples(task, "test", languages)
+    used = cap(full, cfg.max_test_items).reset_index(drop=True)
+    index = {label: i for i, label in enumerate(catalog.labels(task))}  # checked against the model's below
+    max_length = upstream["config"]["max_length"]
+    keep = None
+    if cfg.trim_vocabulary:  # only the rows of the texts evaluated here (the token cache re-serves them)
+        from rxlt.model.vocabulary import token_ids
+
+        frames = [used] + ([catalog.examples(task, "test", cfg.generalized_languages)] if cfg.generalized_languages else [])
+        keep = lambda tok: token_ids(*(encode_frame(tok, f, index, max_length) for f in frames if len(f)),  # noqa: E731
+                                     tokenizer=tok)
+    model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"], keep)
+    model.to(compute_device())
+    if labels != catalog.labels(task):  # a head trained on another label map would be scored wrongly
+        raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
+                         f"{catalog.labels(task)}")
+    data = encode_frame(tokenizer, used, index, max_length)
+    logits = predict_logits(model, data, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
+    predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])
+    predictions["correct"] = (predictions.prediction == predictions.label).astype(int)
+    smoothing = {}
+    if cfg.smoothing_samples:
+        sigma = cfg.smoothing_sigma * embedding_rms(model, data)
+        votes = smoothed_votes(model, data, cfg.smoothing_samples, sigma, cfg.batch_size, cfg.precision, cfg.seed)
+        top, radius = certified_radius(votes, sigma, cfg.certify_alpha)
+        predictions["smoothed_prediction"] = [labels[i] for i in top]
+        predictions["smoothed_correct"] = (predictions.smoothed_prediction == predictions.label).astype(int)
+        predictions["certified_radius"] = radius
+        smoothing = {"samples": cfg.smoothing_samples, "sigma_relative": cfg.smoothing_sigma, "sigma_absolute": sigma,
+                     "alpha": cfg.certify_alpha, "note": "selection and estimation share the noise samples (see rxlt.scoring.smoothing)"}
+    predictions.to_csv(run.dir / PREDICTIONS, index=False)
+    table = per_language_table(predictions, cfg.bootstrap_samples, cfg.seed)
+    generalized = None
+    if cfg.generalized_languages:
+        generalized = evaluate_generalized(model, tokenizer, labels, task, cfg, max_length)
+        generalized.to_csv(run.dir / GENERALIZED, index=False)
+    original = full.language.value_counts()
+    run.finish(
+        metrics={
+            "metric": "accuracy",
+            "per_language": {row["language"]: {k: (int(v) if k == "n" else float(v)) for k, v in row.items() if k != "language"}
+                             for row in table.to_dict("records")},
+            "average": averages(table),
+            **({"smoothing": smoothing} if smoothing else {}),
+            **({"generalized": {f"{r.first}-{r.second}": {"accuracy": float(r.accuracy), "n": int(r.n)}
+                                for r in generalized.itertuples()}} if generalized is not None else {}),
+        },
+        samples={"test": {lang: {"original": int(original[lang]), "used": int((used.language == lang).sum())} for lang in languages}},
+        artifacts={"predictions": PREDICTIONS, **({"generalized": GENERALIZED} if generalized is not None else {})},
+        task=task,
+        condition=upstream.get("condition"),
+        finetune_seed=upstream["config"]["seed"],
+        finetune_run=str(cfg.finetune_run),
+    )
+    return table
+
+
+def _languages(cfg, task: str, available: list[str]) -> list[str]:
+    if tuple(cfg.languages) == ("all",):
+        return list(available)
+    missing = sorted(set(cfg.languages) - set(available))
+    if missing:
+        raise ValueError(f"languages {missing} have fewer than the task's minimum test items for {task!r}; "
+                         f"{len(available)} languages qualify")
+    return list(cfg.languages)
+
+
+def per_language_table(predictions: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+    rows = []
+    for lang, g in predictions.groupby("language", sort=True):
+        lo, hi = bootstrap_mean_ci(g.correct.to_numpy(), n_boot=n_boot, seed=seed)
+        row = {"language": lang, "accuracy": g.correct.mean(), "ci_low": lo, "ci_high": hi, "n": len(g)}
+        if "smoothed_correct" in g:
+            certified = g.certified_radius > 0
+            row.update({"smoothed_accuracy": g.smoothed_correct.mean(),
+                        "certified_accuracy": float((g.smoothed_correct.astype(bool) & certified).mean()),
+                        "mean_certified_radius": float(g.certified_radius.mean())})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def averages(table: pd.DataFrame, source: str = catalog.SOURCE_LANGUAGE) -> dict:
+    """Macro averages over languages, with and without the source language, saying which is which."""
+    with_src = table.accuracy.mean()
+    without = table[table.language != source].accuracy.mean()
+    return {
+        "macro_accuracy_including_english": float(with_src),
+        "macro_accuracy_excluding_english": float(without) if np.isfinite(without) else None,
+        "languages": int(len(table)),
+        "english_in_grid": bool((table.language == source).any()),
+    }
+
+
+# ---------------------------------------------------------------- multiple choice, tagging, QA, retrieval
+
+
+
+
+TOP_K = 20  # mAP@20 (LAReQA) and MRR@20 (Mewsli-X): utils_lareqa / utils_mewslix, protocols.md §2.1
+# Tatoeba: each language's sentences retrieve among that language's English translations (LASER pairs);
+# LAReQA and Mewsli-X rank one candidate pool shared by all languages (XTREME-R).
+PER_LANGUAGE_POOL = ("tatoeba",)
+BOTH_DIRECTIONS = ("tatoeba",)
+
+
+
+def check_supported(cfg, kind: str) -> None:
+    if cfg.smoothing_samples:
+        raise ValueError(f"smoothing_samples: smoothed prediction and certified radii are defined for classification "
+                         f"heads only; this task is {kind} (set smoothing_samples: 0)")
+    if cfg.generalized_languages:
+        raise ValueError(f"generalized_languages needs a sentence-pair classification task; this task is {kind}")
+
+
+def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: list[str]) -> pd.DataFrame:
+    cfg = run.config
+    check_supported(cfg, kind)
+    model, tokenizer, labels = load_model(Path(cfg.finetune_run) / upstream["artifacts"]["model"])
+    model.to(compute_device())
+    if kind != "retrieval" and labels != task_labels(task):
+        raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s {task_labels(task)}")
+    full = task_examples(task, "test", languages)
+    extra = {}
+    if kind == "retrieval":
+        how = embedding_settings(model, cfg)
+        extra["retrieval_embedding"] = vars(how)  # which tower, layer, pooling and lengths embedded the test set
+        predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, how)
+        headline = "score"
+        original = full[full.role == "query"].language.value_counts()
+        used_counts = predictions[predictions.direction == "x->en"].language.value_counts() \
+            if task in BOTH_DIRECTIONS else predictions.language.value_counts()
+    else:
+        used = cap(full, cfg.max_test_items).reset_index(drop=True)
+        up = upstream["config"]
+        settings = SimpleNamespace(max_length=up["max_length"], qa_max_length=up.get("qa_max_length", 384),
+                                   doc_stride=up.get("doc_stride", 128), n_best=cfg.n_best,
+                                   max_answer_length=cfg.max_answer_length, batch_size=cfg.batch_size,
+                                   precision=cfg.precision, mlqa=_metric(task) == "mlqa")
+        h = handler(kind)
+        predictions = h.predict(model, tokenizer, used, labels, settings, desc=f"{task}: {len(languages)} languages")
+        table = _per_language(predictions, h, kind, cfg)
+        metric, headline = h.metric, h.headline
+        original, used_counts = full.language.value_counts(), used.language.value_counts()
+    predictions.to_csv(run.dir / PREDICTIONS, index=False)
+    run.finish(
+        metrics={"metric": metric, "headline": headline,  # headline: the per-language key holding the metric
+                 "per_language": {r["language"]: {k: _plain(k, v) for k, v in r.items() if k != "language"}
+                                  for r in table.to_dict("records")},
+                 "average": score_averages(table)},
+        samples={"test": {lang: {"original": int(original.get(lang, 0)), "used": int(used_counts.get(lang, 0))}
+                          for lang in languages}},
+        artifacts={"predictions": PREDICTIONS},
+        task=task, kind=kind,
+        condition=upstream.get("condition"),
+        finetune_seed=upstream["config"]["seed"],
+        finetune_run=str(cfg.finetune_run),
+        **extra,
+    )
+    return table
+
+
+def _plain(key, value):
+    if key == "n" or isinstance(value, (int, np.integer)):
+        return int(value)
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
+
+
+def _metric(task: str) -> str | None:
+    try:
+        from rxlt.data.xtreme_tasks import XTREME_TASKS
+    except ImportError:
+        return None
+    return XTREME_TASKS.get(task, {}).get("metric")
+
+
+def _per_language(predictions: pd.DataFrame, h, kind: str, cfg) -> pd.DataFrame:
+    rows = []
+    for lang, g in predictions.groupby("language", sort=True):
+        scores = h.score(g)
+        items = h.item_score(g)
+        lo, hi = bootstrap_mean_ci(items, n_boot=cfg.bootstrap_samples, seed=cfg.seed) if items is not None else (np.nan, np.nan)
+        rows.append({"language": lang, **scores, "score": headline(kind, scores), "ci_low": lo, "ci_high": hi, "n": len(g)})
+    return pd.DataFrame(rows)
+
+
+def score_averages(table: pd.DataFrame, source: str = "en") -> dict:
+    """Macro averages of `score` over languages, with and without the source language, saying which is which."""
+    without = table[table.language != source].score.mean()
+    return {"macro_score_including_english": float(table.score.mean()),
+            "macro_score_excluding_english": float(without) if np.isfinite(without) else None,
+            "languages": int(len(table)), "english_in_grid": bool((table.language == source).any())}
+
+
+# ---------------------------------------------------------------- retrieval
+def resolve_layer(layer: int, encoder) -> int:
+    """-1 -> XTREME's middle layer n/2+1 (7 of 12, 13 of 24; protocols.md §2.1)."""
+    return encoder.config.num_hidden_layers // 2 + 1 if layer == -1 else layer
+
+
+def embedding_settings(model, cfg) -> SimpleNamespace:
+    """How phase 3 embeds retrieval queries and candidates. A dual encoder trained in phase 2 (rxlt.model.heads.DualEncoder)
+    embeds as it was trained: its last layer, its pooling, its query/candidate max lengths — as upstream evaluates
+    the fine-tuned `*-retrieval` model through its own tower (xtreme@66367fa evaluate_retrieval.py
+    extract_encodings, `inference=True`). Any other encoder (Tatoeba, or a SQuAD-QA encoder): the zero-shot
+    `retrieval_layer` / `retrieval_pooling` / `retrieval_max_length` of the phase-3 config."""
+    if getattr(model, "kind", "") == "retrieval":
+        return SimpleNamespace(layer=0, pooling=model.pooling, query_length=model.query_length,
+                               candidate_length=model.candidate_length, trained=True)
+    return SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, model.encoder), pooling=cfg.retrieval_pooling,
+                           query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length, trained=False)
+
+
+def _embed(encoder, tokenizer, rows: pd.DataFrame, cfg, how: SimpleNamespace) -> np.ndarray:
+    """Embed query or candidate rows: a LAReQA candidate is ONE string, sentence + context
+    (rxlt.data.retrieval_pairs.candidate_strings, as xtreme@66367fa evaluate_retrieval.py builds it)."""
+    from rxlt.data.retrieval_pairs import candidate_strings
+
+    candidates = "role" in rows and (rows.role == "candidate").all()
+    texts = candidate_strings(rows) if candidates else rows.text.astype(str).tolist()
+    length = how.candidate_length if candidates else how.query_length
+    return embed(encoder, tokenizer, texts, how.layer, how.pooling, length, cfg.batch_size, cfg.precision)
+
+
+def score_queries(ranked: list[list[str]], targets: list) -> pd.DataFrame:
+    """Per-query P@1, AP@20 and RR@20 (rxlt.scoring.metrics, as XTREME computes them; their means are the task scores)."""
+    from rxlt.scoring.metrics import average_precision_at_k, mrr_at_k
+
+    gold = golds(targets)
+    return pd.DataFrame({"top1": [r[0] if r else "" for r in ranked],
+                         "correct": [int(bool(r) and r[0] in g) for r, g in zip(ranked, gold)],
+                         "ap_at_20": [average_precision_at_k(g, r, TOP_K) for r, g in zip(ranked, gold)],
+                         "rr_at_20": [mrr_at_k([r], [g], TOP_K) for r, g in zip(ranked, gold)]})
+
+
+def reverse_targets(queries: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """en->x direction: the candidates become queries whose gold answers are the queries that named them."""
+    named: dict[str, list[str]] = {}
+    for key, target in zip(queries.key, queries.target):
+        for t in str(target).split(";"):
+            named.setdefault(t, []).append(str(key))
+    rev = candidates[candidates.key.astype(str).isin(named)]
+    return rev, [";".join(named[str(k)]) for k in rev.key]
+
+
+def _retrieval(encoder, tokenizer, task: str, frame: pd.DataFrame, cfg, how: SimpleNamespace | None = None):
+    how = how or SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, encoder), pooling=cfg.retrieval_pooling,
+                                 query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length)
+    queries_all = cap(frame[frame.role == "query"], cfg.max_test_items)
+    pooled = task not in PER_LANGUAGE_POOL
+    if pooled:
+        pool = frame[frame.role == "candidate"].reset_index(drop=True)
+        pool_emb = _embed(encoder, tokenizer, pool, cfg, how)
+    parts, rows = [], []
+    for lang, q in queries_all.groupby("language", sort=True):
+        if pooled:
+            cands, c_emb = pool, pool_emb
+        else:
+            cands = frame[(frame.role == "candidate") & (frame.language == lang)].reset_index(drop=True)
+            c_emb = _embed(encoder, tokenizer, cands, cfg, how)
+        q_emb = _embed(encoder, tokenizer, q, cfg, how)
+        ranked = ranked_keys(q_emb, c_emb, cands.key.astype(str).tolist(), TOP_K)
+        s = score_queries(ranked, q.target.tolist())
+        parts.append(s.assign(language=lang, key=q.key.to_numpy(), direction="x->en", target=q.target.to_numpy()))
+        row = {"language": lang, "accuracy": s.correct.mean(), "map_at_20": s.ap_at_20.mean(), "mrr_at_20": s.rr_at_20.mean()}
+        if task in BOTH_DIRECTIONS:
+            rev, rev_targets = reverse_targets(q, cands)
+            r_emb = c_emb[rev.index.to_numpy()]
+            r_ranked = ranked_keys(r_emb, q_emb, q.key.astype(str).tolist(), TOP_K)
+            rs = score_queries(r_ranked, rev_targets)
+            parts.append(rs.assign(language=lang, key=rev.key.to_numpy(), direction="en->x", target=rev_targets))
+            row["accuracy_en_to_x"] = rs.correct.mean()
+        metric = _metric(task) or "retrieval_accuracy"
+        per_item = {"retrieval_accuracy": s.correct, "map_at_20": s.ap_at_20, "mrr_at_20": s.rr_at_20}[metric]
+        lo, hi = bootstrap_mean_ci(per_item.to_numpy(dtype=float), n_boot=cfg.bootstrap_samples, seed=cfg.seed)
+        row.update({"score": float(per_item.mean()), "ci_low": lo, "ci_high": hi, "n": len(q)})
+        rows.append(row)
+    return pd.concat(parts, ignore_index=True), pd.DataFrame(rows), _metric(task) or "retrieval_accuracy"

@@ -1,0 +1,257 @@
+"""A study: conditions × seeds over one target task, expanded into a DAG of notebook runs.
+
+The study file is flat YAML validated against `StudyParams` before anything runs. Run ids are
+derived from each run's parameters, so a changed parameter makes a new run and an unchanged one is
+found finished and skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+
+from rxlt.lookup import suggest
+from rxlt.model.aliases import MODELS
+from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams,
+                                check_known, check_tasks, check_training_task)
+from rxlt.params.strict import ParamsError, build, load, param, require, to_dict
+from rxlt.phases import kind_handlers
+from rxlt.results import repo_root
+from rxlt.train.objectives import OBJECTIVES
+from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
+
+SYNONYM_PATH_KEYS = ("synonyms_file", "wordnet_dir")
+
+CONDITIONS = ("direct", "intermediate")
+
+# --smoke: the same pipeline on tiny settings, for tests (minutes, not evidence).
+SMOKE: dict = {
+    "seeds": [0],
+    "encoder_layers": 2,
+    "epochs": 2,
+    "intermediate_epochs": 1,
+    "max_test_items": 12,
+    # one language per tier at least: high (de, ja), mid (el), low (sw), unseen (yo, zu), + English
+    "languages": ["en", "de", "ja", "el", "sw", "yo", "zu"],
+    "bootstrap_samples": 200,
+}
+
+
+@dataclass(frozen=True)
+class StudyParams:
+    """A whole study: which model, tasks, conditions and seeds; shared training settings."""
+
+    study: str = param("embedded", "study name: runs go to runs/<study>/, reports to reports/<study>/")
+    model: str = param("e5-small", "encoder alias, hub id or path")
+    encoder_layers: int = param(0, "keep only the first N layers (0 = all)")
+    target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
+    intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
+    conditions: tuple[str, ...] = param(CONDITIONS, "direct fine-tuning and/or intermediate-then-fine-tune")
+    objectives: tuple[str, ...] = param(("erm",), "fine-tuning objectives, each run under every condition (rxlt.train.objectives)")
+    adv_eps: float = param(1.0, "adversarial: perturbation radius on the word embeddings")
+    adv_alpha: float = param(0.5, "adversarial: ascent step size")
+    adv_steps: int = param(2, "adversarial: PGD steps")
+    adv_norm: str = param("l2", "adversarial: l2 or linf")
+    noise_sigma: float = param(0.5, "rs_rp: noise std relative to the embedding RMS")
+    rs_da_copies: int = param(3, "rs_da: augmented copies per English training example")
+    rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms the tokenizer splits into no more "
+                                     "sub-word pieces than the word (not in the paper); goes to the rs_da runs of "
+                                     "02_finetune only")
+    rs_da_keep_original: bool = param(False, "rs_da: train on the original examples too (Robust-XLT's perturb.py drops "
+                                      "them); goes to the rs_da runs of 02_finetune only")
+    synonyms_file: str = param("", "rs_da: synonym table in SAFER / Robust-XLT counterfitted_neighbors.json format "
+                               "({word: [neighbour, …]}); a relative path starts at the repository; empty = WordNet "
+                               "3.0; checked when the study loads, goes to the rs_da runs of 02_finetune only")
+    wordnet_dir: str = param(DEFAULT_WORDNET_DIR, "rs_da without synonyms_file: WordNet 3.0 database directory "
+                             "(Debian wordnet-base); a relative path starts at the repository; goes to the rs_da runs "
+                             "of 02_finetune only")
+    seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
+    epochs: int = param(10, "fine-tuning epochs")
+    intermediate_epochs: int = param(10, "epochs per intermediate task")
+    batch_size: int = param(32, "training batch size")
+    lr: float = param(5e-5, "encoder learning rate")
+    head_lr: float = param(1e-3, "head learning rate")
+    max_length: int = param(32, "max tokens per input")
+    # optimiser settings of phases 1 and 2: defaults = the phases' own, so a study that leaves them out keeps its
+    # run ids; XTREME's and Robust-XLT's scripts use weight decay 0, warm-up 0 and train every weight (params/*.yaml)
+    weight_decay: float = param(0.01, "AdamW weight decay of the 01_intermediate and 02_finetune runs "
+                                "(XTREME / Robust-XLT scripts: 0)")
+    warmup_ratio: float = param(0.1, "fraction of training steps with linear warm-up, phases 1 and 2 "
+                                "(XTREME / Robust-XLT scripts: 0)")
+    freeze_word_embeddings: bool = param(True, "keep the word-embedding matrix fixed in phases 1 and 2 (saves memory "
+                                         "on a laptop; XTREME's scripts train every weight: false)")
+    precision: str = param("auto", "auto, bf16 or fp32")
+    languages: tuple[str, ...] = param(("all",), "evaluation languages, or ['all']")
+    max_test_items: int = param(0, "cap of test items per language (0 = all)")
+    bootstrap_samples: int = param(1000, "bootstrap resamples")
+    tier_scheme: str = param("joshi", "resource tier scheme (rxlt.languages.tier_schemes.TIER_SCHEMES)")
+    max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
+    smoke: bool = param(False, "smoke study (set by --smoke)")
+    # --executor slurm (rxlt.run.slurm): resources of each run's Slurm job; one array job per phase
+    slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
+    slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
+    slurm_gpus_per_run: int = param(1, "Slurm: GPUs per training/evaluation run (04_tiers and 05_report get none)")
+    slurm_ddp_processes: int = param(0, "Slurm: data-parallel processes per 01/02 training run (0 = one per GPU)")
+    slurm_cpus_per_run: int = param(4, "Slurm: CPU cores per run (its OMP_NUM_THREADS)")
+    slurm_mem_gb: int = param(16, "Slurm: memory per run, GB")
+    slurm_time_min_intermediate: int = param(240, "Slurm: time limit of a 01_intermediate run, minutes")
+    slurm_time_min_finetune: int = param(120, "Slurm: time limit of a 02_finetune run, minutes")
+    slurm_time_min_evaluate: int = param(60, "Slurm: time limit of a 03_evaluate run, minutes")
+    slurm_time_min_tiers: int = param(30, "Slurm: time limit of the 04_tiers run, minutes")
+    slurm_time_min_report: int = param(30, "Slurm: time limit of the 05_report run, minutes")
+
+    def __post_init__(self):
+        require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
+        check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        check_tasks([self.target_task], "target_task", embedded_only=True)
+        check_tasks(self.intermediate_tasks, "intermediate_tasks")
+        for c in self.conditions:
+            if c not in CONDITIONS:
+                raise ParamsError(f"key 'conditions': unknown condition {c!r}: {suggest(c, CONDITIONS)}")
+        require(len(self.conditions) >= 1, "conditions", "name at least one condition")
+        for o in self.objectives:
+            check_known(o, OBJECTIVES, "objectives", "objective")
+        require(len(self.objectives) >= 1, "objectives", "name at least one objective")
+        require(not self.rs_da_length_match or "rs_da" in self.objectives, "rs_da_length_match",
+                f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
+        # any headline metric goes through phases 3–5 (rxlt.phases.tiers pairs accuracy by item, others by seed);
+        # what phase 2 cannot train (rs_da on tagging/QA/retrieval) is refused here, before compute
+        for objective in self.objectives:
+            try:
+                check_training_task(self.target_task, objective)
+            except ParamsError as exc:  # phase 2 names its own keys ('task', 'objective'): say the study's
+                reason = re.sub(r"^key '(task|objective)': ", "", str(exc))
+                raise ParamsError(f"key 'target_task' / 'objectives' ({self.target_task!r}, {objective!r}): "
+                                  f"{reason}") from None
+        for key, default in (("rs_da_keep_original", False), ("synonyms_file", ""), ("wordnet_dir", DEFAULT_WORDNET_DIR)):
+            require(getattr(self, key) == default or "rs_da" in self.objectives, key,
+                    f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
+        require(bool(self.wordnet_dir), "wordnet_dir", f"give a directory (default {DEFAULT_WORDNET_DIR})")
+        if self.synonyms_file and not Path(synonyms_path(self.synonyms_file)).is_file():
+            raise ParamsError(f"key 'synonyms_file': {synonyms_path(self.synonyms_file)} does not exist (relative paths "
+                              f"start at the repository {repo_root()}); give the path of counterfitted_neighbors.json "
+                              f"(uclanlp/Robust-XLT, or SAFER's lushleaf/Structure-free-certified-NLP) or leave it "
+                              f"empty for WordNet")
+        require(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
+        require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
+        require(len(self.seeds) >= 1, "seeds", "name at least one seed")
+        require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
+        require(self.max_workers >= 1, "max_workers", "must be >= 1")
+        for f in fields(self):
+            if f.name.startswith("slurm_") and f.type == "int":
+                low = 0 if f.name in ("slurm_gpus_per_run", "slurm_ddp_processes") else 1
+                require(getattr(self, f.name) >= low, f.name, f"must be >= {low}")
+        require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
+                f"must not contain the target task {self.target_task!r}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One notebook execution: phase, validated parameters, and the runs it needs first."""
+
+    phase: str
+    run_id: str
+    params: object
+    needs: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        return f"{self.phase}/{self.run_id}"
+
+
+def synonyms_path(value: str) -> str:
+    """A study's synonyms_file / wordnet_dir as the runs get it: absolute, relative paths starting at the repository
+    (as the notebooks resolve theirs), since each run executes in its own directory."""
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else repo_root() / path)
+
+
+def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
+    cfg = load(StudyParams, path)
+    if smoke:
+        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, "smoke": True, "study": cfg.study + "-smoke"}, source=f"{path} (--smoke)")
+    return cfg
+
+
+def _run_id(prefix: str, params, root: Path) -> str:
+    """prefix + hash of the parameters that differ from their defaults.
+
+    Paths are taken relative to the study (a moved checkout keeps its ids), and only non-default
+    values count, so a parameter added to a phase later leaves finished runs valid.
+    """
+    defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(params)}
+    values = {k: v for k, v in to_dict(params).items()
+              if k != "run_dir" and to_dict_value(defaults.get(k, MISSING)) != v}
+    for key in SYNONYM_PATH_KEYS:  # made absolute by expand: the id keeps the form relative to the repository
+        if key in values and Path(values[key]).is_relative_to(repo_root()):
+            values[key] = str(Path(values[key]).relative_to(repo_root()))
+    blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
+    return f"{prefix}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def to_dict_value(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
+    """The study's runs in dependency order, each with fully validated phase parameters."""
+    root = runs_dir / cfg.study
+    available = kind_handlers.evaluation_languages(cfg.target_task)  # embedded and every XTREME-R kind
+    if tuple(cfg.languages) != ("all",):
+        missing = [l for l in cfg.languages if l not in available]
+        if missing:
+            raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
+                              f"{suggest(missing[0], available)}")
+    train = dict(model=cfg.model, encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
+                 head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
+                 weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
+                 freeze_word_embeddings=cfg.freeze_word_embeddings)
+    specs: list[RunSpec] = []
+
+    def add(phase: str, prefix: str, params, needs=()):
+        run_id = _run_id(prefix, params, root)
+        params = replace(params, run_dir=str(root / phase / run_id))
+        specs.append(RunSpec(phase, run_id, params, tuple(needs)))
+        return specs[-1]
+
+    evaluations = []
+    for seed in cfg.seeds:
+        inter = None
+        if "intermediate" in cfg.conditions:
+            inter = add("01_intermediate", f"inter-s{seed}", IntermediateParams(
+                **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs))
+        for condition in cfg.conditions:
+            up = inter if condition == "intermediate" else None
+            for objective in cfg.objectives:
+                name = f"{condition}-{objective}-s{seed}"
+                ft = add("02_finetune", name, FinetuneParams(
+                    **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=objective,
+                    adv_eps=cfg.adv_eps, adv_alpha=cfg.adv_alpha, adv_steps=cfg.adv_steps, adv_norm=cfg.adv_norm,
+                    noise_sigma=cfg.noise_sigma, rs_da_copies=cfg.rs_da_copies,
+                    rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
+                    rs_da_keep_original=cfg.rs_da_keep_original and objective == "rs_da",
+                    synonyms_file=synonyms_path(cfg.synonyms_file) if cfg.synonyms_file and objective == "rs_da" else "",
+                    wordnet_dir=(synonyms_path(cfg.wordnet_dir) if objective == "rs_da" and not cfg.synonyms_file
+                                 else DEFAULT_WORDNET_DIR),  # only where it is read: no new ids otherwise
+                    init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
+                ev = add("03_evaluate", name, EvaluateParams(
+                    finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
+                    precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
+                evaluations.append(ev)
+    tiers = add("04_tiers", "tiers", TiersParams(
+        evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
+        baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
+        bootstrap_samples=cfg.bootstrap_samples, smoke=cfg.smoke), needs=[e.key for e in evaluations])
+    # the study report: answer first (effect, interval, test, power), then the evidence (rxlt.phases.report)
+    add("05_report", "report", ReportParams(
+        evaluation_runs=tiers.params.evaluation_runs, tier_scheme=cfg.tier_scheme,
+        baseline_condition=tiers.params.baseline_condition, bootstrap_samples=cfg.bootstrap_samples,
+        permutation_samples=max(cfg.bootstrap_samples, 1000), smoke=cfg.smoke),
+        needs=[e.key for e in evaluations] + [tiers.key])
+    return specs
+
+
+def default_runs_dir() -> Path:
+    return repo_root() / "runs"

@@ -1,0 +1,1 @@
+"""Predictions and scores: model outputs in input order, smoothed prediction, retrieval ranking, metrics."""

@@ -1,0 +1,1 @@
+"""Statistics for zero-shot results: intervals, hypothesis tests and models, power."""

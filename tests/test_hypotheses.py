@@ -1,0 +1,193 @@
+"""rxlt.stats.hypotheses: golden numbers against statsmodels/scipy, and calibration by simulation.
+
+Simulation tolerances are Monte-Carlo based: with R replications a rejection rate has SE
+sqrt(r(1 − r)/R); the checks allow 3 SE (a false alarm rate of ≈ 0.3 % per check).
+benchmarks/stats_calibration.py runs the same checks with many more replications.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+
+from rxlt.stats import hypotheses as inf
+from rxlt.stats import power
+
+
+def test_paired_permutation_exact_matches_scipy():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.5, 1, 12)
+    b = rng.normal(0.0, 1, 12)
+    ours = inf.paired_permutation_test(a, b)
+    ref = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                               alternative="two-sided", n_resamples=np.inf)
+    assert ours["method"] == "exact"
+    assert ours["diff"] == pytest.approx((a - b).mean())
+    assert ours["p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
+
+
+def test_paired_permutation_of_correctness_is_the_exact_sign_test():
+    rng = np.random.default_rng(1)
+    a = (rng.random(200) < 0.6).astype(float)
+    b = (rng.random(200) < 0.5).astype(float)
+    ours = inf.paired_permutation_test(a, b)
+    # for 0/1 items the sign-flip test is the two-sided exact sign test on the non-zero differences
+    d = a - b
+    ref = sps.binomtest(int((d > 0).sum()), int((d != 0).sum()), 0.5).pvalue
+    assert ours["method"] == "exact (sign test)" and ours["p_value"] == pytest.approx(ref, rel=1e-9)
+    # and agrees with a Monte-Carlo sign-flip test of the same data (scipy)
+    mc = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                              n_resamples=20000, random_state=0).pvalue
+    assert ours["p_value"] == pytest.approx(mc, abs=0.012)  # MC SE ≤ 0.0035
+    # far below 1/n_perm: Holm over hundreds of languages stays possible
+    strong = inf.paired_permutation_test(np.ones(60), np.zeros(60))
+    assert strong["p_value"] == pytest.approx(2 * 0.5 ** 60)
+
+
+def test_paired_permutation_monte_carlo_for_real_valued_differences():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0.2, 1, 80), rng.normal(0, 1, 80)
+    ours = inf.paired_permutation_test(a, b, n_perm=20000, seed=3)
+    ref = sps.permutation_test((a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+                               n_resamples=20000, random_state=4).pvalue
+    assert ours["method"].startswith("monte-carlo") and ours["p_value"] == pytest.approx(ref, abs=0.015)
+    assert inf.paired_permutation_test(a, a)["p_value"] == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        inf.paired_permutation_test([1, 0], [1])
+
+
+def test_corrections_match_statsmodels():
+    p = np.array([0.01, 0.04, 0.03, 0.2, 0.001, np.nan, 0.5])
+    ok = ~np.isnan(p)
+    holm = inf.holm(p)
+    bh = inf.benjamini_hochberg(p)
+    assert np.isnan(holm[5]) and np.isnan(bh[5])
+    np.testing.assert_allclose(holm[ok], multipletests(p[ok], method="holm")[1])
+    np.testing.assert_allclose(bh[ok], multipletests(p[ok], method="fdr_bh")[1])
+
+
+def test_ols_slope_matches_scipy_linregress_and_bootstrap_ci_covers():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 8, 30)
+    y = 0.02 - 0.01 * x + rng.normal(0, 0.02, 30)
+    ours = inf.ols_slope(x, y)
+    ref = sps.linregress(x, y)
+    assert ours["slope"] == pytest.approx(ref.slope) and ours["se"] == pytest.approx(ref.stderr)
+    assert ours["p_value"] == pytest.approx(ref.pvalue)
+    assert np.isnan(inf.bootstrap_slope_ci(x[:5], y[:5])[0])  # too few languages for a bootstrap
+    lo, hi = inf.bootstrap_slope_ci(x, y, n_boot=4000, seed=0)
+    # percentile bootstrap ≈ t interval for well-behaved data
+    assert lo == pytest.approx(ref.slope - 2.048 * ref.stderr, abs=0.4 * ref.stderr)
+    assert hi == pytest.approx(ref.slope + 2.048 * ref.stderr, abs=0.4 * ref.stderr)
+
+
+def test_mixed_slope_matches_statsmodels_and_reduces_to_ols():
+    rng = np.random.default_rng(4)
+    d = power.simulate_gains(rng, n_languages=15, n_seeds=3, n_items=80, slope=-0.01, tau=0.03, sigma_seed=0.02)
+    ours = inf.mixed_slope_test(d, "gain", "x", within=("seed",))
+    ref = smf.mixedlm("gain ~ x + C(seed)", d, groups=d.language).fit(reml=True)
+    assert ours["estimate"] == pytest.approx(ref.fe_params["x"], rel=1e-4)
+    assert ours["se"] == pytest.approx(ref.bse_fe["x"], rel=1e-3)
+    assert ours["df"] == 15 - 2
+    assert ours["p_value"] == pytest.approx(2 * sps.t.sf(abs(ref.fe_params["x"] / ref.bse_fe["x"]), 13), rel=1e-3)
+    # balanced design: the GLS slope of a language-level predictor is the OLS slope of language means
+    means = d.groupby("language").agg(x=("x", "first"), gain=("gain", "mean"))
+    assert ours["estimate"] == pytest.approx(sps.linregress(means.x, means.gain).slope, rel=1e-6)
+    # one row per language: plain OLS (statsmodels), same df rule
+    one = d[d.seed == 0]
+    r1 = inf.mixed_slope_test(one, "gain", "x")
+    ols = sm.OLS(one.gain, sm.add_constant(one.x)).fit()
+    assert r1["method"].startswith("OLS") and r1["estimate"] == pytest.approx(ols.params["x"])
+    assert r1["p_value"] == pytest.approx(ols.pvalues["x"])
+    with pytest.raises(ValueError, match="columns"):
+        inf.mixed_slope_test(d, "gain", "nope")
+    flat = inf.mixed_slope_test(d.assign(gain=0.0), "gain", "x", within=("seed",))
+    assert np.isnan(flat["p_value"]) and flat["method"] == "no variation in gain"
+
+
+def test_power_matches_noncentral_t_and_normal_limit():
+    se, df = 0.01, 40
+    mde = power.minimum_detectable_slope(se, df, alpha=0.05, power=0.8)
+    assert power.slope_power(mde, se, df) == pytest.approx(0.8, abs=1e-6)
+    # large df: the familiar (z_{1-α/2} + z_{power}) · SE
+    assert power.minimum_detectable_slope(se, 10_000) == pytest.approx((1.959964 + 0.841621) * se, rel=2e-3)
+    assert power.slope_power(0.0, se, df) == pytest.approx(0.05, abs=1e-9)
+
+
+def _rejections(slope, reps, seed, L=12, S=2, N=60, tau=0.03, sigma=0.02):
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(reps):
+        d = power.simulate_gains(rng, L, S, N, slope, tau, sigma)
+        hits += inf.mixed_slope_test(d, "gain", "x", within=("seed",))["p_value"] < 0.05
+    return hits / reps
+
+
+def test_mixed_model_type_one_error_is_nominal_by_simulation():
+    reps = 150
+    rate = _rejections(0.0, reps, seed=11)
+    se = np.sqrt(0.05 * 0.95 / reps)
+    assert rate <= 0.05 + 3 * se, f"type-I rate {rate:.3f} exceeds 0.05 + 3 MC SE"
+
+
+def test_mixed_model_power_is_as_claimed_by_simulation():
+    L, S, N, tau, sigma = 12, 2, 60, 0.03, 0.02
+    se = power.simulated_design_se(L, S, N, tau, sigma)
+    mde = power.minimum_detectable_slope(se, L - 2, power=0.8)
+    reps = 150
+    rate = _rejections(-mde, reps, seed=12)
+    mc = np.sqrt(0.8 * 0.2 / reps)
+    assert abs(rate - 0.8) <= 3 * mc, f"power {rate:.3f} vs claimed 0.80 (±{3 * mc:.3f})"
+
+
+def test_variance_components_and_design_power():
+    rng = np.random.default_rng(5)
+    d = power.simulate_gains(rng, 40, 4, 200, 0.0, tau=0.03, sigma_seed=0.02)
+    means = d.groupby("language").agg(x=("x", "first"), gain=("gain", "mean"))
+    fit = inf.ols_slope(means.x, means.gain)
+    comps = inf.variance_components(d, fit["resid_var"])
+    true_within = 0.02 ** 2 + (0.5 * 0.5 + 0.55 * 0.45) / 200
+    assert comps["within_var"] == pytest.approx(true_within, rel=0.3)
+    assert comps["between_var"] == pytest.approx(0.03 ** 2, rel=0.6)
+    table = power.design_power(comps, fit["sxx"], 40)
+    row = table[table.this_design].iloc[0]
+    assert row.seeds == 4 and row.mde == pytest.approx(power.minimum_detectable_slope(fit["se"], 38), rel=1e-6)
+    assert table[table.languages == 40].sort_values("seeds").mde.is_monotonic_decreasing
+    # one seed: no made-up projection for more seeds
+    one = inf.variance_components(d[d.seed == 0], fit["resid_var"])
+    assert np.isnan(one["within_var"]) and set(power.design_power(one, fit["sxx"], 40).seeds) == {1}
+
+
+def test_per_language_tests_pair_by_item_and_seed():
+    rows = []
+    for seed in (0, 1):
+        for k in range(10):
+            rows.append({"task": "t", "language": "xx", "key": f"k{k}", "seed": seed, "condition": "base", "correct": int(k < 3)})
+            rows.append({"task": "t", "language": "xx", "key": f"k{k}", "seed": seed, "condition": "new", "correct": int(k < 8)})
+            rows.append({"task": "t", "language": "yy", "key": f"k{k}", "seed": seed, "condition": "base", "correct": k % 2})
+            rows.append({"task": "t", "language": "yy", "key": f"k{k}", "seed": seed, "condition": "new", "correct": k % 2})
+    out = inf.per_language_tests(pd.DataFrame(rows), "new", "base", n_perm=5000, seed=0).set_index("language")
+    assert out.loc["xx", "gain"] == pytest.approx(0.5) and out.loc["xx", "pairs"] == 20
+    assert out.loc["xx", "p_value"] == pytest.approx(2 / 2 ** 10, abs=0.003)  # 10 nonzero +1 diffs: exact 2/1024
+    assert out.loc["yy", "p_value"] == 1.0
+    assert out.loc["xx", "p_holm"] == pytest.approx(min(1, 2 * out.loc["xx", "p_value"]))
+    with pytest.raises(ValueError, match="no items"):
+        inf.per_language_tests(pd.DataFrame(rows), "other", "base")
+
+
+def test_pooled_interaction_model_equals_gain_slope_in_a_balanced_design():
+    rng = np.random.default_rng(6)
+    langs = [f"L{i}" for i in range(10)]
+    x = np.linspace(-3, 7, 10)
+    base = 0.5 + rng.normal(0, 0.1, 10)
+    gain = 0.1 - 0.02 * x + rng.normal(0, 0.02, 10)
+    scores = pd.DataFrame({"language": langs * 2, "x": np.r_[x, x], "seed": 0,
+                           "condition": ["direct"] * 10 + ["intermediate"] * 10, "value": np.r_[base, base + gain]})
+    out = inf.interaction_model(scores, "direct", "x").set_index("condition").loc["intermediate"]
+    ref = sps.linregress(x, gain)
+    assert out.estimate == pytest.approx(ref.slope, rel=1e-4)
+    assert out.df == 8
+    with pytest.raises(ValueError, match="baseline"):
+        inf.interaction_model(scores, "nope", "x")
