@@ -1,7 +1,9 @@
 """One frozen, validated parameter dataclass per phase (and one for a whole study)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 from rxlt.data.cldr import SOURCE_LANGUAGE
 from rxlt.data.cldr_tasks import TASKS
@@ -119,6 +121,21 @@ def check_training_task(task: str, objective: str) -> None:
 MIXING = ("sequence", "mixture")
 
 
+def _files_state(synonyms_file: str, wordnet_dir: str) -> tuple:
+    """What check_synonym_source's answer depends on: the files' sizes and modification times."""
+    paths = [Path(synonyms_file)] if synonyms_file else sorted(Path(wordnet_dir).glob("*.*"))
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p.is_file())
+
+
+@functools.lru_cache(maxsize=16)
+def check_synonym_source(synonyms_file: str, wordnet_dir: str, state: tuple) -> None:
+    """Read the synonym source once per (paths, file state): a study expansion validates every rs_da run twice,
+    and reading WordNet's index takes seconds."""
+    from rxlt.train.synonyms import synonym_source
+
+    synonym_source(synonyms_file, wordnet_dir)
+
+
 @dataclass(frozen=True)
 class IntermediateParams(TrainingParams):
     """Phase 1: train the encoder on English intermediate tasks, in sequence or as a mixture."""
@@ -192,10 +209,8 @@ class FinetuneParams(TrainingParams):
         require(not self.rs_da_length_match or self.objective == "rs_da", "rs_da_length_match",
                 f"applies to objective 'rs_da' only, but objective is {self.objective!r}")
         if self.objective == "rs_da":  # fail before compute if the synonym source is missing
-            from rxlt.train.synonyms import synonym_source
-
             try:
-                synonym_source(self.synonyms_file, self.wordnet_dir)
+                check_synonym_source(self.synonyms_file, self.wordnet_dir, _files_state(self.synonyms_file, self.wordnet_dir))
             except (FileNotFoundError, ValueError) as exc:
                 raise ParamsError(f"key {'synonyms_file' if self.synonyms_file else 'wordnet_dir'!r}: {exc}") from None
 
