@@ -57,8 +57,10 @@ study: setup
 smoke: setup
 	$(BIN)/rxlt study params/embedded.yaml --smoke
 
+# One pytest-xdist worker per core (TEST_WORKERS=0 runs in this process, e.g. for a debugger).
+TEST_WORKERS ?= $(shell python3 -c "import os; print(min(4, os.cpu_count() or 1))")
 test: setup
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean-runs:
 	rm -rf runs reports

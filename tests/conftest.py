@@ -7,6 +7,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
+# `make test` runs the suite on pytest-xdist workers (one per core). Each worker and every kernel or torchrun
+# process it starts then computes on one thread, so the workers share the cores instead of oversubscribing them.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """One xdist group per test file, unless the file names its own: a module-scoped fixture (a study, the Slurm
+    cluster) is then built once, on the worker that runs the whole file (`--dist loadgroup`)."""
+    for item in items:
+        if not any(True for _ in item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
 
 @pytest.fixture()
 def offline(monkeypatch):
