@@ -38,6 +38,34 @@ EXPECTED = {
         model="xlm-roberta-base", task="udpos", intermediate=("squad", "hellaswag"), epochs=10,
         intermediate_epochs=3, lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2),
         objectives={"erm"}, **XTREME_OPTIMIZER),
+    # the XGLUE and low-resource suites (rxlt.data.xglue_tasks, rxlt.data.lowres_tasks): each file cites its settings
+    "xglue.yaml": dict(
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="xglue-wpr", intermediate=("squad", "hellaswag"), epochs=5, intermediate_epochs=3,
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}, **XTREME_OPTIMIZER),
+    "belebele.yaml": dict(
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="belebele", intermediate=("squad", "hellaswag"), epochs=3, intermediate_epochs=3,
+        lr=2e-5, head_lr=2e-5, max_length=256, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}, **XTREME_OPTIMIZER),
+    "afrisenti.yaml": dict(  # the shared task's starter notebook
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="afrisenti", intermediate=("squad", "hellaswag"), epochs=5, intermediate_epochs=3,
+        lr=5e-5, head_lr=5e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}, **XTREME_OPTIMIZER),
+    "masakhaner2.yaml": dict(  # MasakhaNER2.0/scripts/xlmr_base.sh and train_ner.py defaults
+        phases={"01_intermediate": 5, "02_finetune": 10, "03_evaluate": 10, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="masakhaner2", intermediate=("squad", "hellaswag"), epochs=20,
+        intermediate_epochs=3, lr=5e-5, head_lr=5e-5, max_length=164, batch_size=32, seeds=(1, 2, 3, 4, 5),
+        objectives={"erm"}, **XTREME_OPTIMIZER),
+    "americasnli.yaml": dict(  # zs_default.yaml / anli_default.yaml
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="americasnli", intermediate=("squad", "hellaswag"), epochs=5,
+        intermediate_epochs=3, lr=2e-5, head_lr=2e-5, max_length=256, batch_size=32, seeds=(0, 1, 2),
+        objectives={"erm"}, **XTREME_OPTIMIZER),
+    "nusax.yaml": dict(
+        phases={"01_intermediate": 5, "02_finetune": 10, "03_evaluate": 10, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="nusax", intermediate=("squad", "hellaswag"), epochs=10, intermediate_epochs=3,
+        lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"},
+        **XTREME_OPTIMIZER),
     "pawsx-robust.yaml": dict(
         phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,

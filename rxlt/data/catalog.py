@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rxlt.data import cldr, hub_tasks, xtreme_loader, xtreme_tasks
+from rxlt.data import cldr, hub_tasks, suite_loader, xtreme_loader, xtreme_tasks
 from rxlt.data.cldr_tasks import TASKS, task_spec
 from rxlt.data.kinds import task_kind
 from rxlt.lookup import UnknownNameError, suggest
@@ -26,12 +26,13 @@ XTREME_CLASSIFICATION = tuple(t for t, s in xtreme_tasks.XTREME_TASKS.items() if
 
 
 def known_tasks() -> list[str]:
-    """Embedded tasks, English intermediate tasks from the hub and the XTREME classification tasks."""
-    return sorted({*TASKS, *hub_tasks.INTERMEDIATE_TASKS, *XTREME_CLASSIFICATION})
+    """Embedded tasks, English intermediate tasks from the hub, the XTREME classification tasks and the XGLUE /
+    low-resource suite tasks (rxlt.data.suite_loader, every kind)."""
+    return sorted({*TASKS, *hub_tasks.INTERMEDIATE_TASKS, *XTREME_CLASSIFICATION, *suite_loader.SUITE_TASKS})
 
 
 def check_task(task: str) -> None:
-    if task not in TASKS and task not in hub_tasks.INTERMEDIATE_TASKS and task not in XTREME_CLASSIFICATION:
+    if task not in known_tasks():
         raise UnknownNameError(f"unknown task {task!r}: {suggest(task, known_tasks())}")
 
 
@@ -70,6 +71,8 @@ def examples(task: str, split: str, languages=None) -> pd.DataFrame:
     """Rows (language, [key,] text[, text_pair], label) of `task`'s `split`, optionally restricted to `languages`."""
     if task in XTREME_CLASSIFICATION:
         return _xtreme_examples(task, split, languages)
+    if task in suite_loader.SUITE_TASKS:  # train/dev: the task's English source; test: its languages
+        return suite_loader.load(task, split, languages if split == "test" else None)
     if task in hub_tasks.INTERMEDIATE_TASKS:
         if split == "test":
             raise ValueError(f"{task!r} is an English intermediate task: it has train and dev splits only")
@@ -87,6 +90,8 @@ def examples(task: str, split: str, languages=None) -> pd.DataFrame:
 def labels(task: str) -> list[str]:
     if task in XTREME_CLASSIFICATION:
         return list(xtreme_tasks.XTREME_TASKS[task]["labels"])
+    if task in suite_loader.SUITE_TASKS:
+        return suite_loader.labels(task)
     if task in hub_tasks.INTERMEDIATE_TASKS:
         return list(hub_tasks.INTERMEDIATE_TASKS[task].get("labels") or [])
     return cldr.task_labels(task)
@@ -104,6 +109,8 @@ def evaluation_languages(task: str) -> list[str]:
             if found:
                 return found
         return list(spec["languages"])
+    if task in suite_loader.SUITE_TASKS:
+        return suite_loader.evaluation_languages(task)
     return cldr.test_languages(task)
 
 

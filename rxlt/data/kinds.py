@@ -19,12 +19,15 @@ def normalize_kind(kind: str) -> str:
 
 
 def task_kind(task: str) -> str:
-    """The kind of a task from whichever table defines it (XTREME-R, hub catalogue, embedded tasks)."""
+    """The kind of a task from whichever table defines it (XTREME-R, XGLUE, low-resource suites, hub catalogue,
+    embedded tasks)."""
     from rxlt.data.cldr_tasks import TASKS
     from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
+    from rxlt.data.lowres_tasks import LOWRES_TASKS
+    from rxlt.data.xglue_tasks import XGLUE_TASKS
     from rxlt.data.xtreme_tasks import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
 
-    for table in (XTREME_TASKS, RETRIEVAL_TRAINING_TASKS, INTERMEDIATE_TASKS, TASKS):
+    for table in (XTREME_TASKS, RETRIEVAL_TRAINING_TASKS, XGLUE_TASKS, LOWRES_TASKS, INTERMEDIATE_TASKS, TASKS):
         if task in table:
             return normalize_kind(table[task].get("kind", "classification"))
     return "classification"

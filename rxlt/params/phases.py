@@ -81,13 +81,15 @@ class TrainingParams:
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
-    """Tasks must exist; targets (evaluated in many languages) must be embedded or XTREME-R tasks; phase-1
+    """Tasks must exist; targets (evaluated in many languages) must be embedded, XTREME-R, XGLUE or low-resource suite tasks; phase-1
     tasks must have a trainable head (retrieval tasks have none)."""
     from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
     from rxlt.data.kinds import TRAINABLE, task_kind
+    from rxlt.data.suite_loader import SUITE_TASKS
     from rxlt.data.xtreme_tasks import XTREME_TASKS
 
-    known = {**TASKS, **XTREME_TASKS} if embedded_only else {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS}
+    targets = {**TASKS, **XTREME_TASKS, **SUITE_TASKS}  # tasks evaluated in many languages (XGLUE, low-resource suites)
+    known = targets if embedded_only else {**targets, **INTERMEDIATE_TASKS}
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
@@ -106,8 +108,10 @@ def check_training_task(task: str, objective: str) -> None:
     from rxlt.train.objectives import check_objective
 
     trained = training_task(task)
+    from rxlt.data.suite_loader import SUITE_TASKS
+
     if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS,
-                                                        **RETRIEVAL_TRAINING_TASKS}):
+                                                        **RETRIEVAL_TRAINING_TASKS, **SUITE_TASKS}):
         raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
                           f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
     if task_kind(trained) not in TRAINABLE:
@@ -238,7 +242,9 @@ class EvaluateParams:
     smoothing_sigma: float = param(0.5, "smoothing: Gaussian noise std on the word embeddings, × their RMS (relative)")
     certify_alpha: float = param(0.001, "smoothing: 1 − confidence of the certified radius (Cohen et al. 2019)")
     generalized_languages: tuple[str, ...] = param((), "sentence-pair tasks: evaluate every ordered pair of these "
-                                                   "languages (first sentence in A, second in B); empty = off")
+                                                   "languages (first sentence in A, second in B); ['all'] = every "
+                                                   "language with test items (Robust-XLT: 49 PAWS-X / 225 XNLI pairs); "
+                                                   "empty = off")
     n_best: int = param(20, "extractive QA: best start and end positions considered per window (run_squad default)")
     max_answer_length: int = param(30, "extractive QA: longest answer in tokens (run_squad default)")
     retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's middle layer (n/2+1: 7 of 12, "
@@ -260,12 +266,13 @@ class EvaluateParams:
         require(self.smoothing_samples >= 0, "smoothing_samples", "must be >= 0 (0 = plain prediction)")
         require(self.smoothing_sigma >= 0, "smoothing_sigma", "must be >= 0")
         require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
-        require(len(self.generalized_languages) != 1, "generalized_languages", "name at least two languages (or none)")
+        require(len(self.generalized_languages) != 1 or tuple(self.generalized_languages) == ("all",),
+                "generalized_languages", "name at least two languages, ['all'], or none")
         require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")
         require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (middle), 0 (last) or a layer number")
         require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
         require(self.retrieval_max_length >= 1, "retrieval_max_length", "must be >= 1")
-        for code in self.generalized_languages:
+        for code in ([] if tuple(self.generalized_languages) == ("all",) else self.generalized_languages):
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
 

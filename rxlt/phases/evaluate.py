@@ -22,6 +22,7 @@ from rxlt.features.batching import encode_frame
 from rxlt.model.checkpoint import load_classifier, load_model
 from rxlt.model.precision import compute_device
 from rxlt.phases.kind_handlers import evaluation_languages, handler, headline, task_examples, task_labels
+from rxlt.phases.task_metrics import add_task_metric, task_metric
 from rxlt.results import Run, read_results
 from rxlt.scoring.retrieval import embed, golds, ranked_keys
 from rxlt.scoring.smoothing import certified_radius, embedding_rms, smoothed_votes
@@ -32,15 +33,33 @@ PREDICTIONS = "predictions.csv.gz"
 GENERALIZED = "generalized.csv"
 
 
-def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: int) -> pd.DataFrame:
+def generalized_languages(cfg, available: list[str]) -> list[str]:
+    """The languages of the generalized grid: those named, or with ['all'] every language with test items."""
+    return list(available) if tuple(cfg.generalized_languages) == ("all",) else list(cfg.generalized_languages)
+
+
+def evaluate_generalized(model, tokenizer, labels, task: str, cfg, max_length: int, languages=None) -> pd.DataFrame:
     """Accuracy on every ordered language pair (first sentence in A, second in B) of a parallel pair task —
-    Robust-XLT's "generalized cross-lingual transfer" (49 PAWS-X / 225 XNLI pairs; protocols.md §1.4)."""
-    test = catalog.examples(task, "test", cfg.generalized_languages)
+    Robust-XLT's "generalized cross-lingual transfer" (49 PAWS-X / 225 XNLI pairs; protocols.md §1.4).
+
+    uclanlp/Robust-XLT@175cddb89c4e86c7152d0175db8f824f7f4e6bad builds no pairs in code: its released data holds
+    `test-<l1>-<l2>.tsv` files, and scripts/eval_generalized_{xnli,pawsx}.sh list every ordered pair, diagonal
+    included, as `--predict_languages`; third_party/processors/{xnli,pawsx}.py read `{split}-{l1}-{l2}.tsv` with
+    text_a = column 0, text_b = column 1, label = column 2 (the files themselves are not public code, so which
+    side's label they carry could not be checked). Here a pair is built from the parallel items (same key): text from
+    A's item, text_pair from B's, the label of A's item — the translations share it except PAWS-X's untranslated "NS"
+    lines (tests/test_generalized_real.py). `max_test_items` caps each pair to the
+    first items by key, the same items as the per-language cap, so the diagonal equals the plain per-language test."""
+    languages = list(languages or cfg.generalized_languages)
+    test = catalog.examples(task, "test", languages)
+    by_language = {lg: g for lg, g in test.groupby("language", sort=False)}  # split once: 225 pairs reuse it
     index = {label: i for i, label in enumerate(labels)}
     rows = []
-    for a in cfg.generalized_languages:
-        for b in cfg.generalized_languages:
-            pairs = cldr.generalized_pairs(test, a, b)
+    for a in languages:
+        for b in languages:
+            both = pd.concat([by_language.get(a, test.iloc[:0]), by_language.get(b, test.iloc[:0])]) if a != b \
+                else by_language.get(a, test.iloc[:0])
+            pairs = cap(cldr.generalized_pairs(both, a, b), cfg.max_test_items).reset_index(drop=True)
             logits = predict_logits(model, encode_frame(tokenizer, pairs, index, max_length), cfg.batch_size, cfg.precision)
             correct = logits.argmax(-1) == pairs.label.map(index).to_numpy()
             rows.append({"first": a, "second": b, "accuracy": float(correct.mean()) if len(pairs) else float("nan"), "n": len(pairs)})
@@ -62,10 +81,11 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     if kind != "classification":  # multiple choice, tagging, QA, retrieval
         return evaluate_task(run, upstream, task, kind, _languages(cfg, task, evaluation_languages(task)))
     available = catalog.evaluation_languages(task)
-    if cfg.generalized_languages:
-        if "text_pair" not in catalog.examples(task, "test", [catalog.SOURCE_LANGUAGE]):
+    grid = generalized_languages(cfg, available)
+    if grid:
+        if "text_pair" not in catalog.examples(task, "test", [grid[0]]):
             raise ValueError(f"generalized_languages needs a sentence-pair task; {task!r} has single texts")
-        missing = sorted(set(cfg.generalized_languages) - set(available))
+        missing = sorted(set(grid) - set(available))
         if missing:
             raise ValueError(f"generalized_languages {missing} have too few {task} test items")
     languages = _languages(cfg, task, available)
@@ -77,7 +97,7 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     if cfg.trim_vocabulary:  # only the rows of the texts evaluated here (the token cache re-serves them)
         from rxlt.model.vocabulary import token_ids
 
-        frames = [used] + ([catalog.examples(task, "test", cfg.generalized_languages)] if cfg.generalized_languages else [])
+        frames = [used] + ([catalog.examples(task, "test", grid)] if grid else [])
         keep = lambda tok: token_ids(*(encode_frame(tok, f, index, max_length) for f in frames if len(f)),  # noqa: E731
                                      tokenizer=tok)
     model, tokenizer, labels = load_classifier(Path(cfg.finetune_run) / upstream["artifacts"]["model"], keep)
@@ -101,14 +121,17 @@ def run_evaluation(run: Run) -> pd.DataFrame:
                      "alpha": cfg.certify_alpha, "note": "selection and estimation share the noise samples (see rxlt.scoring.smoothing)"}
     predictions.to_csv(run.dir / PREDICTIONS, index=False)
     table = per_language_table(predictions, cfg.bootstrap_samples, cfg.seed)
+    metric = task_metric(task)  # F1 (AfriSenti, NusaX) or nDCG (XGLUE WPR) instead of accuracy: rxlt.phases.task_metrics
+    if metric != "accuracy":
+        table = add_task_metric(table, predictions, logits, labels, metric, cfg.bootstrap_samples, cfg.seed)
     generalized = None
     if cfg.generalized_languages:
-        generalized = evaluate_generalized(model, tokenizer, labels, task, cfg, max_length)
+        generalized = evaluate_generalized(model, tokenizer, labels, task, cfg, max_length, grid)
         generalized.to_csv(run.dir / GENERALIZED, index=False)
     original = full.language.value_counts()
     run.finish(
         metrics={
-            "metric": "accuracy",
+            "metric": metric, **({"headline": metric, "score_average": score_averages(table)} if metric != "accuracy" else {}),
             "per_language": {row["language"]: {k: (int(v) if k == "n" else float(v)) for k, v in row.items() if k != "language"}
                              for row in table.to_dict("records")},
             "average": averages(table),

@@ -24,6 +24,19 @@ unless noted):
 - map_at_k: third_party/utils_lareqa.py@e23cf42f44512fd62ad6a890d8b6bbaabeda9957 `average_precision_at_k` /
   `mean_avg_prec_at_k` (k = 20 in evaluate_retrieval.py): the targets are every candidate of the question's
   xling id, in every language.
+
+Metrics of the XGLUE and low-resource suites (rxlt.data.xglue_tasks, rxlt.data.lowres_tasks), re-expressed from the
+scikit-learn functions their official scripts call (scikit-learn is not a dependency):
+- ndcg: microsoft/XGLUE@e417c4c53088d9685c177085ada172fcc793e42e evaluation/xglue_evaluate.py `simple_ndcg` (WPR):
+  per query `sklearn.metrics.ndcg_score([labels], [predictions])` with its defaults — k = None (all documents),
+  gain = the rating itself (linear, not 2^rel - 1), discount 1/log2(rank + 1), ignore_ties=False: documents with tied
+  scores share the mean of their gains over the positions they occupy (McSherry & Najork 2008; = the mean DCG over
+  every order of the tie), ideal DCG from the ratings sorted, a query whose ratings are all 0 scores 0; queries with
+  fewer than 2 documents are skipped; the language score is the plain mean over queries.
+- weighted_f1 / macro_f1: `sklearn.metrics.f1_score(average="weighted" | "macro")` over the labels present in gold
+  or predictions (sklearn's unique_labels), a class's F1 = 2 TP / (2 TP + FP + FN); macro = unweighted mean,
+  weighted = mean weighted by gold support. AfriSenti (afrisent-semeval-2023@5aec3cf evaluation_script/evaluation.py,
+  weighted) and NusaX (IndoNLP/nusax@75b0be5 the baseline notebook, macro).
 """
 from __future__ import annotations
 
@@ -45,6 +58,10 @@ METRICS: dict[str, dict] = {
                          "description": "(EM + F1) / 2 per language (evaluate.py avg_metric; normalisation of the task)"},
     "retrieval_accuracy": {"higher_is_better": True, "description": "top-1 retrieval accuracy (Tatoeba)"},
     "map_at_20": {"higher_is_better": True, "description": "mean average precision at 20 (utils_lareqa.py)"},
+    "ndcg": {"higher_is_better": True,
+             "description": "nDCG over all documents of a query, tie-averaged, mean over queries (xglue_evaluate.py)"},
+    "weighted_f1": {"higher_is_better": True, "description": "F1 per class weighted by gold support (sklearn f1_score)"},
+    "macro_f1": {"higher_is_better": True, "description": "unweighted mean of per-class F1 (sklearn f1_score)"},
     "mrr_at_20": {"higher_is_better": True,
                   "description": "mean reciprocal rank at 20 (utils_mewslix.py; XTREME-R calls it map@20)"},
 }
@@ -218,3 +235,82 @@ def _check(ranked, targets) -> None:
 
 def _length_error(ranked, targets):
     raise ValueError(f"{len(ranked)} rankings for {len(targets)} queries")
+
+
+# ---- ranking (XGLUE WPR) and class-averaged F1 ----
+
+def _discounts(n: int, k: int | None) -> list[float]:
+    import math
+
+    return [1.0 / math.log2(i + 2) if k is None or i < k else 0.0 for i in range(n)]
+
+
+def dcg(gains, scores, k: int | None = None, ignore_ties: bool = False) -> float:
+    """sklearn.metrics._ranking._dcg_sample_scores for one query: gains ranked by descending score; tied scores
+    share their mean gain over the positions they span (ignore_ties=False), else a plain descending sort."""
+    gains, scores = [float(g) for g in gains], [float(s) for s in scores]
+    if len(gains) != len(scores):
+        raise ValueError(f"{len(scores)} scores for {len(gains)} gains")
+    disc = _discounts(len(gains), k)
+    if ignore_ties:  # sklearn: np.argsort(y_score)[:, ::-1] (the order among ties is numpy's, as there)
+        import numpy as np
+
+        order = np.argsort(np.asarray(scores))[::-1]
+        return sum(d * gains[i] for d, i in zip(disc, order))
+    total, start = 0.0, 0
+    for s in sorted(set(scores), reverse=True):
+        members = [g for g, sc in zip(gains, scores) if sc == s]
+        total += sum(members) / len(members) * sum(disc[start:start + len(members)])
+        start += len(members)
+    return total
+
+
+def ndcg_score(gains, scores, k: int | None = None, ignore_ties: bool = False) -> float:
+    """sklearn.metrics.ndcg_score for one query (defaults as XGLUE calls it); 0 when every gain is 0."""
+    ideal = dcg(gains, gains, k, ignore_ties=True)
+    return 0.0 if ideal == 0 else dcg(gains, scores, k, ignore_ties) / ideal
+
+
+def ndcg(groups, gains, scores, k: int | None = None) -> dict:
+    """xglue_evaluate.py simple_ndcg: nDCG per query group (groups of fewer than 2 documents skipped), mean over
+    queries. Returns {"ndcg", "queries" (scored), "skipped" (single-document queries), "per_query"}."""
+    groups, gains, scores = list(groups), list(gains), list(scores)
+    if not len(groups) == len(gains) == len(scores):
+        raise ValueError(f"{len(groups)} groups, {len(gains)} gains and {len(scores)} scores: expected one each per document")
+    by: dict = {}
+    for g, y, s in zip(groups, gains, scores):
+        by.setdefault(g, ([], []))
+        by[g][0].append(y)
+        by[g][1].append(s)
+    per_query = {g: ndcg_score(y, s, k) for g, (y, s) in by.items() if len(y) >= 2}
+    if not per_query:
+        raise ValueError("nDCG needs at least one query with 2 or more documents")
+    return {"ndcg": sum(per_query.values()) / len(per_query), "queries": len(per_query),
+            "skipped": len(by) - len(per_query), "per_query": per_query}
+
+
+def class_f1(pred, gold) -> dict:
+    """{label: (F1, gold support)} over sklearn's label set (every label in gold or predictions)."""
+    pred, gold = list(pred), list(gold)
+    if len(pred) != len(gold):
+        raise ValueError(f"{len(pred)} predictions for {len(gold)} gold labels")
+    if not gold:
+        raise ValueError("F1 of no items is undefined")
+    out = {}
+    for label in sorted(set(gold) | set(pred), key=str):
+        tp = sum(p == g == label for p, g in zip(pred, gold))
+        fp = sum(p == label != g for p, g in zip(pred, gold))
+        fn = sum(g == label != p for p, g in zip(pred, gold))
+        out[label] = (2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0, tp + fn)
+    return out
+
+
+def macro_f1(pred, gold) -> float:
+    per = class_f1(pred, gold)
+    return sum(f for f, _ in per.values()) / len(per)
+
+
+def weighted_f1(pred, gold) -> float:
+    per = class_f1(pred, gold)
+    support = sum(n for _, n in per.values())
+    return sum(f * n for f, n in per.values()) / support
