@@ -1,6 +1,7 @@
 """Phase 3: zero-shot evaluation in every language, with bootstrap intervals and saved predictions.
 
-Classification is scored here directly (accuracy per item, optional smoothed prediction); the other kinds —
+Classification is scored here directly (accuracy per item, optional randomized-smoothing certification:
+Cohen et al.'s CERTIFY, rxlt.scoring.smoothing); the other kinds —
 multiple choice, tagging, QA and retrieval — give the same outputs: `predictions.csv.gz` (one row per test item / query) and
 results.json with per-language metrics, sample counts and macro averages that say whether English is in
 them. Each language's row holds the kind's metrics (rxlt.phases.kind_handlers, rxlt.scoring.metrics), `score` = the task's

@@ -121,7 +121,7 @@ class Adversarial:
     adv_eps_scale (see `perturbation_scale`): absolute (the default, so existing run ids and results hold) —
     adv_eps is an L2 radius over the whole sequence in embedding units, weaker per token on longer inputs;
     relative — adv_eps × the RMS norm of the example's embeddings, length-independent. Suggested: absolute L2
-    adv_eps 1.0 (e5-small's word-embedding rows have norm ≈ 1.65, so that is ≈ 29 % of a 4-token CLDR item,
+    adv_eps 1.0 (e5-small's word-embedding rows have norm ≈ 1.65, so that is ≈ 30 % of a 4-token CLDR item,
     5 % of a 128-token pair), adv_alpha = adv_eps/adv_steps·1.25, adv_steps 2-3; relative L2 adv_eps ≈ 0.1-0.3;
     L∞ absolute adv_eps ≈ 1e-2 (≈ 0.1 of e5's RMS entry 0.085).
     """
