@@ -6,10 +6,15 @@
 
 Each round runs every objective for `steps` optimisation steps on the same batches (English
 cldr-territory training data, batch 32, word embeddings frozen), interleaved so machine drift hits all
-alike; the table reports the median step time and its ratio to ERM. Targets (issue: robust
-fine-tuning): rs_rp ≤ 1.15×, rs_da ≤ 1.05×, PGD with K steps ≤ (K + 1.3)×, free variant ≤ 1.5×.
-`rs_da length-matched` is rs_da with rs_da_length_match (synonyms with no more sub-word pieces than the word);
-both rs_da rows report their augmented data's tokens relative to the original (`tokens vs original`).
+alike; the table reports the median time per optimiser step and its ratio to ERM. Targets (issue: robust
+fine-tuning): rs_rp ≤ 1.15×, rs_da ≤ 1.05×, PGD with K steps ≤ (K + 1.3)×, free variants ≤ 1.5×.
+`rs_da` draws WordNet synonyms ("WordNet synonym augmentation"), `rs_da paper list` the paper's RS-DA list
+(rxlt/train/robust_xlt/counterfitted_neighbors.json, perturb.py's draw), `rs_da length-matched` WordNet with
+rs_da_length_match; every rs_da row reports its augmented data's tokens relative to the original (`tokens vs
+original`; on CLDR territory names the faithful raw-token draw changes no text, so the paper list's row is ERM's
+cost there — PAWS-X sentences, --pawsx-dir, are where it substitutes). `adversarial_free` (Shafahi et al.'s free AT)
+replays each batch `free_replays` (4) times, one optimiser step each, as the training loop does; its time is per
+optimiser step. `adversarial relative` is PGD-2 with adv_eps_scale: relative.
 """
 from __future__ import annotations
 
@@ -28,18 +33,23 @@ from rxlt.model.checkpoint import EncoderClassifier, freeze_word_embeddings, loa
 from rxlt.model.precision import autocast, resolve_precision
 from rxlt.train.augmentation import augment, piece_counter
 from rxlt.train.objectives import make_objective
-from rxlt.train.synonyms import synonym_source
+from rxlt.train.synonyms import PAPER_SYNONYMS_FILE, JsonSynonyms, synonym_source
 
 VARIANTS = {  # label -> (objective, settings, target ratio); targets from the robust fine-tuning issue
     "erm": ("erm", {}, 1.0),
     "rs_rp": ("rs_rp", {"noise_sigma": 0.5}, 1.15),
-    "rs_da": ("rs_da", {}, 1.05),
-    "rs_da length-matched": ("rs_da", {}, 1.05),  # augmented with rs_da_length_match (augment's `pieces`)
+    "rs_da": ("rs_da", {}, 1.05),  # WordNet
+    "rs_da paper list": ("rs_da", {}, 1.05),  # the paper's counterfitted_neighbors.json
+    "rs_da length-matched": ("rs_da", {}, 1.05),  # WordNet with rs_da_length_match (augment's `pieces`)
     "adversarial K=1": ("adversarial", {"adv_steps": 1}, 2.3),
     "adversarial K=2": ("adversarial", {"adv_steps": 2}, 3.3),
     "adversarial K=3": ("adversarial", {"adv_steps": 3}, 4.3),
-    "adversarial_free": ("adversarial_free", {}, 1.5),
+    "adversarial K=2 relative": ("adversarial", {"adv_steps": 2, "adv_eps": 0.2, "adv_alpha": 0.125,
+                                                 "adv_eps_scale": "relative"}, 3.3),
+    "adversarial_free": ("adversarial_free", {"free_replays": 4}, 1.5),
+    "adversarial_universal": ("adversarial_universal", {}, 1.5),
 }
+AUGMENTED = {"rs_da": "wordnet", "rs_da paper list": "paper", "rs_da length-matched": "wordnet+pieces"}
 
 
 def main() -> None:
@@ -72,14 +82,15 @@ def main() -> None:
                       text_pairs=rows.text_pair.tolist() if pairs else None)
 
     plain = encoded(df)
+    da_dfs = {"paper": augment(df, JsonSynonyms(PAPER_SYNONYMS_FILE), 3, seed=0)}
     try:
         source = synonym_source()
-        da_dfs = {False: augment(df, source, 3, seed=0), True: augment(df, source, 3, seed=0, pieces=piece_counter(tok))}
-    except FileNotFoundError:
-        da_dfs = {False: df, True: df}  # no WordNet here: same cost per step (rs_da changes data, not the step)
-    augmented = {matched: encoded(d) for matched, d in da_dfs.items()}
-    data = {name: (augmented[name.endswith("length-matched")] if obj == "rs_da" else plain)
-            for name, (obj, _, _) in VARIANTS.items()}
+        da_dfs.update({"wordnet": augment(df, source, 3, seed=0),
+                       "wordnet+pieces": augment(df, source, 3, seed=0, pieces=piece_counter(tok))})
+    except FileNotFoundError:  # no WordNet here: same cost per step (rs_da changes data, not the step)
+        da_dfs.update({"wordnet": df, "wordnet+pieces": df})
+    augmented = {key: encoded(d) for key, d in da_dfs.items()}
+    data = {name: (augmented[AUGMENTED[name]] if obj == "rs_da" else plain) for name, (obj, _, _) in VARIANTS.items()}
     rng = np.random.default_rng(0)
     # the same examples for every objective; rs_da sees their first augmented copy (rows 0..n-1)
     picks = [rng.choice(len(plain), args.batch_size, replace=False) for _ in range(args.steps)]
@@ -96,15 +107,17 @@ def main() -> None:
     for r in range(args.rounds + 1):  # round 0 warms up
         for name, (obj, settings, _) in VARIANTS.items():
             objective = make_objective(obj, **settings)
+            replays = getattr(objective, "replays", 1)  # free AT: each batch m times, one step each (the loop's way)
             t0 = time.perf_counter()
             for batch in batches[name]:
-                opt.zero_grad(set_to_none=True)
-                with autocast(precision):
-                    loss = objective.loss(model, batch)
-                loss.backward()
-                opt.step()
+                for _ in range(replays):
+                    opt.zero_grad(set_to_none=True)
+                    with autocast(precision):
+                        loss = objective.loss(model, batch)
+                    loss.backward()
+                    opt.step()
             if r:
-                times[name].append((time.perf_counter() - t0) / args.steps)
+                times[name].append((time.perf_counter() - t0) / (args.steps * replays))
     base = float(np.median(times["erm"]))
     rows = []
     for name, (_, _, target) in VARIANTS.items():
@@ -120,7 +133,11 @@ def main() -> None:
     meta = {"layers": args.layers, "batch_size": args.batch_size, "steps": args.steps, "rounds": args.rounds,
             "precision": precision, "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
             "rs_da_tokens_vs_original": round(extra, 3),
-            "rs_da_length_matched_tokens_vs_original": round(ratio["rs_da length-matched"], 3), "data": "pawsx en dev" if args.pawsx_dir else "cldr-territory en train",
+            "rs_da_length_matched_tokens_vs_original": round(ratio["rs_da length-matched"], 3),
+            "rs_da_paper_list_tokens_vs_original": round(ratio["rs_da paper list"], 3),
+            "rs_da_paper_list_texts_changed": round(float((da_dfs["paper"].text.to_numpy()
+                                                           != np.tile(df.text.to_numpy(), 3)).mean()), 3),
+            "data": "pawsx en dev" if args.pawsx_dir else "cldr-territory en train",
             "max_length": max_length}
     stem = "objectives_pawsx" if args.pawsx_dir else "objectives"
     (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))

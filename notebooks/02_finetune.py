@@ -18,9 +18,13 @@
 # first-sub-word tagging or extractive QA; `rxlt.model.heads`) on an encoder — the plain pretrained model (the
 # *direct* condition) or a phase-1 encoder (the *intermediate* condition) — and train it on the
 # English target task with the chosen `objective`: plain cross-entropy (`erm`), PGD adversarial
-# training in the word-embedding space (`adversarial`), its one-pass "free" variant
-# (`adversarial_free`), randomized smoothing by random perturbation (`rs_rp`) or by synonym data
-# augmentation (`rs_da`) — Huang et al. 2021; each method's docstring in `rxlt.train.objectives` cites it.
+# training in the word-embedding space (`adversarial`), Shafahi et al.'s free adversarial training
+# (`adversarial_free`: each minibatch replayed `free_replays` times with a per-example perturbation, over
+# ceil(epochs / free_replays) passes), a carried universal perturbation (`adversarial_universal`), randomized
+# smoothing by random perturbation (`rs_rp`) or by synonym data augmentation (`rs_da`: the paper's RS-DA with its
+# synonym list `synonyms_file`, "WordNet synonym augmentation" without) — Huang et al. 2021; each method's
+# docstring in `rxlt.train.objectives` cites it. For classification, `model/embedding_scale.json` stores the English
+# training embedding RMS, the unit of phase 3's smoothing sigma.
 #
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.
@@ -41,6 +45,8 @@ adv_eps = 1.0
 adv_alpha = 0.5
 adv_steps = 2
 adv_norm = "l2"
+adv_eps_scale = "absolute"
+free_replays = 4
 noise_sigma = 0.5
 noise_kind = "gaussian"
 noise_scale = "relative"
@@ -48,6 +54,8 @@ rs_da_copies = 3
 rs_da_keep_original = False
 rs_da_max_synonyms = 8
 rs_da_length_match = False
+rs_da_tokens = "raw"
+rs_da_protected_words = False
 retrieval_query_length = 0
 retrieval_candidate_length = 0
 synonyms_file = ""

@@ -20,8 +20,11 @@
 # **Inputs.** `finetune_run` (a phase-2 run directory) and the parameters below.
 # **Outputs** in `run_dir`: `predictions.csv.gz` (one row per test item) and `results.json`
 # (per-language accuracy with percentile-bootstrap 95% CIs over test items; averages state
-# whether English is included). With `smoothing_samples > 0`, also the smoothed (majority-vote)
-# prediction under Gaussian embedding noise and its certified L2 radius per item (Cohen et al. 2019).
+# whether English is included). With `smoothing_samples > 0`, also Cohen et al.'s (2019) CERTIFY per item under
+# Gaussian word-embedding noise (σ = `smoothing_sigma` × the English training embedding RMS stored with the model;
+# `smoothing_selection_samples` n0 pick the class, `smoothing_samples` n separate draws bound its probability):
+# the certified label or abstention, the L2 radius in the item's own embedding space (not comparable across token
+# lengths, not a cross-lingual guarantee), certified accuracy at `certify_radii` (units of σ) and E[R·1(correct)].
 # For sentence-pair tasks, `generalized_languages` adds the language × language accuracy grid
 # (first sentence in one language, second in another; Robust-XLT's generalized setting).
 # Metrics per kind (`rxlt.scoring.metrics`, as XTREME-R's evaluate.py computes them): accuracy (classification,
@@ -40,8 +43,10 @@ trim_vocabulary = False
 bootstrap_samples = 1000
 seed = 0
 smoothing_samples = 0
+smoothing_selection_samples = 100
 smoothing_sigma = 0.5
 certify_alpha = 0.001
+certify_radii = [0.0, 0.5, 1.0, 1.5, 2.0]
 generalized_languages = []
 n_best = 20
 max_answer_length = 30

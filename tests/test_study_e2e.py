@@ -64,7 +64,9 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
     assert "01_intermediate" in inter["config"]["init_from"]
     da = next(r for r in ft if r["condition"] == "direct+rs_da")
     train = da["samples"]["train"]
-    assert train["used"] == 2 * train["original"] and train["fraction_of_texts_changed"] > 0.05
+    # WordNet never replaces capitalised words, and territory names are all capitalised: the run says so
+    assert train["used"] == 2 * train["original"] and train["fraction_of_texts_changed"] == 0.0
+    assert train["method"].startswith("WordNet synonym augmentation") and "no text changed" in train["note"]
     tiers = next(r for k, r in res.items() if k.startswith("04_tiers"))
     assert "SMOKE" in tiers["metrics"]["answer"] and tiers["english_in_tier_averages"] is False
     assert (tmp / "runs" / "embedded-smoke" / next(k for k in res if k.startswith("04_tiers")) / "tidy_results.csv").is_file()
@@ -159,6 +161,35 @@ def test_evaluation_refuses_a_model_with_another_label_map(smoke, tmp_path):
     cfg = build(EvaluateParams, {"finetune_run": str(copy), "languages": ["en"], "run_dir": str(tmp_path / "ev")})
     with pytest.raises(ValueError, match="do not match task"):
         run_evaluation(start_run("03_evaluate", cfg))
+
+
+def test_smoothing_sigma_is_stored_with_the_model_and_independent_of_the_evaluated_languages(smoke, tmp_path):
+    """Phase 2 stores the English training embedding RMS (model/embedding_scale.json); phase 3's CERTIFY uses
+    smoothing_sigma × it whatever languages it evaluates, with n0 selection and n estimation draws."""
+    from rxlt.params.phases import EvaluateParams
+    from rxlt.params.strict import build
+    from rxlt.phases.evaluate import run_evaluation
+    from rxlt.results import start_run
+
+    tmp, _, _ = smoke
+    ft = next((tmp / "runs" / "embedded-smoke" / "02_finetune").glob("direct-rs_rp-*"))
+    scale = json.loads((ft / "model" / "embedding_scale.json").read_text())
+    assert 0.05 < scale["embedding_rms"] < 0.2 and "English cldr-territory train" in scale["source"]
+    runs = {}
+    for langs in (["en", "de"], ["ja", "sw"]):
+        cfg = build(EvaluateParams, {"finetune_run": str(ft), "languages": langs, "max_test_items": 4,
+                                     "smoothing_samples": 12, "smoothing_selection_samples": 4, "smoothing_sigma": 0.25,
+                                     "bootstrap_samples": 100, "run_dir": str(tmp_path / "-".join(langs))})
+        run_evaluation(start_run("03_evaluate", cfg))
+        runs[tuple(langs)] = json.loads((tmp_path / "-".join(langs) / "results.json").read_text())["metrics"]
+    a, b = runs[("en", "de")], runs[("ja", "sw")]
+    assert a["smoothing"]["sigma_absolute"] == b["smoothing"]["sigma_absolute"] == pytest.approx(0.25 * scale["embedding_rms"])
+    assert (a["smoothing"]["selection_samples"], a["smoothing"]["estimation_samples"]) == (4, 12)
+    assert "not a cross-lingual guarantee" in a["smoothing"]["guarantee"]
+    for m in (*a["per_language"].values(), *b["per_language"].values()):
+        grid = [m[f"certified_accuracy_at_{r}sigma"] for r in ("0", "0.5", "1", "1.5", "2")]
+        assert grid == sorted(grid, reverse=True) and grid[0] == m["smoothed_accuracy"] <= 1
+        assert 0 <= m["mean_correct_radius"] and "mean_certified_radius" not in m
 
 
 def test_bad_study_file_fails_before_any_compute(tmp_path):

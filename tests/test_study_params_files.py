@@ -9,6 +9,7 @@ import pytest
 from rxlt.params.phases import EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams
 from rxlt.params.strict import ParamsError, load
 from rxlt.run.study import StudyParams, expand, load_study
+from rxlt.train.synonyms import PAPER_SYNONYMS_FILE
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 
@@ -70,7 +71,7 @@ EXPECTED = {
         phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,
         batch_size=32, seeds=(7, 8, 9), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=10,
-        **XTREME_OPTIMIZER, synonyms_file=""),  # offline: WordNet unless the user names the paper's file
+        **XTREME_OPTIMIZER, synonyms_file=str(PAPER_SYNONYMS_FILE)),  # the paper's list, shipped with rxlt
 }
 
 
@@ -137,7 +138,7 @@ def test_pawsx_robust_runs_every_objective_on_every_seed_without_intermediate_tr
 
 
 def test_pawsx_robust_takes_the_papers_synonym_file_for_its_rs_da_runs(tmp_path, monkeypatch):
-    """synonyms_file (empty in the file, so it loads offline) set to a counterfitted_neighbors.json-format table reaches
+    """synonyms_file (the shipped copy of the paper's list in the file) set to a counterfitted_neighbors.json-format table reaches
     the rs_da runs only, and a missing one is refused when the study loads, before any run."""
     monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
     table = tmp_path / "counterfitted_neighbors.json"

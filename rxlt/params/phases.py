@@ -14,7 +14,8 @@ from rxlt.languages.tier_schemes import TIER_SCHEMES
 from rxlt.lookup import UnknownNameError, suggest
 from rxlt.model.aliases import MODELS
 from rxlt.params.strict import ParamsError, param, require
-from rxlt.train.objectives import OBJECTIVES
+from rxlt.train.augmentation import TOKEN_MODES
+from rxlt.train.objectives import EPS_SCALES, OBJECTIVES
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 
@@ -164,18 +165,36 @@ class FinetuneParams(TrainingParams):
 
     task: str = param("cldr-territory", "target task (its English train/dev splits are used)")
     init_from: str = param("", "phase-1 run directory whose encoder to start from; empty = the plain `model`")
-    objective: str = param("erm", "training objective: erm, adversarial (PGD-K), adversarial_free, rs_rp, rs_da "
-                           "(rxlt.train.objectives; citations and suggested values in each docstring)")
-    adv_eps: float = param(1.0, "adversarial: radius of the perturbation ball on the word embeddings")
-    adv_alpha: float = param(0.5, "adversarial: ascent step size")
+    objective: str = param("erm", "training objective: erm, adversarial (PGD-K), adversarial_free (Shafahi et al.'s "
+                           "free AT: minibatch replay, per-example δ), adversarial_universal (one carried universal δ), "
+                           "rs_rp, rs_da (rxlt.train.objectives; citations and suggested values in each docstring)")
+    adv_eps: float = param(1.0, "adversarial*: radius of the perturbation ball on the word embeddings (see adv_eps_scale)")
+    adv_alpha: float = param(0.5, "adversarial*: ascent step size (same units as adv_eps)")
     adv_steps: int = param(2, "adversarial: PGD steps K (cost ≈ K+1 passes)")
-    adv_norm: str = param("l2", "adversarial: l2 (per example, over tokens×dims) or linf")
+    adv_norm: str = param("l2", "adversarial*: l2 (per example, over tokens×dims) or linf")
+    # absolute = the behaviour before the key existed (existing run ids and results hold); relative makes the
+    # per-token strength independent of length (rxlt.train.objectives.perturbation_scale)
+    adv_eps_scale: str = param("absolute", "adversarial, adversarial_free: absolute (adv_eps an L2 radius over the whole "
+                               "sequence in embedding units: weaker per token on longer inputs) or relative (adv_eps × "
+                               "embedding RMS × sqrt(tokens × hidden): the same share of any item's embeddings; L∞: × RMS)")
+    # mahyarnajibi/FreeAdversarialTraining@e185c84 configs.yml n_repeats: 4 (ImageNet)
+    free_replays: int = param(4, "adversarial_free: times each minibatch is replayed (m); the run makes "
+                              "ceil(epochs / m) passes, so as many optimiser steps as `epochs` plain passes")
     noise_sigma: float = param(0.5, "rs_rp: noise standard deviation (see noise_scale)")
     noise_kind: str = param("gaussian", "rs_rp: gaussian or uniform (same standard deviation)")
     noise_scale: str = param("relative", "rs_rp: relative (sigma × RMS of the embedding entries) or absolute")
     rs_da_copies: int = param(3, "rs_da: augmented copies per training example (paper: 10 PAWS-X, 3 XNLI)")
     rs_da_keep_original: bool = param(False, "rs_da: keep the original example too (the released code drops it)")
-    rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (SAFER lists hold ≤ 8)")
+    rs_da_max_synonyms: int = param(8, "rs_da: candidates per word at most (the paper's list holds ≤ 8, so 8 keeps "
+                                    "all of it, as perturb.py; caps WordNet)")
+    # the defaults are perturb.py's draw (uclanlp/Robust-XLT@175cddb); each deviation is a key
+    rs_da_tokens: str = param("raw", "rs_da: raw (perturb.py: whitespace tokens looked up as they are, so 'Movie' or "
+                              "'movie,' never change) or normalized (looked up lower-cased with edge punctuation set "
+                              "aside, the substitute given the token's capitalisation; WordNet still never replaces "
+                              "capitalised tokens)")
+    rs_da_protected_words: bool = param(False, "rs_da: never replace rxlt's list of negators, pronouns and auxiliaries "
+                                        "(rxlt.train.synonyms.PROTECTED_WORDS) — not in perturb.py, whose list lacks "
+                                        "most of them already")
     # off = the paper's uniform draw; WordNet substitutes add ≈ 9% tokens (benchmarks/results/objectives.md: 1.089)
     rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms that the run's tokenizer splits "
                                      "into no more sub-word pieces than the word, so augmented texts never get longer "
@@ -210,8 +229,16 @@ class FinetuneParams(TrainingParams):
         require(self.noise_scale in ("relative", "absolute"), "noise_scale", f"{self.noise_scale!r}: expected relative or absolute")
         require(self.rs_da_copies >= 1, "rs_da_copies", "must be >= 1")
         require(self.rs_da_max_synonyms >= 1, "rs_da_max_synonyms", "must be >= 1")
-        require(not self.rs_da_length_match or self.objective == "rs_da", "rs_da_length_match",
-                f"applies to objective 'rs_da' only, but objective is {self.objective!r}")
+        require(self.adv_eps_scale in EPS_SCALES, "adv_eps_scale", f"{self.adv_eps_scale!r}: expected one of {EPS_SCALES}")
+        require(self.adv_eps_scale == "absolute" or self.objective in ("adversarial", "adversarial_free"), "adv_eps_scale",
+                f"relative applies to objectives adversarial and adversarial_free (per-example radii), not {self.objective!r}")
+        require(self.free_replays >= 1, "free_replays", f"must be >= 1, got {self.free_replays}")
+        require(self.rs_da_tokens in TOKEN_MODES, "rs_da_tokens", f"{self.rs_da_tokens!r}: expected one of {TOKEN_MODES}")
+        # keys of one objective: refused elsewhere, where they would change nothing but the run id
+        for key, objective in (("free_replays", "adversarial_free"), ("rs_da_length_match", "rs_da"),
+                               ("rs_da_tokens", "rs_da"), ("rs_da_protected_words", "rs_da")):
+            require(getattr(self, key) == FinetuneParams.__dataclass_fields__[key].default or self.objective == objective,
+                    key, f"applies to objective {objective!r} only, but objective is {self.objective!r}")
         if self.objective == "rs_da":  # fail before compute if the synonym source is missing
             try:
                 check_synonym_source(self.synonyms_file, self.wordnet_dir, _files_state(self.synonyms_file, self.wordnet_dir))
@@ -220,8 +247,8 @@ class FinetuneParams(TrainingParams):
 
     def objective_settings(self) -> dict:
         """The keyword arguments of the chosen objective's constructor."""
-        return {k: getattr(self, k) for k in ("adv_eps", "adv_alpha", "adv_steps", "adv_norm",
-                                              "noise_sigma", "noise_kind", "noise_scale")}
+        return {k: getattr(self, k) for k in ("adv_eps", "adv_alpha", "adv_steps", "adv_norm", "adv_eps_scale",
+                                              "free_replays", "noise_sigma", "noise_kind", "noise_scale")}
 
 
 @dataclass(frozen=True)
@@ -238,9 +265,17 @@ class EvaluateParams:
                                   "(identical outputs)")
     bootstrap_samples: int = param(1000, "bootstrap resamples for per-language confidence intervals")
     seed: int = param(0, "seed of the bootstrap and of smoothing noise")
-    smoothing_samples: int = param(0, "smoothed prediction: majority vote over this many noisy copies (0 = off)")
-    smoothing_sigma: float = param(0.5, "smoothing: Gaussian noise std on the word embeddings, × their RMS (relative)")
-    certify_alpha: float = param(0.001, "smoothing: 1 − confidence of the certified radius (Cohen et al. 2019)")
+    # Cohen et al. 2019 CERTIFY (locuslab/smoothing@78a4d94 code/core.py; certify.py defaults N0 100, N 100000,
+    # alpha 0.001): n0 selection samples pick the class, n separate estimation samples bound its probability
+    smoothing_samples: int = param(0, "smoothed prediction and certified radii (classification): n, the noisy copies "
+                                   "that estimate the top class's probability (Cohen et al.'s N; 0 = off)")
+    smoothing_selection_samples: int = param(100, "smoothing: n0, separate noisy copies that select the top class "
+                                             "(Cohen et al.'s N0)")
+    smoothing_sigma: float = param(0.5, "smoothing: Gaussian noise std on the word embeddings, × the RMS of the "
+                                   "English training embeddings stored with the model (relative)")
+    certify_alpha: float = param(0.001, "smoothing: per-item failure probability α of the certificate (Cohen et al. 2019)")
+    certify_radii: tuple[float, ...] = param((0.0, 0.5, 1.0, 1.5, 2.0), "smoothing: radii, in units of the absolute "
+                                             "noise σ, at which certified accuracy is reported (R ≥ rσ ⇔ p_A bound ≥ Φ(r))")
     generalized_languages: tuple[str, ...] = param((), "sentence-pair tasks: evaluate every ordered pair of these "
                                                    "languages (first sentence in A, second in B); ['all'] = every "
                                                    "language with test items (Robust-XLT: 49 PAWS-X / 225 XNLI pairs); "
@@ -266,6 +301,9 @@ class EvaluateParams:
         require(self.smoothing_samples >= 0, "smoothing_samples", "must be >= 0 (0 = plain prediction)")
         require(self.smoothing_sigma >= 0, "smoothing_sigma", "must be >= 0")
         require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
+        require(self.smoothing_selection_samples >= 1, "smoothing_selection_samples", "must be >= 1")
+        require(len(self.certify_radii) >= 1 and all(r >= 0 for r in self.certify_radii), "certify_radii",
+                f"give radii >= 0 (units of σ), got {list(self.certify_radii)}")
         require(len(self.generalized_languages) != 1 or tuple(self.generalized_languages) == ("all",),
                 "generalized_languages", "name at least two languages, ['all'], or none")
         require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")

@@ -1,6 +1,7 @@
 """Phase 3: zero-shot evaluation in every language, with bootstrap intervals and saved predictions.
 
-Classification is scored here directly (accuracy per item, optional smoothed prediction); the other kinds —
+Classification is scored here directly (accuracy per item, optional randomized-smoothing certification:
+Cohen et al.'s CERTIFY, rxlt.scoring.smoothing); the other kinds —
 multiple choice, tagging, QA and retrieval — give the same outputs: `predictions.csv.gz` (one row per test item / query) and
 results.json with per-language metrics, sample counts and macro averages that say whether English is in
 them. Each language's row holds the kind's metrics (rxlt.phases.kind_handlers, rxlt.scoring.metrics), `score` = the task's
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import torch
 
 from rxlt.data import catalog, cldr
 from rxlt.data.kinds import task_kind
@@ -25,7 +27,7 @@ from rxlt.phases.kind_handlers import evaluation_languages, handler, headline, t
 from rxlt.phases.task_metrics import add_task_metric, task_metric
 from rxlt.results import Run, read_results
 from rxlt.scoring.retrieval import embed, golds, ranked_keys
-from rxlt.scoring.smoothing import certified_radius, embedding_rms, smoothed_votes
+from rxlt.scoring import smoothing as rs
 from rxlt.stats.intervals import bootstrap_mean_ci
 from rxlt.train.loop import predict_logits
 
@@ -111,16 +113,10 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     predictions["correct"] = (predictions.prediction == predictions.label).astype(int)
     smoothing = {}
     if cfg.smoothing_samples:
-        sigma = cfg.smoothing_sigma * embedding_rms(model, data)
-        votes = smoothed_votes(model, data, cfg.smoothing_samples, sigma, cfg.batch_size, cfg.precision, cfg.seed)
-        top, radius = certified_radius(votes, sigma, cfg.certify_alpha)
-        predictions["smoothed_prediction"] = [labels[i] for i in top]
-        predictions["smoothed_correct"] = (predictions.smoothed_prediction == predictions.label).astype(int)
-        predictions["certified_radius"] = radius
-        smoothing = {"samples": cfg.smoothing_samples, "sigma_relative": cfg.smoothing_sigma, "sigma_absolute": sigma,
-                     "alpha": cfg.certify_alpha, "note": "selection and estimation share the noise samples (see rxlt.scoring.smoothing)"}
+        model_dir = Path(cfg.finetune_run) / upstream["artifacts"]["model"]
+        smoothing = smooth_and_certify(model, tokenizer, data, predictions, labels, cfg, model_dir, upstream)
     predictions.to_csv(run.dir / PREDICTIONS, index=False)
-    table = per_language_table(predictions, cfg.bootstrap_samples, cfg.seed)
+    table = per_language_table(predictions, cfg.bootstrap_samples, cfg.seed, cfg.certify_radii)
     metric = task_metric(task)  # F1 (AfriSenti, NusaX) or nDCG (XGLUE WPR) instead of accuracy: rxlt.phases.task_metrics
     if metric != "accuracy":
         table = add_task_metric(table, predictions, logits, labels, metric, cfg.bootstrap_samples, cfg.seed)
@@ -149,6 +145,54 @@ def run_evaluation(run: Run) -> pd.DataFrame:
     return table
 
 
+def smooth_and_certify(model, tokenizer, data, predictions: pd.DataFrame, labels, cfg, model_dir: Path,
+                       upstream: dict) -> dict:
+    """Cohen et al.'s CERTIFY for every item (rxlt.scoring.smoothing): adds smoothed_prediction ('' = abstain),
+    smoothed_correct, certified_radius (absolute, in the item's embedding space) and radius_in_sigma columns;
+    returns the run's smoothing record. σ = smoothing_sigma × the English training embedding RMS stored with the
+    model (recomputed the same way for a model saved before it was stored)."""
+    scale = rs.read_embedding_scale(model_dir)
+    if scale is None:
+        if cfg.trim_vocabulary:
+            raise ValueError(f"{model_dir}: no {rs.EMBEDDING_SCALE_FILE} (a model fine-tuned before it was stored), and "
+                             f"trim_vocabulary drops the English training rows it would be recomputed from: set "
+                             f"trim_vocabulary: false or fine-tune again")
+        from rxlt.data.catalog import training_task
+        from rxlt.phases.english_training import english
+
+        trained = upstream.get("trained_task") or training_task(upstream["config"]["task"])
+        rows = english(trained, "train")
+        rms, tokens = rs.embedding_rms(model, encode_frame(tokenizer, rows, {l: i for i, l in enumerate(labels)},
+                                                           upstream["config"]["max_length"]))
+        scale = {"embedding_rms": rms, "tokens": tokens,
+                 "source": f"English {trained} train, recomputed at evaluation (the model predates {rs.EMBEDDING_SCALE_FILE})"}
+    sigma = cfg.smoothing_sigma * scale["embedding_rms"]
+    gen = torch.Generator(device="cpu").manual_seed(cfg.seed)  # selection draws, then estimation draws
+    selection = rs.smoothed_votes(model, data, cfg.smoothing_selection_samples, sigma, cfg.batch_size, cfg.precision, gen)
+    estimation = rs.smoothed_votes(model, data, cfg.smoothing_samples, sigma, cfg.batch_size, cfg.precision, gen)
+    top, radius = rs.certify(selection, estimation, sigma, cfg.certify_alpha)
+    predictions["smoothed_prediction"] = [labels[i] if i != rs.ABSTAIN else "" for i in top]
+    predictions["smoothed_correct"] = (predictions.smoothed_prediction == predictions.label).astype(int)
+    predictions["certified_radius"] = radius
+    predictions["radius_in_sigma"] = radius / sigma if sigma > 0 else 0.0
+    return {"selection_samples": cfg.smoothing_selection_samples, "estimation_samples": cfg.smoothing_samples,
+            "sigma_relative": cfg.smoothing_sigma, "sigma_absolute": sigma, "embedding_rms": scale["embedding_rms"],
+            "embedding_rms_source": scale["source"], "embedding_rms_tokens": scale["tokens"],
+            "alpha": cfg.certify_alpha, "radii_in_sigma": list(cfg.certify_radii), "guarantee": rs.GUARANTEE,
+            "reference": "Cohen et al. 2019 CERTIFY (locuslab/smoothing@78a4d94 code/core.py)"}
+
+
+def smoothing_row(g: pd.DataFrame, radii) -> dict:
+    """Per-language smoothing metrics: smoothed accuracy (abstentions wrong), abstention rate, certified accuracy
+    at each radius r·σ, and E[R·1(correct)] (absolute and in units of σ)."""
+    correct = g.smoothed_correct.to_numpy().astype(bool)
+    at = rs.certified_accuracy(correct, g.radius_in_sigma.to_numpy(), 1.0, radii)
+    return {"smoothed_accuracy": float(correct.mean()), "abstained": float((g.smoothed_prediction == "").mean()),
+            **{f"certified_accuracy_at_{r}sigma": v for r, v in at.items()},
+            "mean_correct_radius": rs.mean_correct_radius(correct, g.certified_radius.to_numpy()),
+            "mean_correct_radius_in_sigma": rs.mean_correct_radius(correct, g.radius_in_sigma.to_numpy())}
+
+
 def _languages(cfg, task: str, available: list[str]) -> list[str]:
     if tuple(cfg.languages) == ("all",):
         return list(available)
@@ -159,16 +203,13 @@ def _languages(cfg, task: str, available: list[str]) -> list[str]:
     return list(cfg.languages)
 
 
-def per_language_table(predictions: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+def per_language_table(predictions: pd.DataFrame, n_boot: int, seed: int, certify_radii=(0.0,)) -> pd.DataFrame:
     rows = []
     for lang, g in predictions.groupby("language", sort=True):
         lo, hi = bootstrap_mean_ci(g.correct.to_numpy(), n_boot=n_boot, seed=seed)
         row = {"language": lang, "accuracy": g.correct.mean(), "ci_low": lo, "ci_high": hi, "n": len(g)}
         if "smoothed_correct" in g:
-            certified = g.certified_radius > 0
-            row.update({"smoothed_accuracy": g.smoothed_correct.mean(),
-                        "certified_accuracy": float((g.smoothed_correct.astype(bool) & certified).mean()),
-                        "mean_certified_radius": float(g.certified_radius.mean())})
+            row.update(smoothing_row(g, certify_radii))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -12,7 +12,8 @@ from rxlt.phases.english_training import (HELD_OUT, english, english_rows, engli
                                           make_stream, prepare_encoder, sample_counts, summarize_training, vocabulary)
 from rxlt.phases.kind_handlers import handler, headline, run_settings
 from rxlt.results import Run, read_results
-from rxlt.train.augmentation import augment, piece_counter
+from rxlt.scoring.smoothing import embedding_rms, write_embedding_scale
+from rxlt.train.augmentation import augment, describe, piece_counter
 from rxlt.train.loop import seed_everything, train_streams
 from rxlt.train.objectives import make_objective
 from rxlt.train.synonyms import synonym_source
@@ -30,13 +31,17 @@ def training_data(cfg, objective) -> tuple[pd.DataFrame, dict]:
     columns = ("premise", "choices") if "choices" in original else None  # None: text (and text_pair)
     pieces = piece_counter(load_tokenizer(cfg.model)) if cfg.rs_da_length_match else None
     used = augment(original, synonyms, cfg.rs_da_copies, cfg.seed, cfg.rs_da_keep_original, cfg.rs_da_max_synonyms,
-                   columns=columns, pieces=pieces)
+                   tokens=cfg.rs_da_tokens, protected=cfg.rs_da_protected_words, columns=columns, pieces=pieces)
     col = columns[0] if columns else "text"
     changed = float((used[col].values != original[col].reindex(used.index % len(original)).values).mean())
-    return used, {"original": len(original), "used": len(used), "augmented_copies": cfg.rs_da_copies,
+    note = {} if changed else {"note": f"no text changed: this run is ERM on {cfg.rs_da_copies} copies of the data "
+                                       f"(e.g. capitalised names are never replaced with rs_da_tokens: raw or WordNet)"}
+    return used, {**note, "original": len(original), "used": len(used), "augmented_copies": cfg.rs_da_copies,
                   "kept_original": cfg.rs_da_keep_original, "fraction_of_texts_changed": round(changed, 4),
                   "length_matched": cfg.rs_da_length_match,
-                  "synonyms": cfg.synonyms_file or f"WordNet 3.0 ({cfg.wordnet_dir})"}
+                  # the paper's RS-DA, or "WordNet synonym augmentation", and every deviation from perturb.py
+                  **describe(cfg.synonyms_file, cfg.rs_da_tokens, cfg.rs_da_protected_words, cfg.rs_da_max_synonyms,
+                             cfg.rs_da_keep_original, cfg.rs_da_length_match, cfg.wordnet_dir)}
 
 
 def run_finetune(run: Run) -> pd.DataFrame:
@@ -74,6 +79,13 @@ def run_finetune(run: Run) -> pd.DataFrame:
         en_test = headline(stream.kind, h.score(h.predict(model, tokenizer, test_df, labels,
                                                           run_settings(cfg, trained, cfg.batch_size * 2))))
     save_model(model, run.dir / MODEL_DIR, {**meta, "init_from": cfg.init_from}, labels)
+    if stream.kind == "classification":  # the unit of phase 3's smoothing sigma, fixed here from English training data
+        from rxlt.features.batching import encode_frame
+
+        rms, tokens = embedding_rms(model, encode_frame(tokenizer, english(trained, "train"),
+                                                        {l: i for i, l in enumerate(labels)}, cfg.max_length))
+        write_embedding_scale(run.dir / MODEL_DIR, rms, tokens, f"English {trained} train ({tokens} tokens, max_length "
+                                                                f"{cfg.max_length}), un-augmented")
     run.finish(
         metrics={"english_dev_score": summary["english_dev_score"], "english_test_score": en_test,
                  "dev_metric": summary["dev_metric"], "test_metric": h.metric, "selected_epoch": summary["selected_epoch"],

@@ -25,6 +25,7 @@ from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
 SYNONYM_PATH_KEYS = ("synonyms_file", "wordnet_dir")
 
 CONDITIONS = ("direct", "intermediate")
+ADV_EPS_SCALED = ("adversarial", "adversarial_free")  # objectives with per-example (relative) radii
 
 # --smoke: the same pipeline on tiny settings, for tests (minutes, not evidence).
 SMOKE: dict = {
@@ -54,6 +55,10 @@ class StudyParams:
     adv_alpha: float = param(0.5, "adversarial: ascent step size")
     adv_steps: int = param(2, "adversarial: PGD steps")
     adv_norm: str = param("l2", "adversarial: l2 or linf")
+    adv_eps_scale: str = param("absolute", "adversarial, adversarial_free: absolute (adv_eps an L2 radius over the whole "
+                               "sequence) or relative (× embedding RMS × sqrt(tokens × hidden)); goes to those runs only")
+    free_replays: int = param(4, "adversarial_free: minibatch replays m (Shafahi et al. 2019), ceil(epochs / m) passes; "
+                              "goes to the adversarial_free runs only")
     noise_sigma: float = param(0.5, "rs_rp: noise std relative to the embedding RMS")
     rs_da_copies: int = param(3, "rs_da: augmented copies per English training example")
     rs_da_length_match: bool = param(False, "rs_da: replace a word only by synonyms the tokenizer splits into no more "
@@ -61,6 +66,10 @@ class StudyParams:
                                      "02_finetune only")
     rs_da_keep_original: bool = param(False, "rs_da: train on the original examples too (Robust-XLT's perturb.py drops "
                                       "them); goes to the rs_da runs of 02_finetune only")
+    rs_da_tokens: str = param("raw", "rs_da: raw (perturb.py: tokens looked up as they are) or normalized (lower-cased, "
+                              "edge punctuation set aside); goes to the rs_da runs of 02_finetune only")
+    rs_da_protected_words: bool = param(False, "rs_da: never replace rxlt's negator/pronoun/auxiliary list (not in "
+                                        "perturb.py); goes to the rs_da runs of 02_finetune only")
     synonyms_file: str = param("", "rs_da: synonym table in SAFER / Robust-XLT counterfitted_neighbors.json format "
                                "({word: [neighbour, …]}); a relative path starts at the repository; empty = WordNet "
                                "3.0; checked when the study loads, goes to the rs_da runs of 02_finetune only")
@@ -125,9 +134,15 @@ class StudyParams:
                 reason = re.sub(r"^key '(task|objective)': ", "", str(exc))
                 raise ParamsError(f"key 'target_task' / 'objectives' ({self.target_task!r}, {objective!r}): "
                                   f"{reason}") from None
-        for key, default in (("rs_da_keep_original", False), ("synonyms_file", ""), ("wordnet_dir", DEFAULT_WORDNET_DIR)):
+        for key, default in (("rs_da_keep_original", False), ("synonyms_file", ""), ("wordnet_dir", DEFAULT_WORDNET_DIR),
+                             ("rs_da_tokens", "raw"), ("rs_da_protected_words", False)):
             require(getattr(self, key) == default or "rs_da" in self.objectives, key,
                     f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
+        require(self.free_replays == 4 or "adversarial_free" in self.objectives, "free_replays",
+                f"applies to objective 'adversarial_free', which is not among objectives {list(self.objectives)}")
+        require(self.adv_eps_scale == "absolute" or set(ADV_EPS_SCALED) & set(self.objectives), "adv_eps_scale",
+                f"applies to objectives {' and '.join(ADV_EPS_SCALED)}, neither of which is among objectives "
+                f"{list(self.objectives)}")
         require(bool(self.wordnet_dir), "wordnet_dir", f"give a directory (default {DEFAULT_WORDNET_DIR})")
         if self.synonyms_file and not Path(synonyms_path(self.synonyms_file)).is_file():
             raise ParamsError(f"key 'synonyms_file': {synonyms_path(self.synonyms_file)} does not exist (relative paths "
@@ -229,7 +244,11 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                 ft = add("02_finetune", name, FinetuneParams(
                     **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=objective,
                     adv_eps=cfg.adv_eps, adv_alpha=cfg.adv_alpha, adv_steps=cfg.adv_steps, adv_norm=cfg.adv_norm,
+                    adv_eps_scale=cfg.adv_eps_scale if objective in ADV_EPS_SCALED else "absolute",
+                    free_replays=cfg.free_replays if objective == "adversarial_free" else 4,
                     noise_sigma=cfg.noise_sigma, rs_da_copies=cfg.rs_da_copies,
+                    rs_da_tokens=cfg.rs_da_tokens if objective == "rs_da" else "raw",
+                    rs_da_protected_words=cfg.rs_da_protected_words and objective == "rs_da",
                     rs_da_length_match=cfg.rs_da_length_match and objective == "rs_da",
                     rs_da_keep_original=cfg.rs_da_keep_original and objective == "rs_da",
                     synonyms_file=synonyms_path(cfg.synonyms_file) if cfg.synonyms_file and objective == "rs_da" else "",

@@ -84,6 +84,8 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
 
     `cfg` provides epochs, batch_size, lr (encoder), head_lr, weight_decay, warmup_ratio,
     max_grad_norm and precision (and optionally length_grouping). Returns the per-epoch history.
+    An objective with `replays` = m > 1 (free adversarial training) sees each batch m times in a row, one
+    optimiser step each, over ceil(epochs / m) passes (each pass is one history row, with dev selection after it).
     fp16 (GPUs without bf16) scales the loss (torch.amp.GradScaler) so small gradients survive.
     Under torchrun each rank trains on its slice of every batch (rxlt.train.distributed).
     """
@@ -104,15 +106,19 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     )
     rng = np.random.default_rng(seed)
     sizes = [len(s.train) for s in streams]
-    steps_per_epoch = sum(-(-n // cfg.batch_size) for n in sizes)
-    total = max(1, steps_per_epoch * cfg.epochs)
+    # free adversarial training replays every minibatch m times (one optimiser step each) over ceil(epochs / m)
+    # passes, so its optimiser steps match `epochs` passes of plain training (Shafahi et al. 2019, Algorithm 1)
+    replays = int(getattr(objective, "replays", 1))
+    passes = -(-cfg.epochs // replays)
+    steps_per_epoch = sum(-(-n // cfg.batch_size) for n in sizes) * replays
+    total = max(1, steps_per_epoch * passes)
     warmup = int(cfg.warmup_ratio * total)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
     )
     precision = resolve_precision(cfg.precision)
-    if precision == "fp16" and getattr(objective, "name", "") in ("adversarial", "adversarial_free"):
-        # these back-propagate inside the objective, outside the loss scaler's reach
+    if precision == "fp16" and getattr(objective, "name", "") in ("adversarial", "adversarial_free", "adversarial_universal"):
+        # these back-propagate inside the objective, or step their perturbation on gradients, outside the scaler's reach
         raise ValueError(f"precision fp16 is not supported with objective {objective.name!r}: use bf16 or fp32")
     scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")
     grouping = getattr(cfg, "length_grouping", 0)
@@ -120,32 +126,35 @@ def train_streams(streams: list[Stream], objective, cfg, seed: int, desc: str = 
     history, best, best_epoch, best_state = [], -1.0, 0, None
     bar = progress(range(total), desc=desc, total=total)
     step_iter = iter(bar)
-    for epoch in range(cfg.epochs):
+    for epoch in range(passes):
         for s in streams:
             s.model.train()
         losses = []
         for t, index in epoch_schedule(sizes, cfg.batch_size, rng, temperature, lengths, grouping):
             stream = streams[t]
             local = distributed.shard(index)  # the whole batch in a single process
-            optimizer.zero_grad(set_to_none=True)  # before the objective: it may back-propagate extra passes
-            loss = 0.0
-            if len(local):
-                batch = {k: v.to(device) for k, v in collate(stream.train, local).items()}
-                with autocast(precision):
-                    step_loss = objective.loss(stream.model, batch)
-                scaler.scale(step_loss).backward()
-                loss = step_loss.item()
-            loss = distributed.sync_gradients(body + head, loss, len(local), len(index))
-            scaler.unscale_(optimizer)  # clip the true gradients (a no-op unless fp16)
-            torch.nn.utils.clip_grad_norm_(body + head, cfg.max_grad_norm)
-            scaler.step(optimizer)
-            scaler.update()
-            schedule.step()
-            losses.append(loss)
-            next(step_iter, None)
+            batch = {k: v.to(device) for k, v in collate(stream.train, local).items()} if len(local) else None
+            for _ in range(replays):
+                optimizer.zero_grad(set_to_none=True)  # before the objective: it may back-propagate extra passes
+                loss = 0.0
+                if batch is not None:
+                    with autocast(precision):
+                        step_loss = objective.loss(stream.model, batch)
+                    scaler.scale(step_loss).backward()
+                    loss = step_loss.item()
+                loss = distributed.sync_gradients(body + head, loss, len(local), len(index))
+                scaler.unscale_(optimizer)  # clip the true gradients (a no-op unless fp16)
+                torch.nn.utils.clip_grad_norm_(body + head, cfg.max_grad_norm)
+                scaler.step(optimizer)
+                scaler.update()
+                schedule.step()
+                losses.append(loss)
+                next(step_iter, None)
         devs = {s.name: s.dev_score(cfg.batch_size * 2, precision) for s in streams}
         dev_acc = float(np.mean(list(devs.values())))
         row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "dev_score": dev_acc}
+        if replays > 1:  # one row per pass over the data, each batch replayed
+            row["replays"] = replays
         if len(streams) > 1:
             row.update({f"dev_score[{k}]": v for k, v in devs.items()})
         history.append(row)
