@@ -28,7 +28,8 @@ class ChoiceEncoded(Encoded):
         return np.fromiter((max(len(r) for r in x) for x in self.input_ids), dtype=np.int64, count=len(self.input_ids))
 
     def collate(self, index) -> dict[str, torch.Tensor]:
-        batch = pad_rows([row for i in index for row in self.input_ids[i]], self.pad_id)
+        starts = None if self.segment_starts is None else [s for i in index for s in self.segment_starts[i]]
+        batch = pad_rows([row for i in index for row in self.input_ids[i]], self.pad_id, starts)
         batch["num_choices"] = torch.tensor(self.num_choices)
         if self.labels is not None:
             batch["labels"] = torch.as_tensor(self.labels[list(index)])
@@ -47,7 +48,10 @@ def encode_choices(tokenizer, rows: pd.DataFrame, max_length: int, with_labels: 
         for choice in r.choices:
             firsts.append(str(r.premise or ""))
             seconds.append(f"{question} {choice}".strip())
-    flat = encode(tokenizer, firsts, None, max_length, text_pairs=seconds).input_ids
-    grouped = [flat[i * n: (i + 1) * n] for i in range(len(rows))]
+    flat = encode(tokenizer, firsts, None, max_length, text_pairs=seconds)
+    grouped = [flat.input_ids[i * n: (i + 1) * n] for i in range(len(rows))]
     labels = rows.label.astype(int).to_numpy() if with_labels else None
-    return ChoiceEncoded(grouped, labels, tokenizer.pad_token_id, n)
+    out = ChoiceEncoded(grouped, labels, tokenizer.pad_token_id, n)
+    if flat.segment_starts is not None:  # BERT-family tokenizers: (premise, question + choice) as segments 0 / 1
+        out.segment_starts = [flat.segment_starts[i * n: (i + 1) * n] for i in range(len(rows))]
+    return out

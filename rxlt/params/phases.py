@@ -226,10 +226,12 @@ class EvaluateParams:
                                                    "languages (first sentence in A, second in B); empty = off")
     n_best: int = param(20, "extractive QA: best start and end positions considered per window (run_squad default)")
     max_answer_length: int = param(30, "extractive QA: longest answer in tokens (run_squad default)")
-    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's middle layer (n/2+1: 7 of 12, "
-                                 "13 of 24; protocols.md §2.1), 0 = last, k = output of layer k")
+    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's Tatoeba layer (the output of "
+                                 "layer 8 of 12, 14 of 24: run_tatoeba.sh --specific_layer 7/13 of the layer outputs "
+                                 "without the embeddings; rxlt.phases.evaluate.resolve_layer), 0 = last, k = output of layer k")
     retrieval_pooling: str = param("mean", "retrieval: mean over real tokens, or cls (first token)")
-    retrieval_max_length: int = param(128, "retrieval: tokens per sentence/candidate")
+    retrieval_max_length: int = param(0, "retrieval: tokens per sentence/candidate; 0 = the task's upstream length "
+                                      "(Tatoeba 512 as run_tatoeba.sh, else 128)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
 
     def __post_init__(self):
@@ -247,9 +249,9 @@ class EvaluateParams:
         require(0 < self.certify_alpha < 0.5, "certify_alpha", "must be in (0, 0.5)")
         require(len(self.generalized_languages) != 1, "generalized_languages", "name at least two languages (or none)")
         require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")
-        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (middle), 0 (last) or a layer number")
+        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (XTREME's layer), 0 (last) or a layer number")
         require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
-        require(self.retrieval_max_length >= 1, "retrieval_max_length", "must be >= 1")
+        require(self.retrieval_max_length >= 0, "retrieval_max_length", "must be >= 1, or 0 for the task's upstream length")
         for code in self.generalized_languages:
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
