@@ -13,7 +13,6 @@ import torch
 from rxlt.features.batching import encode, encode_frame
 from rxlt.features.choices import encode_choices
 from rxlt.features.qa import encode_qa
-from rxlt.features.tagging import encode_tagging, sentence_tags, split_budget, split_words
 from rxlt.model.heads import IGNORE, build_head
 from rxlt.scoring.prediction import predict_outputs
 
@@ -115,12 +114,15 @@ def _upstream_split(tokenizer, words, max_len):
 
 
 def test_split_rule_on_a_worked_example():
+    from rxlt.features.tagging import split_words
+
     # budget 4: [2] | [3 1] | [4] | [0->unk 1, 9->unk 1]; and a sentence that fits stays whole
     assert split_words([2, 3, 1, 4, 0, 9], 4) == ([(0, 1), (1, 3), (3, 4), (4, 6)], [4, 5])
     assert split_words([1, 1, 2], 4) == ([(0, 3)], []) and split_words([], 4) == ([], [])
 
 
 def test_a_sentence_longer_than_max_length_is_split_and_every_word_tagged(tiny_encoder, e5_tokenizer):
+    from rxlt.features.tagging import encode_tagging, sentence_tags, split_budget
     from rxlt.phases.kind_handlers import handler
 
     long = ("Yesterday the remarkably talkative neighbours gathered beneath ancient chestnut trees , discussing "

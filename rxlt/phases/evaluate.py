@@ -205,7 +205,8 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
     if kind == "retrieval":
         how = embedding_settings(model, cfg, task)
         # which tower, layer, pooling and lengths embedded the test set, and the direction of the headline score
-        extra["retrieval_embedding"] = {**vars(how), "headline_direction": HEADLINE_DIRECTION.get(task, "x->en")}
+        extra["retrieval_embedding"] = {**vars(how), **({"headline_direction": HEADLINE_DIRECTION[task]}
+                                                         if task in HEADLINE_DIRECTION else {})}
         predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, how)
         headline = "score"
         original = full[full.role == "query"].language.value_counts()
