@@ -3,7 +3,13 @@
 The first segment is the premise (SIQA/CosmosQA: context, HellaSwag: context, CommonsenseQA: empty),
 the second the question followed by the choice. COPA/XCOPA questions are the words "cause"/"effect";
 they are spelt out as questions (jiant's COPA formulation) so the model reads which relation is asked.
-Rows are flattened to examples × choices when batched; `num_choices` goes with the batch.
+Rows are flattened to examples × choices when batched; `num_choices` goes with the batch. Where the tokenizer makes
+segment ids (mBERT), the two parts are segments 0 and 1 (rxlt.features.batching), as the tokenizer gives them.
+
+Not upstream's layout: google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123 third_party/run_xcopa.py
+`preprocess_function` puts the question with the premise in the first segment (XCOPA: f"{premise} What was the
+{question}?", SIQA: f"{context} {question}") and the choice alone in the second. XCOPA/SIQA scores are therefore
+not claimed to be XTREME's to the input; with mBERT the segment boundary falls elsewhere too.
 """
 from __future__ import annotations
 

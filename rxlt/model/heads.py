@@ -90,9 +90,10 @@ class TaskHead(nn.Module):
 
     def task_loss(self, batch: dict, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
         extra = {k: batch[k] for k in self.forward_keys}
+        if "token_type_ids" in batch:  # sentence pairs of BERT-family tokenizers (rxlt.features.batching)
+            extra["token_type_ids"] = batch["token_type_ids"]
         outputs = self(input_ids=None if inputs_embeds is not None else batch["input_ids"],
-                       attention_mask=batch["attention_mask"], inputs_embeds=inputs_embeds,
-                       token_type_ids=batch.get("token_type_ids"), **extra)
+                       attention_mask=batch["attention_mask"], inputs_embeds=inputs_embeds, **extra)
         return self.loss(outputs, batch)
 
     def config(self) -> dict:

@@ -38,8 +38,9 @@ class TrainingParams:
     weight_decay: float = param(0.01, "AdamW weight decay")
     warmup_ratio: float = param(0.1, "fraction of steps with linear warm-up")
     max_grad_norm: float = param(1.0, "gradient clipping norm")
-    max_length: int = param(32, "tokens per input after truncation for classification, multiple choice (per choice) "
-                            "and tagging (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
+    max_length: int = param(32, "tokens per input after truncation for classification and multiple choice (per "
+                            "choice); per row for tagging, where longer sentences are split into several rows as "
+                            "XTREME's utils_preprocess.py does (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
     # QA: max length 384 (protocols.md §2.2), doc stride 128, n-best 20, max answer 30 (run_squad/run_qa defaults)
     qa_max_length: int = param(384, "extractive QA: tokens per question+context window")
     doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")

@@ -40,9 +40,8 @@ def smoothed_votes(model, data: Encoded, n: int, sigma: float, batch_size: int, 
         for _ in range(n):
             noise = torch.randn(embeds.shape, generator=gen).to(device) * sigma * mask
             with autocast(precision):
-                pred = model(inputs_embeds=embeds + noise, attention_mask=attn,  # segment ids of BERT pairs
-                             token_type_ids=batch["token_type_ids"].to(device) if "token_type_ids" in batch else None
-                             ).argmax(-1).cpu().numpy()
+                segments = {"token_type_ids": batch["token_type_ids"].to(device)} if "token_type_ids" in batch else {}
+                pred = model(inputs_embeds=embeds + noise, attention_mask=attn, **segments).argmax(-1).cpu().numpy()
             votes[index, pred] += 1
     return votes
 
