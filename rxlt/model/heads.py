@@ -16,8 +16,9 @@ Segment ids and the pooler, as google-research/xtreme@838c13b69daafb9328785d16ca
   tokenizer returns (AutoModelForMultipleChoice through HF's Trainer); run_retrieval_qa.py / run_retrieval_el.py
   pass `q_token_type_ids` / `a_token_type_ids` for bert-retrieval, None for xlmr-retrieval. rxlt passes segment
   ids exactly when the tokenizer makes them: mBERT's does, XLM-R's and the embedded e5's (XLM-R's SentencePiece
-  vocabulary and template) do not — which is also how multilingual-e5 is used (its tokenizer's outputs go to the
-  model, with no segment ids, so e5 never sees type 1).
+  vocabulary and template) do not — which is also how multilingual-e5 is used: its model card's usage
+  (huggingface.co/intfloat/multilingual-e5-small, "Usage") encodes single "query: "/"passage: " texts and calls
+  `model(**batch_dict)` on its XLM-R tokenizer's output, which has no token_type_ids, so e5 always sees type 0.
 - run_classify.py's BertForSequenceClassification, run_xcopa.py's BertForMultipleChoice and third_party/bert.py's
   BertForRetrieval read `pooler_output` (the [CLS] state through BERT's pretrained dense+tanh pooler): pooling
   "pooler" here (mBERT's default, rxlt.model.aliases). Token-level heads (tagging, QA) read the token states.
