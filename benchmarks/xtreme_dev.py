@@ -40,7 +40,7 @@ OUT = REPO / "benchmarks" / "results"
 def settings(args) -> SimpleNamespace:
     # TrainingParams defaults (head_lr 1e-3, warm-up 10 %; lr from --lr); max length 128 as XTREME (protocols.md §2.2)
     return SimpleNamespace(epochs=args.epochs, batch_size=32, lr=args.lr, head_lr=1e-3, weight_decay=0.01, warmup_ratio=0.1,
-                           max_grad_norm=1.0, precision="auto", max_length=128, qa_max_length=384, doc_stride=128,
+                           max_grad_norm=1.0, precision=args.precision, max_length=128, qa_max_length=384, doc_stride=128,
                            n_best=20, max_answer_length=30, mlqa=False, tag_subword="first", length_grouping=0)
 
 
@@ -103,7 +103,7 @@ def udpos(args) -> dict:
 def markdown(results: list[dict], args) -> str:
     lines = [f"# Zero-shot dev-size check on real XTREME-R files (embedded e5-small, first {args.layers} of 12 layers)", "",
              f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/xtreme_dev.py` on CPU "
-             f"(precision {resolve_precision('auto')}), {args.epochs} epochs, encoder lr {args.lr}, batch 32, ERM, seed 0, "
+             f"(precision {resolve_precision(args.precision)}), {args.epochs} epochs, encoder lr {args.lr}, batch 32, ERM, seed 0, "
              "4-bit weights dequantised; test items per language: " + (str(args.max_test_items) if args.max_test_items else "all") + ". "
              "Not comparable to published XTREME-R numbers (see the script's docstring for the splits).", ""]
     for r in results:
@@ -127,6 +127,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (TrainingParams default 5e-5)")
     ap.add_argument("--tasks", nargs="+", default=["xnli", "udpos"])
     ap.add_argument("--max-test-items", type=int, default=0, help="cap per language (0 = all), first items by key")
+    ap.add_argument("--precision", default="auto", help="auto, bf16 or fp32 (fp32 to compare with runs made before "
+                    "precision auto chose bf16 on CPUs with fast bf16)")
     args = ap.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"{args.data}: not found; pass --data DIR (the shared xtreme-r folder)")

@@ -29,9 +29,12 @@
 # (first sentence in one language, second in another; Robust-XLT's generalized setting).
 # Metrics per kind (`rxlt.scoring.metrics`, as XTREME-R's evaluate.py computes them): accuracy (classification,
 # XCOPA), seqeval F1 (UD-POS, WikiANN), (EM+F1)/2 (XQuAD, MLQA, TyDiQA; `n_best`, `max_answer_length`),
-# P@1 both directions (Tatoeba), mAP@20 (LAReQA), MRR@20 (Mewsli-X) on cosine similarity: a dual encoder
-# trained in phase 2 embeds with its own tower; otherwise the `retrieval_layer` states (-1 = the middle layer
-# XTREME uses), pooled by `retrieval_pooling`.
+# P@1 (Tatoeba: XTREME-R's en→x, each English sentence retrieving among the other language's sentences; x→en
+# beside it as `accuracy_x_to_en`), mAP@20 (LAReQA), MRR@20 (Mewsli-X) on cosine similarity: a dual encoder
+# trained in phase 2 embeds with its own tower; otherwise the `retrieval_layer` states (-1 = XTREME's layer, the
+# output of layer 8 of 12 / 14 of 24), pooled by `retrieval_pooling`, `retrieval_max_length` tokens (0 = the
+# task's upstream length: 512 for Tatoeba). Tagging: every word of a sentence gets a predicted tag (sentences
+# longer than `max_length` sub-words are split into several rows, as XTREME's preprocessing does).
 
 # %% tags=["parameters"]
 finetune_run = "runs/scratch/02_finetune"  # relative paths start at the repository
@@ -52,7 +55,7 @@ n_best = 20
 max_answer_length = 30
 retrieval_layer = -1
 retrieval_pooling = "mean"
-retrieval_max_length = 128
+retrieval_max_length = 0
 run_dir = ""
 
 # %%

@@ -35,6 +35,7 @@ def _files(root, kind):
 
 def _same_tagging(a, b):
     assert a.input_ids == b.input_ids and a.labels == b.labels and a.first == b.first and a.pad_id == b.pad_id
+    assert a.sentence == b.sentence and a.word_start == b.word_start
 
 
 def _same_qa(a, b):
@@ -45,10 +46,11 @@ def _same_qa(a, b):
 
 def test_tagging_features_from_cache_equal_fresh_ones(e5_tokenizer, token_dir, monkeypatch):
     monkeypatch.setenv("RXLT_TOKEN_CACHE", "0")
-    fresh = encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 6)  # max_length 6 truncates rows 2 and 4
+    fresh = encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 6)  # max_length 6 splits sentences 1, 2 and 4
     fresh_content = encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 6, position="first_content")
     assert not token_dir.exists() and not token_cache.stats
-    assert -1 in fresh.first[2]  # a truncated word: the fixture exercises it
+    assert len(fresh.input_ids) > len(SENTS) and fresh.sentence.count(2) == 2  # the fixture exercises splitting
+    assert e5_tokenizer.unk_token_id in fresh.input_ids[3]  # and a word over the budget (the unknown token)
     monkeypatch.setenv("RXLT_TOKEN_CACHE", "1")
     miss = encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 6)
     assert token_cache.stats == {"tagging_miss": 1} and len(_files(token_dir, "tagging")) == 1
@@ -68,7 +70,7 @@ def test_tagging_cache_misses_when_max_length_or_words_change(e5_tokenizer, toke
     encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 6)
     longer = encode_tagging(e5_tokenizer, SENTS, TAGS, INDEX, 32)
     assert token_cache.stats == {"tagging_miss": 2} and len(_files(token_dir, "tagging")) == 2
-    assert max(len(r) for r in longer.input_ids) > 6
+    assert max(len(r) for r in longer.input_ids) > 6 and len(longer.input_ids) == len(SENTS)
     # the same characters split into different words are different rows
     encode_tagging(e5_tokenizer, [["Tok", "yo", "is", "big"]] + SENTS[1:], [["X"] * 4] + TAGS[1:], INDEX, 6)
     assert token_cache.stats == {"tagging_miss": 3}

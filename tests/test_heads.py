@@ -100,8 +100,8 @@ def test_first_subword_alignment_on_hand_examples(e5_tokenizer):
     logits = np.zeros((len(labels), 5))
     for w, p in enumerate(first):
         logits[p, (w + 1) % 5] = 1.0
-    tags, missing = word_tags(logits, first, ["PRON", "VERB", "PROPN", "NOUN", "ADV"], "O")
-    assert tags == ["VERB", "PROPN", "NOUN", "ADV", "PRON"] and missing == 0
+    tags = word_tags(logits, first, ["PRON", "VERB", "PROPN", "NOUN", "ADV"])
+    assert tags == ["VERB", "PROPN", "NOUN", "ADV", "PRON"]
 
 
 def test_first_content_position_skips_a_bare_word_start_piece(e5_tokenizer):
@@ -125,11 +125,12 @@ def test_first_content_position_skips_a_bare_word_start_piece(e5_tokenizer):
         encode_tagging(e5_tokenizer, words, None, index, 32, position="last")
 
 
-def test_words_cut_by_max_length_are_filled_and_counted(e5_tokenizer):
-    enc = encode_tagging(e5_tokenizer, [["a", "b", "c", "d", "e"]], None, {}, 4)  # <s> a b </s>
-    assert enc.first[0] == [1, 2, -1, -1, -1] and enc.labels is None
-    tags, missing = word_tags(np.zeros((4, 2)), enc.first[0], ["B", "O"], "O")
-    assert tags[2:] == ["O", "O", "O"] and missing == 3
+def test_words_past_max_length_go_to_further_rows_never_a_filler_tag(e5_tokenizer):
+    enc = encode_tagging(e5_tokenizer, [["a", "b", "c", "d", "e"]], None, {}, 4)  # <s> a b </s>, <s> c d </s>, …
+    assert enc.first == [[1, 2], [1, 2], [1]] and enc.word_start == [0, 2, 4] and enc.sentence == [0, 0, 0]
+    assert enc.labels is None
+    with pytest.raises(ValueError, match="every word must be tagged"):
+        word_tags(np.zeros((4, 2)), [1, -1], ["B", "O"])
     assert first_subwords([None, 0, 0, 1, None], 3) == [1, 3, -1]
 
 

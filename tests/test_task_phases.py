@@ -85,18 +85,20 @@ def _evaluate(tmp_path, ft, **extra):
 def test_tagging_phase_2_to_3(data_dir, tmp_path):
     from rxlt.scoring.metrics import seqeval_f1
 
-    ft = _finetune(tmp_path, "udpos")
+    ft = _finetune(tmp_path, "udpos", max_length=5)  # 3 sub-words per row: sentences of 4-5 words are split
     res2 = read_results(ft)
     assert res2["kind"] == "tagging" and res2["metrics"]["dev_metric"] == "seqeval_f1"
     assert res2["samples"]["train"]["used"] == 8 and 0 <= res2["metrics"]["english_test_score"] <= 1
+    assert res2["samples"]["train"]["features"] > 8  # split sentences: more token rows than sentences
     head = json.loads((ft / "model" / "head.json").read_text())
     assert head["kind"] == "tagging" and "PROPN" in head["labels"]
     table, res = _evaluate(tmp_path, ft)
     assert set(res["metrics"]["per_language"]) == {"de", "en", "zh"} and res["metrics"]["metric"] == "seqeval_f1"
     assert res["samples"]["test"]["zh"] == {"original": 2, "used": 2}
     preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz", converters={"tags": eval, "prediction": eval})
+    assert (preds.token_rows > 1).any() and res["metrics"]["per_language"]["de"]["sentences_split"] >= 1
     for lang, g in preds.groupby("language"):
-        assert [len(p) for p in g.prediction] == [len(t) for t in g.tags]  # one tag per word, CJK included
+        assert [len(p) for p in g.prediction] == [len(t) for t in g.tags]  # one tag per word, CJK and split ones
         assert res["metrics"]["per_language"][lang]["f1"] == pytest.approx(seqeval_f1(list(g.prediction), list(g.tags)))
         assert res["metrics"]["per_language"][lang]["score"] == res["metrics"]["per_language"][lang]["f1"]
     assert res["metrics"]["average"]["english_in_grid"] is True
@@ -220,8 +222,12 @@ def test_tatoeba_retrieval_from_a_squad_encoder(data_dir, tmp_path):
     preds = pd.read_csv(tmp_path / "ev" / "predictions.csv.gz", dtype={"key": str, "target": str, "top1": str})
     fwd, rev = preds[preds.direction == "x->en"], preds[preds.direction == "en->x"]
     assert len(fwd) == len(rev) == 3 and res["metrics"]["metric"] == "retrieval_accuracy"
-    assert per["accuracy"] == pytest.approx((fwd.top1 == fwd.target).mean()) == per["score"]
-    assert per["accuracy_en_to_x"] == pytest.approx((rev.top1 == rev.target).mean())
+    # the headline is XTREME-R's en->x (each English sentence retrieves among the German ones); x->en beside it
+    assert per["accuracy"] == pytest.approx((rev.top1 == rev.target).mean()) == per["score"]
+    assert per["accuracy_x_to_en"] == pytest.approx((fwd.top1 == fwd.target).mean())
+    how = res["retrieval_embedding"]
+    assert how["headline_direction"] == "en->x" and how["query_length"] == how["candidate_length"] == 512
+    assert how["layer"] == 1  # as asked; -1 would be XTREME's layer (8 of 12; at most the 2 layers kept here)
     assert 1 / 3 <= per["mrr_at_20"] <= 1  # 3 candidates: the gold one is at worst third
     assert res["samples"]["test"]["de"] == {"original": 3, "used": 3}
 

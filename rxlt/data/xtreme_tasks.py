@@ -269,14 +269,17 @@ XTREME_TASKS: dict[str, dict] = {
     },
     "tatoeba": {
         "kind": "retrieval", "group": "retrieval",
-        # 41 languages x->en: languages.md "Tat" (XTREME's 36 + az lt pl uk ro)
+        # 41 languages, each paired with English: languages.md "Tat" (XTREME's 36 + az lt pl uk ro)
         "languages": ["af", "ar", "az", "bg", "bn", "de", "el", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
                       "hu", "id", "it", "ja", "jv", "ka", "kk", "ko", "lt", "ml", "mr", "nl", "pl", "pt", "ro",
                       "ru", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "zh"],
         "english_task": "squad",  # XTREME-R run_tatoeba.sh uses a SQuAD-fine-tuned model (protocols.md §2.1)
         # evaluate.py@838c13b METRIC_FUNCTION['tatoeba'] = accuracy of predicted vs gold line indices, direction
-        # x->en only: evaluate_retrieval.py@66367fa similarity_search indexes the English side and searches it
-        # with the x sentences (cosine = L2 on normalised vectors). rxlt also reports en->x (accuracy_en_to_x).
+        # en->x only: evaluate_retrieval.py@838c13b (task tatoeba) calls utils_retrieve.py@838c13b
+        # similarity_search(x = the non-English embeddings, y = the English ones), which indexes x and searches it
+        # with every English sentence (cosine = L2 on normalised vectors; one prediction per English line). rxlt's
+        # headline is that direction (rxlt.phases.evaluate.HEADLINE_DIRECTION) and it also reports x->en
+        # (accuracy_x_to_en). Layer and length: rxlt.phases.evaluate.XTREME_RETRIEVAL_LAYER, RETRIEVAL_MAX_LENGTH.
         "metric": "retrieval_accuracy",
         "labels": None,
         "parallel": True,
@@ -341,7 +344,7 @@ class IncompleteGridError(ValueError):
 
 def task_score(task: str, per_language: dict[str, float], include_english: bool = True) -> dict:
     """Unweighted mean over the task's languages (evaluate.py: sum / len over TASK2LANGS[task]); refuses a
-    grid missing any of them. Tatoeba has no English entry (x→en)."""
+    grid missing any of them. Tatoeba has no English entry (every language is scored against English)."""
     spec = xtreme_task(task)
     langs = [lg for lg in spec["languages"] if include_english or lg != "en"]
     missing = [lg for lg in langs if lg not in per_language]

@@ -22,7 +22,11 @@ class PairEncoded(Encoded):
 
     def collate(self, index) -> dict[str, torch.Tensor]:
         index = list(index)
-        batch = pad_rows([self.input_ids[i][0] for i in index] + [self.input_ids[i][1] for i in index], self.pad_id)
+        rows = [self.input_ids[i][0] for i in index] + [self.input_ids[i][1] for i in index]
+        starts = None
+        if self.segment_starts is not None:  # queries are single texts; a (sentence, paragraph) candidate is a pair
+            starts = [len(self.input_ids[i][0]) for i in index] + [self.segment_starts[i] for i in index]
+        batch = pad_rows(rows, self.pad_id, starts)
         batch["num_queries"] = torch.tensor(len(index))
         return batch
 
@@ -33,7 +37,9 @@ def encode_pairs(tokenizer, rows: pd.DataFrame, query_length: int, candidate_len
     contexts = rows["candidate_context"] if "candidate_context" in rows else None
     if contexts is not None and contexts.notna().any():
         pairs = contexts.fillna("").astype(str).tolist()
-        cands = encode(tokenizer, rows.candidate.astype(str).tolist(), None, candidate_length, text_pairs=pairs).input_ids
+        cands = encode(tokenizer, rows.candidate.astype(str).tolist(), None, candidate_length, text_pairs=pairs)
     else:
-        cands = encode(tokenizer, rows.candidate.astype(str).tolist(), None, candidate_length).input_ids
-    return PairEncoded([[q, c] for q, c in zip(queries, cands)], None, tokenizer.pad_token_id)
+        cands = encode(tokenizer, rows.candidate.astype(str).tolist(), None, candidate_length)
+    # segment ids of pair candidates for BERT (run_retrieval_qa.py@838c13b passes a_token_type_ids for bert-retrieval)
+    return PairEncoded([[q, c] for q, c in zip(queries, cands.input_ids)], None, tokenizer.pad_token_id,
+                       segment_starts=cands.segment_starts)

@@ -11,6 +11,7 @@ not wholly inside the window. Prediction takes the `n_best` highest start and en
 keeps spans inside the context with end ≥ start and at most `max_answer_length` tokens, picks the best
 start+end score over all windows of a question and maps it back to the original context's characters
 (n-best 20, max answer length 30: the run_squad defaults XTREME keeps, protocols.md §2.2).
+Where the tokenizer makes segment ids (mBERT), windows carry them: question 0, context 1 (rxlt.features.batching).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rxlt.features.batching import Encoded
+from rxlt.features.batching import Encoded, uses_segments
 
 
 @dataclass
@@ -68,7 +69,12 @@ def encode_qa(tokenizer, questions: list[str], contexts: list[str], answer_start
             start = answer_starts[ex]
             end = start + len(answers[ex])
             labels[i] = span_positions(offsets[i], start, end)
-    return QAEncoded(input_ids, labels, tokenizer.pad_token_id, example=example, offsets=offsets)
+    # BERT-family tokenizers: question = segment 0, context (from its first token to the final separator) = 1, the
+    # tokenizer's own token_type_ids (third_party/processors/squad.py@838c13b encode_plus(..., return_token_type_ids=True))
+    starts = None
+    if uses_segments(tokenizer):
+        starts = [next((t for t, o in enumerate(row) if o is not None), len(row)) for row in offsets]
+    return QAEncoded(input_ids, labels, tokenizer.pad_token_id, segment_starts=starts, example=example, offsets=offsets)
 
 
 def span_positions(offsets: list, start_char: int, end_char: int) -> tuple[int, int]:

@@ -13,7 +13,9 @@ MODELS: dict[str, dict] = {
     },
     "xlm-roberta-base": {"hub_id": "FacebookAI/xlm-roberta-base", "pooling": "cls"},
     "xlm-roberta-large": {"hub_id": "FacebookAI/xlm-roberta-large", "pooling": "cls"},
-    "mbert": {"hub_id": "google-bert/bert-base-multilingual-cased", "pooling": "cls"},
+    # pooler: BERT's pretrained pooler_output, which upstream's BertForSequenceClassification / BertForMultipleChoice /
+    # BertForRetrieval read (google-research/xtreme@838c13b third_party/run_classify.py, run_xcopa.py, bert.py)
+    "mbert": {"hub_id": "google-bert/bert-base-multilingual-cased", "pooling": "pooler"},
 }
 
 

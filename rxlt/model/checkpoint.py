@@ -32,21 +32,20 @@ def load_base_encoder(model: str, encoder_layers: int = 0, keep_ids=None) -> tup
     keep_ids: None, or tokenizer -> token ids the run uses: the word embeddings then hold only those rows
     (rxlt.model.vocabulary; outputs identical, ~384 MB less for the embedded encoder).
     """
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     from rxlt.model.aliases import is_alias, model_spec
     from rxlt.model.vocabulary import load_trimmed_embedded, trim_embeddings
 
     path = resolve_model(model)
-    hf_logging.set_verbosity_error()  # "pooler newly initialised" is expected: we never use the pooler
-    kwargs = {"add_pooling_layer": False} if "bert" in _model_type(path) else {}
+    hf_logging.set_verbosity_error()  # "pooler newly initialised" is expected for e5: that pooler is dropped
     tokenizer = AutoTokenizer.from_pretrained(path)
     kept = None if keep_ids is None else keep_ids(tokenizer)
     if kept is not None and is_alias(model) and "embedded" in model_spec(model):
-        encoder = load_trimmed_embedded(path, model, kept)  # only the kept rows are ever dequantised
+        encoder = load_trimmed_embedded(path, model, kept)  # only the kept rows are ever dequantised (no pooler)
     else:
-        encoder = AutoModel.from_pretrained(path, **kwargs)
+        encoder = load_pretrained(path)
         if kept is not None:
             trim_embeddings(encoder, kept)
     if encoder_layers:
@@ -60,13 +59,27 @@ def load_base_encoder(model: str, encoder_layers: int = 0, keep_ids=None) -> tup
     return encoder, tokenizer
 
 
-def _model_type(path: str) -> str:
-    from transformers import AutoConfig
+def load_pretrained(path: str) -> nn.Module:
+    """AutoModel of a checkpoint, keeping a BERT pooler only where the checkpoint has pretrained pooler weights.
 
-    return AutoConfig.from_pretrained(path).model_type
+    mBERT's checkpoint has them and upstream's classification, multiple-choice and retrieval heads read
+    `pooler_output` (rxlt.model.heads), so they are loaded; the embedded e5 has none
+    (shared/reference/embedded-encoder.md: "No pooler"), so its pooler would be random: dropped (`pooler = None`).
+    Loading runs under a forked RNG, so initialising a pooler that is then dropped leaves the seeded state (and
+    every head initialised after it) as it was."""
+    import torch
+    from transformers import AutoModel
+
+    with torch.random.fork_rng(devices=[]):
+        encoder, info = AutoModel.from_pretrained(path, output_loading_info=True)
+    if getattr(encoder, "pooler", None) is not None and any(k.startswith("pooler.") for k in info["missing_keys"]):
+        encoder.pooler = None
+    return encoder
 
 
 def default_pooling(model: str) -> str:
+    """How classification, multiple-choice and dual-encoder heads pool for an alias (rxlt.model.aliases: mBERT's
+    pretrained pooler, XLM-R's first token, e5's mean); 'cls' for other names."""
     return MODELS[model]["pooling"] if model in MODELS else "cls"
 
 

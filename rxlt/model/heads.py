@@ -1,13 +1,27 @@
 """Task heads on a shared encoder, one per kind of task, all with the same interface.
 
 Every head is an `nn.Module` with
-- `forward(input_ids=None, attention_mask=None, inputs_embeds=None, **extra)` -> logits tensor, where
-  `extra` are the batch keys named in `forward_keys` (e.g. `num_choices`);
+- `forward(input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None, **extra)` -> logits
+  tensor, where `extra` are the batch keys named in `forward_keys` (e.g. `num_choices`) and `token_type_ids`
+  the segment ids of sentence pairs where the tokenizer makes them (rxlt.features.batching.uses_segments);
 - `loss(outputs, batch)` -> scalar training loss;
 - `task_loss(batch, inputs_embeds=None)` -> the loss on a collated batch, optionally with the word
   embeddings replaced by `inputs_embeds` (what the robust objectives perturb).
 Inputs are always token rows [N, L] (multiple choice flattens examples × choices, QA uses one row per
 context window), so embedding-space objectives work unchanged for every head.
+
+Segment ids and the pooler, as google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123 uses them for BERT:
+- third_party/run_classify.py, run_squad.py and run_tag.py pass `token_type_ids` (the tokenizer's: 0 for the first
+  segment, 1 for the second) for `model_type` bert and None for xlmr / xlm-roberta; run_xcopa.py passes what its
+  tokenizer returns (AutoModelForMultipleChoice through HF's Trainer); run_retrieval_qa.py / run_retrieval_el.py
+  pass `q_token_type_ids` / `a_token_type_ids` for bert-retrieval, None for xlmr-retrieval. rxlt passes segment
+  ids exactly when the tokenizer makes them: mBERT's does, XLM-R's and the embedded e5's (XLM-R's SentencePiece
+  vocabulary and template) do not — which is also how multilingual-e5 is used: its model card's usage
+  (huggingface.co/intfloat/multilingual-e5-small, "Usage") encodes single "query: "/"passage: " texts and calls
+  `model(**batch_dict)` on its XLM-R tokenizer's output, which has no token_type_ids, so e5 always sees type 0.
+- run_classify.py's BertForSequenceClassification, run_xcopa.py's BertForMultipleChoice and third_party/bert.py's
+  BertForRetrieval read `pooler_output` (the [CLS] state through BERT's pretrained dense+tanh pooler): pooling
+  "pooler" here (mBERT's default, rxlt.model.aliases). Token-level heads (tagging, QA) read the token states.
 
 Which objectives apply to which kind is rxlt.train.objectives.OBJECTIVE_KINDS.
 """
@@ -20,6 +34,25 @@ from torch import nn
 from rxlt.data.kinds import TRAINABLE, normalize_kind
 
 IGNORE = -100  # label of sub-word pieces and special tokens (ignored by the loss), as in HF token classification
+
+
+POOLINGS = ("mean", "cls", "pooler")  # mean over real tokens; the first token's state; BERT's pooler_output
+
+
+def check_pooling(pooling: str, encoder: nn.Module | None = None) -> None:
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
+    if pooling == "pooler" and encoder is not None and getattr(encoder, "pooler", None) is None:
+        raise ValueError("pooling 'pooler' needs an encoder with a pretrained pooler (BERT checkpoints such as mBERT); "
+                         "this one has none (e5 is mean-pooled): use 'mean' or 'cls'")
+
+
+def pool(outputs, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """One vector per row from an encoder's outputs: mean over real tokens, the first token, or pooler_output."""
+    if pooling == "pooler":
+        return outputs.pooler_output
+    hidden = outputs.last_hidden_state
+    return hidden[:, 0] if pooling == "cls" else mean_pool(hidden, attention_mask)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -48,11 +81,18 @@ class TaskHead(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, out_features)
 
-    def hidden(self, input_ids, attention_mask, inputs_embeds) -> torch.Tensor:
-        return self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds).last_hidden_state
+    def encode(self, input_ids, attention_mask, inputs_embeds, token_type_ids=None):
+        """The encoder's outputs; segment ids only where the batch has them (BERT-family tokenizers' pairs)."""
+        segments = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, **segments)
+
+    def hidden(self, input_ids, attention_mask, inputs_embeds, token_type_ids=None) -> torch.Tensor:
+        return self.encode(input_ids, attention_mask, inputs_embeds, token_type_ids).last_hidden_state
 
     def task_loss(self, batch: dict, inputs_embeds: torch.Tensor | None = None) -> torch.Tensor:
         extra = {k: batch[k] for k in self.forward_keys}
+        if "token_type_ids" in batch:  # sentence pairs of BERT-family tokenizers (rxlt.features.batching)
+            extra["token_type_ids"] = batch["token_type_ids"]
         outputs = self(input_ids=None if inputs_embeds is not None else batch["input_ids"],
                        attention_mask=batch["attention_mask"], inputs_embeds=inputs_embeds, **extra)
         return self.loss(outputs, batch)
@@ -63,22 +103,20 @@ class TaskHead(nn.Module):
 
 
 class SequenceClassifier(TaskHead):
-    """Sentence / sentence-pair classification: pool token states (mean over real tokens for e5, which
-    was trained that way; the first token for cls-pooled models), dropout, linear -> [N, labels]."""
+    """Sentence / sentence-pair classification: pool (mean over real tokens for e5, which was trained that way;
+    BERT's pretrained pooler for mBERT, as BertForSequenceClassification; the first token's state for other
+    cls-pooled models), dropout, linear -> [N, labels]."""
 
     kind = "classification"
 
     def __init__(self, encoder: nn.Module, num_labels: int, pooling: str = "mean", dropout: float = 0.1):
-        if pooling not in ("mean", "cls"):
-            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
+        check_pooling(pooling, encoder)
         super().__init__(encoder, num_labels, dropout)
         self.pooling = pooling
 
-    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return hidden[:, 0] if self.pooling == "cls" else mean_pool(hidden, attention_mask)
-
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
-        return self.head(self.dropout(self.pool(self.hidden(input_ids, attention_mask, inputs_embeds), attention_mask)))
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None) -> torch.Tensor:
+        pooled = pool(self.encode(input_ids, attention_mask, inputs_embeds, token_type_ids), attention_mask, self.pooling)
+        return self.head(self.dropout(pooled))
 
     def loss(self, outputs, batch):
         return F.cross_entropy(outputs.float(), batch["labels"])
@@ -97,10 +135,11 @@ class ChoiceScorer(SequenceClassifier):
     def __init__(self, encoder: nn.Module, pooling: str = "mean", dropout: float = 0.1):
         super().__init__(encoder, 1, pooling, dropout)
 
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, num_choices=None) -> torch.Tensor:
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None,
+                num_choices=None) -> torch.Tensor:
         if num_choices is None:
             raise ValueError("multiple choice needs num_choices (rows are examples × choices)")
-        return super().forward(input_ids, attention_mask, inputs_embeds).view(-1, int(num_choices))
+        return super().forward(input_ids, attention_mask, inputs_embeds, token_type_ids).view(-1, int(num_choices))
 
 
 class TokenTagger(TaskHead):
@@ -116,8 +155,8 @@ class TokenTagger(TaskHead):
     def config(self) -> dict:
         return {"kind": self.kind, "tag_subword": self.tag_subword}
 
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
-        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds)))
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None) -> torch.Tensor:
+        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds, token_type_ids)))
 
     def loss(self, outputs, batch):
         return F.cross_entropy(outputs.float().flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE)
@@ -132,8 +171,8 @@ class SpanExtractor(TaskHead):
     def __init__(self, encoder: nn.Module, dropout: float = 0.1):
         super().__init__(encoder, 2, dropout)
 
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
-        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds)))
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None) -> torch.Tensor:
+        return self.head(self.dropout(self.hidden(input_ids, attention_mask, inputs_embeds, token_type_ids)))
 
     def loss(self, outputs, batch):
         logits = outputs.float()
@@ -162,13 +201,14 @@ class LogitScale(nn.Module):
 
 class DualEncoder(TaskHead):
     """Retrieval dual encoder: ONE shared tower encodes queries and candidates (xtreme@4fd68dc bert.py calls the
-    same `self.model()` for both), pooled ([CLS] or mean, the model's `default_pooling`), L2-normalised;
+    same `self.model()` for both), pooled (the model's `default_pooling`), L2-normalised;
     `forward` -> [B, B] scaled cosine logits, `loss` = in-batch softmax (in_batch_softmax_loss).
 
     Batches hold 2B token rows, the B queries first, then their B positive candidates (`num_queries` = B),
     so robust objectives perturb every row's word embeddings like any other head's.
-    Upstream pools BERT's `pooler_output` (the [CLS] state through the pretrained dense+tanh pooler); rxlt's
-    encoders are loaded without the pooler, so `cls` here is the raw [CLS] state (a documented difference).
+    Upstream pools `outputs[1]`, BERT's `pooler_output` (the [CLS] state through the pretrained dense+tanh
+    pooler): pooling "pooler" for mBERT, loaded with its pretrained pooler (rxlt.model.checkpoint). XLM-R's
+    `cls` is the raw <s> state, e5's `mean` its own pooling (it has no pooler).
     `query_length` / `candidate_length`: max tokens per query / candidate, saved with the model so phase 3
     embeds with the lengths it was trained with.
     """
@@ -178,23 +218,22 @@ class DualEncoder(TaskHead):
 
     def __init__(self, encoder: nn.Module, pooling: str = "cls", query_length: int = 64, candidate_length: int = 64,
                  logit_scale: float = 100.0):
-        if pooling not in ("mean", "cls"):
-            raise ValueError(f"pooling {pooling!r}: expected 'mean' or 'cls'")
+        check_pooling(pooling, encoder)
         nn.Module.__init__(self)  # no dropout/linear layer: upstream scores the pooled tower outputs directly
         self.encoder = encoder
         self.head = LogitScale(logit_scale)
         self.pooling, self.query_length, self.candidate_length = pooling, int(query_length), int(candidate_length)
 
-    def embed(self, input_ids=None, attention_mask=None, inputs_embeds=None) -> torch.Tensor:
-        hidden = self.hidden(input_ids, attention_mask, inputs_embeds)
-        pooled = hidden[:, 0] if self.pooling == "cls" else mean_pool(hidden, attention_mask)
+    def embed(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None) -> torch.Tensor:
+        pooled = pool(self.encode(input_ids, attention_mask, inputs_embeds, token_type_ids), attention_mask, self.pooling)
         return F.normalize(pooled.float(), p=2, dim=1)
 
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, num_queries=None) -> torch.Tensor:
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None,
+                num_queries=None) -> torch.Tensor:
         if num_queries is None:
             raise ValueError("the dual encoder needs num_queries (rows are B queries then their B candidates)")
         n = int(num_queries)
-        emb = self.embed(input_ids, attention_mask, inputs_embeds)
+        emb = self.embed(input_ids, attention_mask, inputs_embeds, token_type_ids)
         if emb.shape[0] != 2 * n:
             raise ValueError(f"dual-encoder batch has {emb.shape[0]} rows; expected 2 × num_queries = {2 * n}")
         return (emb[:n] @ emb[n:].T) * self.head.logit_scale.float()

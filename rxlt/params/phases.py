@@ -41,8 +41,9 @@ class TrainingParams:
     weight_decay: float = param(0.01, "AdamW weight decay")
     warmup_ratio: float = param(0.1, "fraction of steps with linear warm-up")
     max_grad_norm: float = param(1.0, "gradient clipping norm")
-    max_length: int = param(32, "tokens per input after truncation for classification, multiple choice (per choice) "
-                            "and tagging (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
+    max_length: int = param(32, "tokens per input after truncation for classification and multiple choice (per "
+                            "choice); per row for tagging, where longer sentences are split into several rows as "
+                            "XTREME's utils_preprocess.py does (CLDR items are 2-20 tokens; XTREME uses 128: protocols.md §2.2)")
     # QA: max length 384 (protocols.md §2.2), doc stride 128, n-best 20, max answer 30 (run_squad/run_qa defaults)
     qa_max_length: int = param(384, "extractive QA: tokens per question+context window")
     doc_stride: int = param(128, "extractive QA: context tokens shared by consecutive windows (HF run_qa `stride`)")
@@ -282,10 +283,12 @@ class EvaluateParams:
                                                    "empty = off")
     n_best: int = param(20, "extractive QA: best start and end positions considered per window (run_squad default)")
     max_answer_length: int = param(30, "extractive QA: longest answer in tokens (run_squad default)")
-    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's middle layer (n/2+1: 7 of 12, "
-                                 "13 of 24; protocols.md §2.1), 0 = last, k = output of layer k")
+    retrieval_layer: int = param(-1, "retrieval: hidden layer to pool; -1 = XTREME's Tatoeba layer (the output of "
+                                 "layer 8 of 12, 14 of 24: run_tatoeba.sh --specific_layer 7/13 of the layer outputs "
+                                 "without the embeddings; rxlt.phases.evaluate.resolve_layer), 0 = last, k = output of layer k")
     retrieval_pooling: str = param("mean", "retrieval: mean over real tokens, or cls (first token)")
-    retrieval_max_length: int = param(128, "retrieval: tokens per sentence/candidate")
+    retrieval_max_length: int = param(0, "retrieval: tokens per sentence/candidate; 0 = the task's upstream length "
+                                      "(Tatoeba 512 as run_tatoeba.sh, else 128)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
 
     def __post_init__(self):
@@ -307,9 +310,9 @@ class EvaluateParams:
         require(len(self.generalized_languages) != 1 or tuple(self.generalized_languages) == ("all",),
                 "generalized_languages", "name at least two languages, ['all'], or none")
         require(self.n_best >= 1 and self.max_answer_length >= 1, "n_best", "n_best and max_answer_length must be >= 1")
-        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (middle), 0 (last) or a layer number")
+        require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (XTREME's layer), 0 (last) or a layer number")
         require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
-        require(self.retrieval_max_length >= 1, "retrieval_max_length", "must be >= 1")
+        require(self.retrieval_max_length >= 0, "retrieval_max_length", "must be >= 1, or 0 for the task's upstream length")
         for code in ([] if tuple(self.generalized_languages) == ("all",) else self.generalized_languages):
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")

@@ -5,9 +5,11 @@ Cohen et al.'s CERTIFY, rxlt.scoring.smoothing); the other kinds —
 multiple choice, tagging, QA and retrieval — give the same outputs: `predictions.csv.gz` (one row per test item / query) and
 results.json with per-language metrics, sample counts and macro averages that say whether English is in
 them. Each language's row holds the kind's metrics (rxlt.phases.kind_handlers, rxlt.scoring.metrics), `score` = the task's
-headline metric (accuracy, seqeval F1, (EM+F1)/2, P@1 / mAP@20 / MRR@20 as XTREME-R reports it) and a
-percentile-bootstrap 95% CI over items where the score is a mean over items (not for seqeval F1, a
-corpus-level score: its CI is left empty).
+headline metric (accuracy, seqeval F1, (EM+F1)/2, P@1 / mAP@20 / MRR@20 as XTREME-R reports it; Tatoeba's P@1 in
+XTREME-R's direction, en->x, with x->en beside it) and a percentile-bootstrap 95% CI over items where the score is
+a mean over items (not for seqeval F1, a corpus-level score: its CI is left empty). Tagging predictions are one
+row per sentence with one predicted tag per word (long sentences are split into several token rows and put back
+together, rxlt.features.tagging).
 """
 from __future__ import annotations
 
@@ -235,7 +237,15 @@ TOP_K = 20  # mAP@20 (LAReQA) and MRR@20 (Mewsli-X): utils_lareqa / utils_mewsli
 # Tatoeba: each language's sentences retrieve among that language's English translations (LASER pairs);
 # LAReQA and Mewsli-X rank one candidate pool shared by all languages (XTREME-R).
 PER_LANGUAGE_POOL = ("tatoeba",)
-BOTH_DIRECTIONS = ("tatoeba",)
+# Tasks scored in both directions, and the direction of their headline score. Tatoeba's is en->x:
+# google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123 third_party/evaluate_retrieval.py (task tatoeba)
+# embeds x = the non-English file (`--src_language`), y = the English one (`--tgt_language en`, run_tatoeba.sh), and
+# third_party/utils_retrieve.py `similarity_search(x, y)` does `idx.add(x)`, `idx.search(y, 1)`: the index holds
+# the x sentences and every English sentence queries it; one prediction per English line, scored by
+# evaluate.py `accuracy` against the gold x line. The other direction (x queries the English side) is reported
+# as `accuracy_x_to_en` (rows `direction == "x->en"` in predictions.csv.gz).
+HEADLINE_DIRECTION = {"tatoeba": "en->x"}
+BOTH_DIRECTIONS = tuple(HEADLINE_DIRECTION)
 
 
 
@@ -257,13 +267,14 @@ def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: lis
     full = task_examples(task, "test", languages)
     extra = {}
     if kind == "retrieval":
-        how = embedding_settings(model, cfg)
-        extra["retrieval_embedding"] = vars(how)  # which tower, layer, pooling and lengths embedded the test set
+        how = embedding_settings(model, cfg, task)
+        # which tower, layer, pooling and lengths embedded the test set, and the direction of the headline score
+        extra["retrieval_embedding"] = {**vars(how), **({"headline_direction": HEADLINE_DIRECTION[task]}
+                                                         if task in HEADLINE_DIRECTION else {})}
         predictions, table, metric = _retrieval(model.encoder, tokenizer, task, full, cfg, how)
         headline = "score"
         original = full[full.role == "query"].language.value_counts()
-        used_counts = predictions[predictions.direction == "x->en"].language.value_counts() \
-            if task in BOTH_DIRECTIONS else predictions.language.value_counts()
+        used_counts = predictions[predictions.direction == HEADLINE_DIRECTION.get(task, "x->en")].language.value_counts()
     else:
         used = cap(full, cfg.max_test_items).reset_index(drop=True)
         up = upstream["config"]
@@ -327,22 +338,49 @@ def score_averages(table: pd.DataFrame, source: str = "en") -> dict:
 
 
 # ---------------------------------------------------------------- retrieval
+# Which transformer layer XTREME pools for Tatoeba, as a HF `hidden_states` index (0 = the embedding output, k = the
+# output of layer k). google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123 scripts/run_tatoeba.sh passes
+# `--specific_layer 7 --num_layers 12` (mBERT) and `--specific_layer 13 --num_layers 24` (XLM-R large), and
+# third_party/evaluate_retrieval.py extract_embeddings keeps `all_layer_outputs[-args.num_layers:]` — the last
+# num_layers hidden states, i.e. the embedding output dropped — then takes index specific_layer of that list:
+# the output of layer 8 of 12 / 14 of 24 (hidden_states[8] / [14]). Either way round of transformers' convention
+# (with or without the embedding output in the tuple), index 7 of the last 12 is layer 8.
+XTREME_RETRIEVAL_LAYER = {12: 8, 24: 14}
+# Tokens per sentence where phase 3's retrieval_max_length is 0: run_tatoeba.sh@838c13b `MAXL=512`
+# (`--max_seq_length $MAXL`); evaluate_retrieval.py@838c13b's argparse default (128) for tasks without a script value.
+RETRIEVAL_MAX_LENGTH = {"tatoeba": 512}
+DEFAULT_RETRIEVAL_MAX_LENGTH = 128
+
+
 def resolve_layer(layer: int, encoder) -> int:
-    """-1 -> XTREME's middle layer n/2+1 (7 of 12, 13 of 24; protocols.md §2.1)."""
-    return encoder.config.num_hidden_layers // 2 + 1 if layer == -1 else layer
+    """retrieval_layer -> a `hidden_states` index (rxlt.scoring.retrieval.embed: 0 = last, k = output of layer k).
+
+    -1 = XTREME's layer: 8 of 12, 14 of 24 (XTREME_RETRIEVAL_LAYER). Upstream defines no other depth; for those
+    (e.g. an encoder cut with `encoder_layers`) -1 keeps the same place, two past the middle: n//2 + 2, at most n."""
+    if layer != -1:
+        return layer
+    n = encoder.config.num_hidden_layers
+    return XTREME_RETRIEVAL_LAYER.get(n, min(n, n // 2 + 2))
 
 
-def embedding_settings(model, cfg) -> SimpleNamespace:
+def retrieval_max_length(cfg, task: str | None) -> int:
+    """Tokens per retrieval sentence/candidate: the config's value, or (0) the task's upstream length."""
+    return cfg.retrieval_max_length or RETRIEVAL_MAX_LENGTH.get(task, DEFAULT_RETRIEVAL_MAX_LENGTH)
+
+
+def embedding_settings(model, cfg, task: str | None = None) -> SimpleNamespace:
     """How phase 3 embeds retrieval queries and candidates. A dual encoder trained in phase 2 (rxlt.model.heads.DualEncoder)
     embeds as it was trained: its last layer, its pooling, its query/candidate max lengths — as upstream evaluates
     the fine-tuned `*-retrieval` model through its own tower (xtreme@66367fa evaluate_retrieval.py
     extract_encodings, `inference=True`). Any other encoder (Tatoeba, or a SQuAD-QA encoder): the zero-shot
-    `retrieval_layer` / `retrieval_pooling` / `retrieval_max_length` of the phase-3 config."""
+    `retrieval_layer` / `retrieval_pooling` / `retrieval_max_length` of the phase-3 config (-1 and 0 = the
+    upstream layer and length of `task`)."""
     if getattr(model, "kind", "") == "retrieval":
         return SimpleNamespace(layer=0, pooling=model.pooling, query_length=model.query_length,
                                candidate_length=model.candidate_length, trained=True)
+    length = retrieval_max_length(cfg, task)
     return SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, model.encoder), pooling=cfg.retrieval_pooling,
-                           query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length, trained=False)
+                           query_length=length, candidate_length=length, trained=False)
 
 
 def _embed(encoder, tokenizer, rows: pd.DataFrame, cfg, how: SimpleNamespace) -> np.ndarray:
@@ -378,35 +416,49 @@ def reverse_targets(queries: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd
 
 
 def _retrieval(encoder, tokenizer, task: str, frame: pd.DataFrame, cfg, how: SimpleNamespace | None = None):
-    how = how or SimpleNamespace(layer=resolve_layer(cfg.retrieval_layer, encoder), pooling=cfg.retrieval_pooling,
-                                 query_length=cfg.retrieval_max_length, candidate_length=cfg.retrieval_max_length)
+    """(predictions, per-language table, metric). Rows of `frame` with role "query" are the x side (for Tatoeba:
+    the non-English sentences, target = the English line they translate), "candidate" the other side.
+
+    Tasks in BOTH_DIRECTIONS are scored both ways; the table's accuracy / map_at_20 / mrr_at_20 / score / CI / n
+    are those of HEADLINE_DIRECTION (Tatoeba: en->x, as XTREME-R) and the other direction's accuracy is
+    `accuracy_x_to_en`. With max_test_items, a per-language pool keeps only the capped queries' own candidates,
+    so both directions search the same N pairs."""
+    how = how or embedding_settings(SimpleNamespace(encoder=encoder), cfg, task)
     queries_all = cap(frame[frame.role == "query"], cfg.max_test_items)
     pooled = task not in PER_LANGUAGE_POOL
     if pooled:
         pool = frame[frame.role == "candidate"].reset_index(drop=True)
         pool_emb = _embed(encoder, tokenizer, pool, cfg, how)
+    main = HEADLINE_DIRECTION.get(task, "x->en")
+    metric = _metric(task) or "retrieval_accuracy"
     parts, rows = [], []
     for lang, q in queries_all.groupby("language", sort=True):
+        q = q.reset_index(drop=True)
         if pooled:
             cands, c_emb = pool, pool_emb
         else:
-            cands = frame[(frame.role == "candidate") & (frame.language == lang)].reset_index(drop=True)
+            cands = frame[(frame.role == "candidate") & (frame.language == lang)]
+            if cfg.max_test_items:
+                cands = cands[cands.key.astype(str).isin({t for x in q.target for t in str(x).split(";")})]
+            cands = cands.reset_index(drop=True)
             c_emb = _embed(encoder, tokenizer, cands, cfg, how)
         q_emb = _embed(encoder, tokenizer, q, cfg, how)
-        ranked = ranked_keys(q_emb, c_emb, cands.key.astype(str).tolist(), TOP_K)
-        s = score_queries(ranked, q.target.tolist())
-        parts.append(s.assign(language=lang, key=q.key.to_numpy(), direction="x->en", target=q.target.to_numpy()))
+        scored = {}
+        ranked = ranked_keys(q_emb, c_emb, cands.key.astype(str).tolist(), TOP_K)  # x queries the other side
+        scored["x->en"] = (score_queries(ranked, q.target.tolist()), q.key.to_numpy(), q.target.to_numpy())
+        if task in BOTH_DIRECTIONS:  # the other side queries the x sentences
+            rev, rev_targets = reverse_targets(q, cands)
+            r_ranked = ranked_keys(c_emb[rev.index.to_numpy()], q_emb, q.key.astype(str).tolist(), TOP_K)
+            scored["en->x"] = (score_queries(r_ranked, rev_targets), rev.key.to_numpy(), np.asarray(rev_targets, dtype=object))
+        for direction, (s, keys, targets) in scored.items():
+            parts.append(s.assign(language=lang, key=keys, direction=direction, target=targets))
+        s = scored[main][0]
         row = {"language": lang, "accuracy": s.correct.mean(), "map_at_20": s.ap_at_20.mean(), "mrr_at_20": s.rr_at_20.mean()}
         if task in BOTH_DIRECTIONS:
-            rev, rev_targets = reverse_targets(q, cands)
-            r_emb = c_emb[rev.index.to_numpy()]
-            r_ranked = ranked_keys(r_emb, q_emb, q.key.astype(str).tolist(), TOP_K)
-            rs = score_queries(r_ranked, rev_targets)
-            parts.append(rs.assign(language=lang, key=rev.key.to_numpy(), direction="en->x", target=rev_targets))
-            row["accuracy_en_to_x"] = rs.correct.mean()
-        metric = _metric(task) or "retrieval_accuracy"
+            other = next(d for d in scored if d != main)
+            row[f"accuracy_{other.replace('->', '_to_')}"] = scored[other][0].correct.mean()
         per_item = {"retrieval_accuracy": s.correct, "map_at_20": s.ap_at_20, "mrr_at_20": s.rr_at_20}[metric]
         lo, hi = bootstrap_mean_ci(per_item.to_numpy(dtype=float), n_boot=cfg.bootstrap_samples, seed=cfg.seed)
-        row.update({"score": float(per_item.mean()), "ci_low": lo, "ci_high": hi, "n": len(q)})
+        row.update({"score": float(per_item.mean()), "ci_low": lo, "ci_high": hi, "n": len(s)})
         rows.append(row)
-    return pd.concat(parts, ignore_index=True), pd.DataFrame(rows), _metric(task) or "retrieval_accuracy"
+    return pd.concat(parts, ignore_index=True), pd.DataFrame(rows), metric

@@ -4,8 +4,9 @@ A kind turns a frame in the data contract's schema (CONTRACT: classification `te
 multiple_choice `premise`/`question`/`choices`/`label`; tagging `tokens`/`tags`; qa `question`/`context`/
 `answers`/`answer_starts`; retrieval training pairs `query`/`candidate`/`target`) into features for its head
 (rxlt.model.heads), scores a model on English dev for model selection, and predicts and scores test items per
-language with rxlt.scoring.metrics: accuracy (classification, multiple choice), seqeval F1 (tagging), SQuAD exact
-match and F1 with their mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
+language with rxlt.scoring.metrics: accuracy (classification, multiple choice), seqeval F1 over every word of every
+sentence (tagging; long sentences split into several rows and put back together, rxlt.features.tagging), SQuAD
+exact match and F1 with their mean as the headline score (qa; XTREME-R's avg_metric, protocols.md §2.1).
 Retrieval test sets are scored by rxlt.phases.evaluate's `_retrieval` (queries against a candidate pool).
 
 `settings` is any object with max_length, qa_max_length, doc_stride, n_best, max_answer_length,
@@ -20,7 +21,7 @@ from rxlt.data.kinds import normalize_kind
 from rxlt.features.batching import encode_frame
 from rxlt.features.choices import encode_choices
 from rxlt.features.qa import best_answers, encode_qa
-from rxlt.features.tagging import encode_tagging, word_tags
+from rxlt.features.tagging import encode_tagging, sentence_tags
 from rxlt.scoring.prediction import predict_outputs
 
 
@@ -69,12 +70,14 @@ class TaggingKind:
                               index, settings.max_length, position or settings.tag_subword)
 
     def predict(self, model, tokenizer, df, labels, settings, desc=None) -> pd.DataFrame:
+        """One row per sentence: every word's predicted tag (a long sentence's token rows put back together,
+        rxlt.features.tagging.sentence_tags) and `token_rows`, how many rows the sentence took."""
         # the position the model was trained with (head.json), whatever the evaluating phase's settings say
         data = self.encode(tokenizer, df, labels, settings, train=False, position=model.tag_subword)
         out = predict_outputs(model, data, settings.batch_size, settings.precision, desc)
-        fill = "O" if "O" in labels else labels[0]
-        tags, missing = zip(*(word_tags(o, f, labels, fill) for o, f in zip(out, data.first))) if len(df) else ((), ())
-        return df.assign(prediction=list(tags), words_unpredicted=list(missing))
+        tags = sentence_tags(out, data, labels, [len(t) for t in df.tokens])
+        return df.assign(prediction=tags, token_rows=np.bincount(np.asarray(data.sentence, dtype=np.int64),
+                                                                 minlength=len(df)).tolist())
 
     def score(self, predictions: pd.DataFrame) -> dict:
         from rxlt.scoring.metrics import seqeval_f1
@@ -82,8 +85,8 @@ class TaggingKind:
         gold = [list(t) for t in predictions.tags]
         pred = [list(t) for t in predictions.prediction]
         words = sum(len(t) for t in gold)
-        return {"f1": float(seqeval_f1(pred, gold)) if len(gold) else float("nan"),
-                "words_unpredicted": int(predictions.words_unpredicted.sum()), "words": int(words)}
+        return {"f1": float(seqeval_f1(pred, gold)) if len(gold) else float("nan"), "words": int(words),
+                "sentences_split": int((predictions.token_rows > 1).sum()) if "token_rows" in predictions else 0}
 
     def item_score(self, predictions: pd.DataFrame):
         return None  # seqeval F1 is a corpus-level score, not a mean over sentences

@@ -3,8 +3,10 @@
 References, read through the code index (google-research/xtreme@838c13b69daafb9328785d16caae2711e4012123
 unless noted):
 - accuracy: evaluate.py `accuracy` (correct / number of predictions); xnli, pawsx, xcopa, and tatoeba, where it
-  compares predicted with gold line indices (x->en: evaluate_retrieval.py@66367fa3275ada6b285950f6dac4ccdaa2ff1649
-  similarity_search indexes the English side and queries it with the x sentences).
+  compares predicted with gold line indices in the en->x direction: third_party/evaluate_retrieval.py (task
+  tatoeba) passes x = the non-English embeddings and y = the English ones to third_party/utils_retrieve.py
+  `similarity_search`, which indexes x (`idx.add(x)`) and searches it with y (`idx.search(y, 1)`): one predicted
+  x line per English line (rxlt.phases.evaluate.HEADLINE_DIRECTION; x->en is reported beside it).
 - seqeval_f1: evaluate.py `f1` = `seqeval.metrics.f1_score` (seqeval 1.2, default non-strict mode, micro
   average) for both panx (IOB2 tags) and udpos (plain UPOS tags, which seqeval reads as chunk prefix = first
   character, type = the rest: runs of an identical tag merge into one "entity"; tags starting with S end a
@@ -56,7 +58,8 @@ METRICS: dict[str, dict] = {
     # the name phase 3 stores for every QA task (rxlt.phases.kind_handlers.QAKind): squad or mlqa normalisation per task
     "squad_em_f1_mean": {"higher_is_better": True,
                          "description": "(EM + F1) / 2 per language (evaluate.py avg_metric; normalisation of the task)"},
-    "retrieval_accuracy": {"higher_is_better": True, "description": "top-1 retrieval accuracy (Tatoeba)"},
+    "retrieval_accuracy": {"higher_is_better": True,
+                           "description": "top-1 retrieval accuracy (Tatoeba: en->x, as evaluate_retrieval.py)"},
     "map_at_20": {"higher_is_better": True, "description": "mean average precision at 20 (utils_lareqa.py)"},
     "ndcg": {"higher_is_better": True,
              "description": "nDCG over all documents of a query, tie-averaged, mean over queries (xglue_evaluate.py)"},

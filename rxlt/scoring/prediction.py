@@ -21,6 +21,8 @@ def predict_outputs(model, data: Encoded, batch_size: int, precision: str, desc:
     for index in progress(batches, desc=desc, total=len(batches)) if desc else batches:
         batch = {k: v.to(device) for k, v in data.collate(index).items() if k != "labels"}
         extra = {k: batch[k] for k in model.forward_keys}
+        if "token_type_ids" in batch:  # sentence pairs of BERT-family tokenizers (rxlt.features.batching)
+            extra["token_type_ids"] = batch["token_type_ids"]
         with autocast(precision):
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], **extra).float().cpu().numpy()
         for j, i in enumerate(index):

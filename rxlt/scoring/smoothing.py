@@ -86,7 +86,8 @@ def smoothed_votes(model, data: Encoded, n: int, sigma: float, batch_size: int, 
         for _ in range(n):
             noise = torch.randn(embeds.shape, generator=generator).to(device) * sigma * mask
             with autocast(precision):
-                logits = model(inputs_embeds=embeds + noise, attention_mask=batch["attention_mask"], **extra)
+                segments = {"token_type_ids": batch["token_type_ids"]} if "token_type_ids" in batch and "token_type_ids" not in extra else {}
+                logits = model(inputs_embeds=embeds + noise, attention_mask=batch["attention_mask"], **extra, **segments)
             votes[index, logits.argmax(-1).cpu().numpy()] += 1
     return votes
 
