@@ -70,8 +70,12 @@ def _params(args) -> int:
 def _data_summary(args) -> int:
     import json
 
-    from rxlt.data.xtreme_loader import summary
+    from rxlt.data.catalog import catalogue, summary
 
+    if not args.task:  # the catalogue: every task by role, kind, domain and source
+        table = catalogue()
+        print(json.dumps(table.to_dict(orient="records"), indent=1) if args.json else table.to_string(index=False))
+        return 0
     table = summary(args.task, data_dir=args.data_dir or None)
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=1))
@@ -116,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("params", help="list the keys of a phase (or 'study') with types, defaults and help")
     d.add_argument("phase", help="study, 01_intermediate, 02_finetune, 03_evaluate or 04_tiers")
     d.set_defaults(fn=_params)
-    dt = sub.add_parser("data", help="XTREME-R data on this machine")
+    dt = sub.add_parser("data", help="task data on this machine")
     dsub = dt.add_subparsers(dest="action", required=True)
-    ds = dsub.add_parser("summary", help="examples per split x language of an XTREME-R task")
-    ds.add_argument("task", help="xnli, pawsx, xcopa, udpos, panx, xquad, mlqa, tydiqa, mewslix, lareqa or tatoeba")
+    ds = dsub.add_parser("summary", help="examples per split x language of a task; without a task, the catalogue")
+    ds.add_argument("task", nargs="?", default="",
+                    help="e.g. sib200, xnli, pawsx, xcopa, udpos, panx, xquad, mlqa, tydiqa, mewslix, lareqa, tatoeba, "
+                         "wordnet-gloss, cldr-territory (empty: list every task)")
     ds.add_argument("--data-dir", default="", help="local copy (default: $RXLT_DATA_DIR, else the hub)")
     ds.add_argument("--json", action="store_true", help="records [{task, split, language, examples}] as JSON")
     ds.set_defaults(fn=_data_summary)

@@ -82,14 +82,21 @@ def fortunes_dir() -> Path:
     return Path(os.environ.get("RXLT_FORTUNES_DIR") or FORTUNES_DIR)
 
 
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 def split_of(key: str) -> str:
     """train/dev/test of an item by a hash of its key (stable across machines, orders and subsets)."""
-    u = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:12], 16) / 16 ** 12
+    u = int(_digest(key)[:12], 16) / 16 ** 12
     return "train" if u < SPLIT["train"] else "dev" if u < SPLIT["train"] + SPLIT["dev"] else "test"
 
 
 def _normalize(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+_EXAMPLES = re.compile(r'(?:^|;\s*)"')  # a gloss's example sentences start with a quote after "; "
 
 
 def wordnet_glosses(root: Path | None = None) -> list[dict]:
@@ -115,7 +122,7 @@ def wordnet_glosses(root: Path | None = None) -> list[dict]:
                 lex = int(fields[1])
                 if lex >= len(LEXNAMES):
                     raise DataFileError(f"{path}:{no}: lex_filenum {lex} is not in lexnames(5WN) (0-{len(LEXNAMES) - 1})")
-                definition = re.split(r'(?:^|;\s*)"', gloss.strip(), maxsplit=1)[0].strip().rstrip(";").strip()
+                definition = _EXAMPLES.split(gloss.strip(), maxsplit=1)[0].strip().rstrip(";").strip()
                 if definition:
                     rows.append({"key": f"{fields[2][0]}{fields[0]}", "text": definition, "label": LEXNAMES[lex]})
     return rows
@@ -148,22 +155,32 @@ def sib200_english() -> set[str]:
 
 
 def build(task: str) -> pd.DataFrame:
-    """All items of a package task with their split: language, key, text, label, split."""
+    """All items of a package task with their split: language, key, text, label, split. Texts are unique (a text
+    filed under two labels is dropped, a repeated one kept once) and none is a SIB-200 English sentence."""
     spec = task_spec(task)
     rows = wordnet_glosses() if spec["source"] == "wordnet" else fortune_items()
-    df = pd.DataFrame(rows, columns=["key", "text", "label"])
-    norm = df.text.map(_normalize)
-    labels_per_text = df.assign(norm=norm).groupby("norm").label.nunique()
-    ambiguous = set(labels_per_text.index[labels_per_text > 1])
-    keep = ~norm.isin(ambiguous | sib200_english()) & ~norm.duplicated()
-    df = df[keep].assign(split=lambda d: d.key.map(split_of), language="en")
+    norm = [_normalize(r["text"]) for r in rows]
+    labels_of: dict[str, set] = {}
+    for n, r in zip(norm, rows):
+        labels_of.setdefault(n, set()).add(r["label"])
+    banned, seen, kept = sib200_english(), set(), []
+    for n, r in zip(norm, rows):
+        if n in seen or n in banned or len(labels_of[n]) > 1:
+            continue
+        seen.add(n)
+        kept.append({**r, "split": split_of(r["key"])})
     cap = spec.get("max_per_label")
-    if cap:
-        order = df.key.map(lambda k: hashlib.sha256(f"order:{k}".encode()).hexdigest())
-        df = df.assign(_order=order).sort_values("_order")
-        rank = df.groupby(["split", "label"], sort=False).cumcount()
-        df = df[rank < df.split.map(cap)].drop(columns="_order")
-    return df.sort_values("key").reset_index(drop=True)[["language", "key", "text", "label", "split"]]
+    if cap:  # the first items of each (split, label) in an order fixed by the keys' hashes
+        counts: dict[tuple, int] = {}
+        ordered = sorted(kept, key=lambda r: _digest("order:" + r["key"]))
+        kept = []
+        for r in ordered:
+            n = counts.get((r["split"], r["label"]), 0)
+            if n < cap[r["split"]]:
+                counts[(r["split"], r["label"])] = n + 1
+                kept.append(r)
+    df = pd.DataFrame(sorted(kept, key=lambda r: r["key"]), columns=["key", "text", "label", "split"])
+    return df.assign(language="en")[["language", "key", "text", "label", "split"]]
 
 
 _BUILT: dict[tuple, pd.DataFrame] = {}
