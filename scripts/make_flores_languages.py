@@ -272,6 +272,7 @@ def main(src: Path, target_path: Path) -> None:
     # ISO 639-3 -> ISO 639-1 for every two-letter row of the language-level table (iso_639-3.json), so "swa",
     # "orm", "deu" reach the rows "sw", "om", "de" where no FLORES variety has that code
     iso3_to_1 = {r["alpha_3"]: r["alpha_2"] for r in iso.values() if r.get("alpha_2") in rows_lang}
+    SUITE_CODES["belebele"] = sorted(bb)  # the 122 variants of its README (ary_arab written ary_Arab)
     lines = emit(out, bare, wiki_rows, defaults, iso3_to_1)
     Path(target_path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -282,7 +283,7 @@ def emit(out, bare, wiki_rows, defaults, iso3_to_1) -> list[str]:
     print(HEADER.strip("\n"))
     print("\n# code: (name, family, script, joshi, cc100_gib, in_cc100, in_mbert, src, iso639_3, macrolanguage, rxlt_code, iso639_1, wiki, note)")
     print("VARIETY_ROWS: dict[str, tuple] = {")
-    for code, row in out.items():
+    for code, row in out.items():  # one record per line (the module stays under 500 lines)
         print(f"    {code!r}: {row!r},")
     print("}\n\n# ISO 639-3 codes of the suites without a FLORES variety or a language-level row (same columns)")
     print("SUITE_ROWS: dict[str, tuple] = {")
@@ -293,9 +294,15 @@ def emit(out, bare, wiki_rows, defaults, iso3_to_1) -> list[str]:
     print("WIKIPEDIA_EDITIONS: dict[str, tuple[int, int]] = {")
     for code, row in sorted(wiki_rows.items()):
         print(f"    {code!r}: {row!r},")
-    print("}\n\nSUITE_CODES: dict[str, tuple[str, ...]] = {")
+    print("}\n\n# The codes each suite's data use: AfriSenti, MasakhaNER 2.0, AmericasNLI, NusaX as their repositories name")
+    print("# their data folders (see the header); Belebele's 122 FLORES-200 variants as its README lists them")
+    print("SUITE_CODES: dict[str, tuple[str, ...]] = {")
     for suite, codes in SUITE_CODES.items():
-        print(f"    {suite!r}: {tuple(codes)!r},")
+        items = [repr(c) for c in codes]
+        print(f"    {suite!r}: (")
+        for i in range(0, len(items), 9):
+            print("        " + ", ".join(items[i:i + 9]) + ",")
+        print("    ),")
     print("}\n\n# ISO 639-3 code with several varieties -> the variety in CLDR's likely script (babel 2.18 likelySubtags)")
     print("DEFAULT_VARIETIES: dict[str, str] = {")
     items = [f"{k!r}: {v!r}" for k, v in defaults.items()]
@@ -356,6 +363,15 @@ facebookresearch/belebele@918890b README.md, "^" rows), and SUITE_ROWS. Columns 
   wiki        the key of its Wikipedia edition in rxlt.languages.covariates' token counts (None: no edition in
               wiki.csv, or one in another script).
   note        which rule gave which value, and every ambiguity met.
+
+SUITE_CODES, as the suites' own data name their languages: AfriSenti afrisenti-semeval/afrisent-semeval-2023@5aec3cf
+data/<code>/ (its README table writes "ama" and "pt-MZ" for the folders amh and por; por = Mozambican
+Portuguese, which has no row of its own: it resolves to por_Latn); MasakhaNER 2.0 masakhane-io/masakhane-ner
+@ba5843c MasakhaNER2.0/data/<code>/; AmericasNLI abteen/americasnli@bebd02c data/anli_final/{dev,test}/<code>.tsv;
+NusaX IndoNLP/nusax@75b0be5 datasets/sentiment/<language name>/ (each name mapped to the ISO 639-3 code
+iso_639-3.json gives that name: acehnese = Achinese ace, banjarese = Banjar bjn, toba_batak = Batak Toba bbc);
+Belebele its README's 122 codes. A bare code that is also a key of the language-level table (luo, pcm, gn)
+resolves to that row; its FLORES variety, where it has one, is `flores_code(code)`.
 """
 from __future__ import annotations
 '''

@@ -82,12 +82,14 @@ def test_unknown_codes_suggest():
 
 
 def test_every_suite_code_resolves_with_its_metadata():
-    assert set(flores.SUITE_CODES) == {"afrisenti", "masakhaner2", "americasnli", "nusax"}
-    assert [len(v) for v in flores.SUITE_CODES.values()] == [14, 20, 10, 12]
+    assert set(flores.SUITE_CODES) == {"afrisenti", "masakhaner2", "americasnli", "nusax", "belebele"}
+    assert [len(v) for v in flores.SUITE_CODES.values()] == [14, 20, 10, 12, 122]
     for suite, codes in flores.SUITE_CODES.items():
         for code in codes:
             r = language(code)
             assert r["name"] and r["script"], (suite, code)
+            if suite == "belebele":
+                assert r["code"] == code and r["src"] in ("flores", "belebele"), code
     assert language("bzd")["family"] == "Chibchan" and language("oto")["family"] == "Otomanguean"
 
 

@@ -44,6 +44,15 @@ facebookresearch/belebele@918890b README.md, "^" rows), and SUITE_ROWS. Columns 
   wiki        the key of its Wikipedia edition in rxlt.languages.covariates' token counts (None: no edition in
               wiki.csv, or one in another script).
   note        which rule gave which value, and every ambiguity met.
+
+SUITE_CODES, as the suites' own data name their languages: AfriSenti afrisenti-semeval/afrisent-semeval-2023@5aec3cf
+data/<code>/ (its README table writes "ama" and "pt-MZ" for the folders amh and por; por = Mozambican
+Portuguese, which has no row of its own: it resolves to por_Latn); MasakhaNER 2.0 masakhane-io/masakhane-ner
+@ba5843c MasakhaNER2.0/data/<code>/; AmericasNLI abteen/americasnli@bebd02c data/anli_final/{dev,test}/<code>.tsv;
+NusaX IndoNLP/nusax@75b0be5 datasets/sentiment/<language name>/ (each name mapped to the ISO 639-3 code
+iso_639-3.json gives that name: acehnese = Achinese ace, banjarese = Banjar bjn, toba_batak = Batak Toba bbc);
+Belebele its README's 122 codes. A bare code that is also a key of the language-level table (luo, pcm, gn)
+resolves to that row; its FLORES variety, where it has one, is `flores_code(code)`.
 """
 from __future__ import annotations
 
@@ -302,11 +311,42 @@ WIKIPEDIA_EDITIONS: dict[str, tuple[int, int]] = {
     'war': (1264440, 53814664),
 }
 
+# The codes each suite's data use: AfriSenti, MasakhaNER 2.0, AmericasNLI, NusaX as their repositories name
+# their data folders (see the header); Belebele's 122 FLORES-200 variants as its README lists them
 SUITE_CODES: dict[str, tuple[str, ...]] = {
-    'afrisenti': ('amh', 'arq', 'ary', 'hau', 'ibo', 'kin', 'orm', 'pcm', 'por', 'swa', 'tir', 'tso', 'twi', 'yor'),
-    'masakhaner2': ('bam', 'bbj', 'ewe', 'fon', 'hau', 'ibo', 'kin', 'lug', 'luo', 'mos', 'nya', 'pcm', 'sna', 'swa', 'tsn', 'twi', 'wol', 'xho', 'yor', 'zul'),
-    'americasnli': ('aym', 'bzd', 'cni', 'gn', 'hch', 'nah', 'oto', 'quy', 'shp', 'tar'),
-    'nusax': ('ace', 'ban', 'bbc', 'bjn', 'bug', 'eng', 'ind', 'jav', 'mad', 'min', 'nij', 'sun'),
+    'afrisenti': (
+        'amh', 'arq', 'ary', 'hau', 'ibo', 'kin', 'orm', 'pcm', 'por',
+        'swa', 'tir', 'tso', 'twi', 'yor',
+    ),
+    'masakhaner2': (
+        'bam', 'bbj', 'ewe', 'fon', 'hau', 'ibo', 'kin', 'lug', 'luo',
+        'mos', 'nya', 'pcm', 'sna', 'swa', 'tsn', 'twi', 'wol', 'xho',
+        'yor', 'zul',
+    ),
+    'americasnli': (
+        'aym', 'bzd', 'cni', 'gn', 'hch', 'nah', 'oto', 'quy', 'shp',
+        'tar',
+    ),
+    'nusax': (
+        'ace', 'ban', 'bbc', 'bjn', 'bug', 'eng', 'ind', 'jav', 'mad',
+        'min', 'nij', 'sun',
+    ),
+    'belebele': (
+        'acm_Arab', 'afr_Latn', 'als_Latn', 'amh_Ethi', 'apc_Arab', 'arb_Arab', 'arb_Latn', 'ars_Arab', 'ary_Arab',
+        'arz_Arab', 'asm_Beng', 'azj_Latn', 'bam_Latn', 'ben_Beng', 'ben_Latn', 'bod_Tibt', 'bul_Cyrl', 'cat_Latn',
+        'ceb_Latn', 'ces_Latn', 'ckb_Arab', 'dan_Latn', 'deu_Latn', 'ell_Grek', 'eng_Latn', 'est_Latn', 'eus_Latn',
+        'fin_Latn', 'fra_Latn', 'fuv_Latn', 'gaz_Latn', 'grn_Latn', 'guj_Gujr', 'hat_Latn', 'hau_Latn', 'heb_Hebr',
+        'hin_Deva', 'hin_Latn', 'hrv_Latn', 'hun_Latn', 'hye_Armn', 'ibo_Latn', 'ilo_Latn', 'ind_Latn', 'isl_Latn',
+        'ita_Latn', 'jav_Latn', 'jpn_Jpan', 'kac_Latn', 'kan_Knda', 'kat_Geor', 'kaz_Cyrl', 'kea_Latn', 'khk_Cyrl',
+        'khm_Khmr', 'kin_Latn', 'kir_Cyrl', 'kor_Hang', 'lao_Laoo', 'lin_Latn', 'lit_Latn', 'lug_Latn', 'luo_Latn',
+        'lvs_Latn', 'mal_Mlym', 'mar_Deva', 'mkd_Cyrl', 'mlt_Latn', 'mri_Latn', 'mya_Mymr', 'nld_Latn', 'nob_Latn',
+        'npi_Deva', 'npi_Latn', 'nso_Latn', 'nya_Latn', 'ory_Orya', 'pan_Guru', 'pbt_Arab', 'pes_Arab', 'plt_Latn',
+        'pol_Latn', 'por_Latn', 'ron_Latn', 'rus_Cyrl', 'shn_Mymr', 'sin_Latn', 'sin_Sinh', 'slk_Latn', 'slv_Latn',
+        'sna_Latn', 'snd_Arab', 'som_Latn', 'sot_Latn', 'spa_Latn', 'srp_Cyrl', 'ssw_Latn', 'sun_Latn', 'swe_Latn',
+        'swh_Latn', 'tam_Taml', 'tel_Telu', 'tgk_Cyrl', 'tgl_Latn', 'tha_Thai', 'tir_Ethi', 'tsn_Latn', 'tso_Latn',
+        'tur_Latn', 'ukr_Cyrl', 'urd_Arab', 'urd_Latn', 'uzn_Latn', 'vie_Latn', 'war_Latn', 'wol_Latn', 'xho_Latn',
+        'yor_Latn', 'zho_Hans', 'zho_Hant', 'zsm_Latn', 'zul_Latn',
+    ),
 }
 
 # ISO 639-3 code with several varieties -> the variety in CLDR's likely script (babel 2.18 likelySubtags)
