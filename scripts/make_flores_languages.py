@@ -14,7 +14,7 @@ SOURCES_DIR holds the upstream files, each read at the commit named in the modul
   macrolanguages.tab   SIL's iso-639-3-macrolanguages.tab as shipped in the PyPI wheel python-iso639 2026.7.23
                        (iso639/_data/iso-639-3-macrolanguages.tab)
 and it reads, from this machine: the language-level table rxlt.languages.metadata._ROWS, CLDR via babel
-(languageAlias, likelySubtags, English names) and Debian iso-codes 4.15 /usr/share/iso-codes/json/iso_639-3.json.
+(languageAlias, likelySubtags) and Debian iso-codes 4.15 /usr/share/iso-codes/json/iso_639-3.json.
 
 The rules (also in the written module's docstring) decide every value mechanically; a row's note says which
 rule gave which value and where a source was ambiguous. Nothing is typed in by hand except SUITE_CODES (the
@@ -30,7 +30,6 @@ import re
 import sys
 from pathlib import Path
 
-from babel import Locale
 from babel.core import get_global
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -78,7 +77,7 @@ def belebele(src: Path) -> dict[str, tuple[str, bool]]:
 
 def main(src: Path, target_path: Path) -> None:
     iso = {r["alpha_3"]: r for r in json.loads(ISO_CODES.read_text())["639-3"]}
-    aliases, likely, cldr_names = get_global("language_aliases"), get_global("likely_subtags"), Locale("en").languages
+    aliases, likely = get_global("language_aliases"), get_global("likely_subtags")
     joshi = json.loads((src / "joshi.json").read_text(encoding="utf-8"))
     by_name, by_code = collections.defaultdict(set), collections.defaultdict(set)
     for cls, entries in joshi.items():
@@ -333,7 +332,8 @@ facebookresearch/belebele@918890b README.md, "^" rows), and SUITE_ROWS. Columns 
   family      top-level family in Glottolog 5.1 (glottolog/glottolog-cldf@b6d3ea2 cldf/languages.csv, Family_ID of
               the ISO 639-3 code; "Isolate" for isolates; for a macrolanguage, the family all its members share).
               Glottolog's names: "Atlantic-Congo" where the language-level table says "Niger-Congo"; creoles
-              under their lexifier's family as Glottolog places them.
+              under their lexifier's family as Glottolog places them; Esperanto and N'Ko (a standardized written
+              Manding) are Glottolog's "Artificial Language".
   script      the ISO 15924 part of the code (suites: CLDR likelySubtags via babel).
   joshi       Joshi et al. 2020 class, MaLA-LM/LangResourceAtlas@36f973d Joshi-et-al/Joshi-et-al-6-classes.json.
               A variety of a language that has a language-level row (rxlt_code) takes that row's class (a class

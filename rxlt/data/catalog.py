@@ -57,10 +57,9 @@ def catalogue() -> pd.DataFrame:
     for role, table in (("target", target_tasks()), ("intermediate", intermediate_tasks())):
         for name, spec in table.items():
             source = spec.get("source") or ("hub" if "hub_id" in spec else "xtreme-r")
-            langs = spec.get("languages")
+            langs = spec.get("languages") or (cldr.test_languages(name) if source == "cldr" else ["en"])
             rows.append({"task": name, "role": role, "kind": spec.get("kind", "classification"),
-                         "domain": spec.get("domain", ""), "source": source,
-                         "languages": len(langs) if langs else (len(cldr.test_languages(name)) if source == "cldr" else 1)})
+                         "domain": spec.get("domain", ""), "source": source, "languages": len(langs)})
     return pd.DataFrame(rows).sort_values(["role", "task"], ascending=[False, True]).reset_index(drop=True)
 
 

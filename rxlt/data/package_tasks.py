@@ -121,7 +121,8 @@ def wordnet_glosses(root: Path | None = None) -> list[dict]:
                                         f"(wndb(5WN))")
                 lex = int(fields[1])
                 if lex >= len(LEXNAMES):
-                    raise DataFileError(f"{path}:{no}: lex_filenum {lex} is not in lexnames(5WN) (0-{len(LEXNAMES) - 1})")
+                    raise DataFileError(f"{path}:{no}: lex_filenum {lex} is not in lexnames(5WN) "
+                                        f"(0-{len(LEXNAMES) - 1})")
                 definition = _EXAMPLES.split(gloss.strip(), maxsplit=1)[0].strip().rstrip(";").strip()
                 if definition:
                     rows.append({"key": f"{fields[2][0]}{fields[0]}", "text": definition, "label": LEXNAMES[lex]})

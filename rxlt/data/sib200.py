@@ -244,8 +244,8 @@ def _shipped_file(variety: str, split: str) -> Path:
 
 
 def _record_local(split: str, path: Path, member: str | None, source: str) -> None:
-    entry = {"task": "sib200", "split": split, "source": source, "path": str(path.resolve()) + (f"!{member}" if member else ""),
-             "bytes": path.stat().st_size}
+    where = str(path.resolve()) + (f"!{member}" if member else "")
+    entry = {"task": "sib200", "split": split, "source": source, "path": where, "bytes": path.stat().st_size}
     if source == "rxlt shipped copy":
         entry["upstream"] = UPSTREAM
     provenance.record(entry)
@@ -324,8 +324,8 @@ def load(split: str, languages=None, data_dir=None, source: str | None = None,
         elif kind == "snapshot":
             files = _snapshot_files(where, variety, split)
             if not files:
-                raise FileNotFoundError(f"sib200 {split} {variety}: no {where / HUB['id'] / variety / HUB['splits'][split]}"
-                                        f"/*.parquet in the hub snapshot")
+                folder = where / HUB["id"] / variety / HUB["splits"][split]
+                raise FileNotFoundError(f"sib200 {split} {variety}: no {folder}/*.parquet in the hub snapshot")
             provenance.record_snapshot(HUB["id"], variety, HUB["splits"][split], files, where / HUB["id"])
             raw = pd.concat([hub_tasks._read(f) for f in files], ignore_index=True)
             frames.append((variety, _hub_rows(raw, f"{where / HUB['id']} ({variety}, {HUB['splits'][split]})")))

@@ -14,7 +14,8 @@ facebookresearch/belebele@918890b README.md, "^" rows), and SUITE_ROWS. Columns 
   family      top-level family in Glottolog 5.1 (glottolog/glottolog-cldf@b6d3ea2 cldf/languages.csv, Family_ID of
               the ISO 639-3 code; "Isolate" for isolates; for a macrolanguage, the family all its members share).
               Glottolog's names: "Atlantic-Congo" where the language-level table says "Niger-Congo"; creoles
-              under their lexifier's family as Glottolog places them.
+              under their lexifier's family as Glottolog places them; Esperanto and N'Ko (a standardized written
+              Manding) are Glottolog's "Artificial Language".
   script      the ISO 15924 part of the code (suites: CLDR likelySubtags via babel).
   joshi       Joshi et al. 2020 class, MaLA-LM/LangResourceAtlas@36f973d Joshi-et-al/Joshi-et-al-6-classes.json.
               A variety of a language that has a language-level row (rxlt_code) takes that row's class (a class
