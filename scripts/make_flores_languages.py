@@ -133,6 +133,7 @@ def main(src: Path, target_path: Path) -> None:
         if target and target in rows_lang:
             return target, two or (target if len(target) == 2 else None), f"row {target} via CLDR languageAlias {iso3}->{target}"
         if target:
+            two = two or (target if len(target) == 2 else None)
             return None, two, f"CLDR aliases {iso3} to {target}, which has no language-level row"
         return None, two, ""
 

@@ -415,8 +415,9 @@ def resolve(code: str) -> str:
             return flores.DEFAULT_VARIETIES[low]
         if low in flores.ISO639_3_TO_1:
             return flores.ISO639_3_TO_1[low]
-    if len(low) == 2:
-        found = sorted(c for c, r in LANGUAGES.items() if r["iso639_1"] == low and r["src"] != "cldr")
+    if len(low) == 2:  # a suite's bare code (`ay` -> aym) before a FLORES variety (`tw` -> twi_Latn)
+        found = sorted(c for c, r in LANGUAGES.items() if r["iso639_1"] == low and r["src"] == "suite") or \
+            sorted(c for c, r in LANGUAGES.items() if r["iso639_1"] == low and r["src"] in ("flores", "belebele"))
         if found:
             by_iso3 = {c[:3] for c in found}
             if len(by_iso3) == 1:
