@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup wordnet lab study smoke test clean-runs help
+.PHONY: setup wordnet fortunes lab study smoke test clean-runs help
 
 help:
 	@echo "make study   set up, run the embedded default study, render reports/index.html"
@@ -19,14 +19,20 @@ help:
 	@echo "make smoke   set up, run the smoke study only"
 	@echo "make lab     set up, start JupyterLab on 127.0.0.1 (LAB_PORT=8888) and print its URL"
 
-setup: $(STAMP) $(KERNEL) $(LABCONFIG) wordnet
+setup: $(STAMP) $(KERNEL) $(LABCONFIG) wordnet fortunes
 
-# WordNet 3.0 (Debian wordnet-base) is rs_da's synonym source. Best effort: without root/apt, rs_da
-# asks for `synonyms_file` instead, and its WordNet test skips with that message.
+# WordNet 3.0 (Debian wordnet-base) is rs_da's synonym source and the wordnet-gloss intermediate task's data.
+# Best effort: without root/apt, rs_da asks for `synonyms_file` instead, and the WordNet tests skip with that message.
 wordnet:
 	@test -f /usr/share/wordnet/data.noun || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  (apt-get install -y -qq wordnet-base >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wordnet-base)) \
 	  || echo "note: WordNet not installed (apt-get install wordnet-base); rs_da needs it or a synonyms_file"; }
+
+# Debian fortunes (BSD fortune cookie files): the fortune-topic intermediate task's data. Best effort, as wordnet.
+fortunes:
+	@test -f /usr/share/games/fortunes/science || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -qq fortunes >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fortunes)) \
+	  || echo "note: fortunes not installed (apt-get install fortunes); the fortune-topic task needs it"; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -70,15 +70,12 @@ def _params(args) -> int:
 def _data_summary(args) -> int:
     import json
 
-    from rxlt.data import suite_loader, xtreme_loader
+    from rxlt.data.catalog import catalogue, summary
 
-    if not args.task:  # the task list: XTREME-R tasks and the XGLUE / low-resource suite tasks
-        from rxlt.data.xtreme_tasks import XTREME_TASKS
-
-        print("XTREME-R (and XTREME's PAWS-X): " + ", ".join(XTREME_TASKS))
-        print(suite_loader.catalogue().to_string(index=False))
+    if not args.task:  # the catalogue: every task by role, kind, domain and source
+        table = catalogue()
+        print(json.dumps(table.to_dict(orient="records"), indent=1) if args.json else table.to_string(index=False))
         return 0
-    summary = suite_loader.summary if args.task in suite_loader.SUITE_TASKS else xtreme_loader.summary
     table = summary(args.task, data_dir=args.data_dir or None)
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=1))
@@ -123,13 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("params", help="list the keys of a phase (or 'study') with types, defaults and help")
     d.add_argument("phase", help="study, 01_intermediate, 02_finetune, 03_evaluate or 04_tiers")
     d.set_defaults(fn=_params)
-    dt = sub.add_parser("data", help="XTREME-R data on this machine")
+    dt = sub.add_parser("data", help="task data on this machine")
     dsub = dt.add_subparsers(dest="action", required=True)
-    ds = dsub.add_parser("summary", help="examples per split x language of an XTREME-R, XGLUE or low-resource task "
-                                         "(no task: list them)")
+    ds = dsub.add_parser("summary", help="examples per split x language of a task; without a task, the catalogue")
     ds.add_argument("task", nargs="?", default="",
-                    help="xnli, pawsx, xcopa, udpos, panx, xquad, mlqa, tydiqa, mewslix, lareqa, tatoeba, xglue-nc, "
-                         "xglue-qadsm, xglue-wpr, xglue-qam, belebele, afrisenti, masakhaner2, americasnli or nusax")
+                    help="e.g. sib200, xnli, pawsx, xcopa, udpos, panx, xquad, mlqa, tydiqa, mewslix, lareqa, tatoeba, "
+                         "xglue-nc, xglue-wpr, belebele, afrisenti, masakhaner2, americasnli, nusax, wordnet-gloss, "
+                         "cldr-territory (empty: list every task)")
     ds.add_argument("--data-dir", default="", help="local copy (default: $RXLT_DATA_DIR, else the hub)")
     ds.add_argument("--json", action="store_true", help="records [{task, split, language, examples}] as JSON")
     ds.set_defaults(fn=_data_summary)

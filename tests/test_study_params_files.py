@@ -67,6 +67,11 @@ EXPECTED = {
         model="xlm-roberta-base", task="nusax", intermediate=("squad", "hellaswag"), epochs=10, intermediate_epochs=3,
         lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"},
         **XTREME_OPTIMIZER),
+    "sib200.yaml": dict(  # offline: the shipped SIB-200 copy and the package tasks (rxlt.data.package_tasks)
+        phases={"01_intermediate": 3, "02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
+        model="e5-small", task="sib200", intermediate=("wordnet-gloss", "fortune-topic"), epochs=10,
+        intermediate_epochs=1, lr=5e-5, head_lr=1e-3, max_length=128, batch_size=32, seeds=(0, 1, 2),
+        objectives={"erm", "rs_rp"}, weight_decay=0.01, warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file=""),
     "pawsx-robust.yaml": dict(
         phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,

@@ -10,6 +10,8 @@ Columns (sources in rxlt/languages/metadata.py unless stated):
                     Wikipedia 2020-10-01 dumps, mayhewsw/multilingual-data-stats:wiki/wiki.csv@0adee01
                     (WIKIPEDIA below; a proxy for mBERT's ~2018 pretraining data, see
                     ../shared/reference/languages.md "Wikipedia articles / tokens"). None = no edition row.
+                    A FLORES variety uses its row's `wiki` edition (rxlt.languages.flores: only an edition in
+                    the variety's script), with the editions WIKIPEDIA lacks in flores.WIKIPEDIA_EDITIONS.
   script, family    CLDR likely script; top-level family (None = not sourced).
   distance_from_english
                     a coarse, derived distance: 0 = Indo-European and Latin script (as English),
@@ -22,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rxlt.languages.flores import WIKIPEDIA_EDITIONS
 from rxlt.languages.metadata import language
 from rxlt.lookup import lookup
 
@@ -243,7 +246,7 @@ def covariate_table(codes) -> pd.DataFrame:
     rows = []
     for c in codes:
         r = language(c)
-        wiki = WIKIPEDIA.get(c)
+        wiki = WIKIPEDIA.get(r["wiki"]) or WIKIPEDIA_EDITIONS.get(r["wiki"]) if r["wiki"] else None
         rows.append({
             "language": c, "name": r["name"], "family": r["family"], "script": r["script"],
             "joshi": np.nan if r["joshi"] is None else float(r["joshi"]),
@@ -259,6 +262,21 @@ def covariate_table(codes) -> pd.DataFrame:
     df["log2_wiki_tokens_m"] = np.log2(df.wiki_tokens_m)
     df["distance_from_english"] = df.distance_from_english.astype(float)
     return df
+
+
+def predictor_coverage(cov: pd.DataFrame, languages=None) -> pd.DataFrame:
+    """How many of the languages have each resource predictor (and which lack it), so a report can say how many
+    languages every analysis uses instead of dropping the rest silently. `cov` is a covariate_table; `languages`
+    restricts it (e.g. without the source language). One row per predictor of PREDICTORS plus `seen`:
+    predictor, languages (evaluated), with_value, without_value, missing (codes, sorted), description."""
+    df = cov if languages is None else cov[cov.language.isin(list(languages))]
+    rows = []
+    for name, description in {**PREDICTORS, "seen": "in XLM-R's CC-100 pretraining languages (always known)"}.items():
+        known = df[name].notna() if name != "seen" else pd.Series(True, index=df.index)
+        rows.append({"predictor": name, "languages": int(len(df)), "with_value": int(known.sum()),
+                     "without_value": int((~known).sum()), "missing": sorted(df.language[~known]),
+                     "description": description})
+    return pd.DataFrame(rows)
 
 
 def predictor_values(cov: pd.DataFrame, predictor: str) -> tuple[pd.Series, list[str]]:

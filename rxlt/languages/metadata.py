@@ -21,7 +21,10 @@ Nothing here is guessed: unknown values are None.
 """
 from __future__ import annotations
 
-from rxlt.lookup import lookup
+import re
+
+from rxlt.languages import flores
+from rxlt.lookup import UnknownNameError, suggest
 
 _COLUMNS = ("name", "family", "script", "joshi", "cc100_gib", "in_cc100", "in_mbert", "src")
 
@@ -344,11 +347,97 @@ _ROWS: dict[str, tuple] = {
     "zu": ('Zulu', 'Niger-Congo', 'Latn', 2, None, False, False, "cldr"),
 }
 
-LANGUAGES: dict[str, dict] = {code: dict(zip(_COLUMNS, row)) for code, row in _ROWS.items()}
+# Columns the variety rows of rxlt.languages.flores add; the language-level rows above get them too, derived:
+# iso639_3/macrolanguage None (not sourced here), rxlt_code = the code itself, iso639_1 = the code when it has
+# two letters, wiki = the code (rxlt.languages.covariates.WIKIPEDIA is keyed by it), note "".
+VARIETY_COLUMNS = _COLUMNS + ("iso639_3", "macrolanguage", "rxlt_code", "iso639_1", "wiki", "note")
+
+
+def _language_row(code: str, row: tuple) -> dict:
+    return {**dict(zip(_COLUMNS, row)), "iso639_3": None, "macrolanguage": None, "rxlt_code": code,
+            "iso639_1": code if len(code) == 2 else None, "wiki": code, "note": "", "code": code}
+
+
+LANGUAGES: dict[str, dict] = {code: _language_row(code, row) for code, row in _ROWS.items()}
+# The FLORES-200 varieties (SIB-200, Belebele) and the bare ISO 639-3 codes of the low-resource suites, each with
+# its own sourced values (rxlt.languages.flores says how every value was derived).
+LANGUAGES.update({code: {**dict(zip(VARIETY_COLUMNS, row)), "code": code}
+                  for code, row in {**flores.VARIETY_ROWS, **flores.SUITE_ROWS}.items()})
+# Each language-level row names its default FLORES variety: among the varieties of that language, the one whose
+# code maps to it directly (ISO 639-1/3 rather than a CLDR alias), in its script when it has several.
+for _code, _row in list(LANGUAGES.items()):
+    if _row["src"] in ("xtremer", "cldr"):
+        _row["flores"] = None
+for _code, _row in sorted(LANGUAGES.items()):
+    if _row["src"] in ("flores", "belebele") and _row["rxlt_code"]:
+        _base = LANGUAGES[_row["rxlt_code"]]
+        _rank = (_row["iso639_1"] != _base["code"] and _row["iso639_3"] != _base["code"],
+                 _row["script"] != _base["script"] and not (_row["script"], _base["script"]) == ("Hang", "Kore"))
+        if _base["flores"] is None or _rank < _base.setdefault("_rank", (True, True)):
+            _base["flores"], _base["_rank"] = _code, _rank
+for _row in LANGUAGES.values():
+    _row.pop("_rank", None)
+    _row.setdefault("flores", _row["code"] if _row["src"] in ("flores", "belebele") else None)
 
 # The 50 XTREME-R languages (union of evaluate.py's task lists + LAReQA; languages.md).
 XTREME_R_LANGUAGES: tuple[str, ...] = tuple(sorted(c for c, r in LANGUAGES.items() if r["src"] == "xtremer"))
+# The 205 SIB-200 varieties (FLORES-200 + nqo_Nkoo) and the 5 romanized Belebele-only variants
+FLORES_VARIETIES: tuple[str, ...] = tuple(sorted(c for c, r in LANGUAGES.items() if r["src"] == "flores"))
+_FLORES_CODE = re.compile(r"^([A-Za-z]{3})[_-]([A-Za-z]{4})$")
+
+
+def resolve(code: str) -> str:
+    """The key of `code`'s row in LANGUAGES. Accepts the table's own keys (two-letter and CLDR codes, FLORES codes
+    `yor_Latn`, the suites' ISO 639-3 codes), FLORES codes in any case or with a hyphen (`ary_arab`, `yor-Latn`),
+    ISO 639-3 codes without script (`yor` -> `yor_Latn`; a code with several varieties -> the one in CLDR's likely
+    script, rxlt.languages.flores.DEFAULT_VARIETIES: `ace` -> `ace_Latn`; a code with none -> its two-letter row:
+    `swa` -> `sw`), and two-letter codes that only a variety carries (`tw` -> `twi_Latn`). Anything else is an
+    UnknownNameError that suggests close codes."""
+    if not isinstance(code, str):
+        raise UnknownNameError(f"language code must be a string, got {type(code).__name__} {code!r}")
+    if code in LANGUAGES:
+        return code
+    m = _FLORES_CODE.match(code.strip())
+    if m:
+        flores_code = f"{m.group(1).lower()}_{m.group(2).title()}"
+        if flores_code in LANGUAGES:
+            return flores_code
+        raise UnknownNameError(f"unknown language {code!r}: no FLORES-200 variety {flores_code!r}; "
+                               f"{suggest(flores_code, FLORES_VARIETIES)}")
+    low = code.strip().lower()
+    if low in LANGUAGES:
+        return low
+    if len(low) == 3:
+        found = [c for c, r in LANGUAGES.items() if r["iso639_3"] == low and r["src"] in ("flores", "belebele")]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return flores.DEFAULT_VARIETIES[low]
+        if low in flores.ISO639_3_TO_1:
+            return flores.ISO639_3_TO_1[low]
+    if len(low) == 2:  # a suite's bare code (`ay` -> aym) before a FLORES variety (`tw` -> twi_Latn)
+        found = sorted(c for c, r in LANGUAGES.items() if r["iso639_1"] == low and r["src"] == "suite") or \
+            sorted(c for c, r in LANGUAGES.items() if r["iso639_1"] == low and r["src"] in ("flores", "belebele"))
+        if found:
+            by_iso3 = {c[:3] for c in found}
+            if len(by_iso3) == 1:
+                iso3 = by_iso3.pop()
+                return found[0] if len(found) == 1 else flores.DEFAULT_VARIETIES[iso3]
+            raise UnknownNameError(f"language {code!r} is ambiguous: the varieties {found} carry it; name one")
+    raise UnknownNameError(f"unknown language {code!r}: {suggest(code, LANGUAGES)}")
 
 
 def language(code: str) -> dict:
-    return lookup(LANGUAGES, code, "language")
+    """The metadata row of any code `resolve` accepts (its key is the row's `code`)."""
+    return LANGUAGES[resolve(code)]
+
+
+def flores_code(code: str) -> str | None:
+    """The FLORES-200 variety of a code (`yo` -> `yor_Latn`, `ar` -> `arb_Arab`), or None when it has none."""
+    return language(code)["flores"]
+
+
+def rxlt_code(code: str) -> str | None:
+    """The language-level code rxlt uses elsewhere (XTREME-R, CLDR tasks) for any code: `yor_Latn` -> `yo`,
+    `arb_Latn` -> `ar`, `swh_Latn` -> `sw`; None when the language has no language-level row."""
+    return language(code)["rxlt_code"]

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rxlt.data.cldr import SOURCE_LANGUAGE
-from rxlt.data.cldr_tasks import TASKS
 from rxlt.features.tagging import SUBWORD_POSITIONS
 from rxlt.languages.covariates import PREDICTORS
 from rxlt.languages.metadata import LANGUAGES
@@ -83,15 +82,12 @@ class TrainingParams:
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
-    """Tasks must exist; targets (evaluated in many languages) must be embedded, XTREME-R, XGLUE or low-resource suite tasks; phase-1
-    tasks must have a trainable head (retrieval tasks have none)."""
-    from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
+    """Tasks must exist; targets (evaluated in many languages) must be target tasks of rxlt.data.catalog
+    (embedded, XTREME-R, sib200, XGLUE and the low-resource suites); phase-1 tasks must have a trainable head (retrieval tasks have none)."""
+    from rxlt.data.catalog import intermediate_tasks, target_tasks
     from rxlt.data.kinds import TRAINABLE, task_kind
-    from rxlt.data.suite_loader import SUITE_TASKS
-    from rxlt.data.xtreme_tasks import XTREME_TASKS
 
-    targets = {**TASKS, **XTREME_TASKS, **SUITE_TASKS}  # tasks evaluated in many languages (XGLUE, low-resource suites)
-    known = targets if embedded_only else {**targets, **INTERMEDIATE_TASKS}
+    known = target_tasks() if embedded_only else {**target_tasks(), **intermediate_tasks()}
     for t in tasks:
         if t not in known:
             raise ParamsError(f"key {key!r}: unknown task {t!r}: {suggest(t, known)}")
@@ -103,17 +99,14 @@ def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
 
 def check_training_task(task: str, objective: str) -> None:
     """Phase 2 trains `task` (retrieval tasks: their English task); the objective must suit its head."""
-    from rxlt.data.catalog import training_task
-    from rxlt.data.hub_tasks import INTERMEDIATE_TASKS
+    from rxlt.data.catalog import intermediate_tasks, target_tasks, training_task
     from rxlt.data.kinds import TRAINABLE, task_kind
-    from rxlt.data.xtreme_tasks import RETRIEVAL_TRAINING_TASKS, XTREME_TASKS
+    from rxlt.data.xtreme_tasks import RETRIEVAL_TRAINING_TASKS
     from rxlt.train.objectives import check_objective
 
     trained = training_task(task)
-    from rxlt.data.suite_loader import SUITE_TASKS
-
-    if not isinstance(trained, str) or (trained not in {**TASKS, **INTERMEDIATE_TASKS, **XTREME_TASKS,
-                                                        **RETRIEVAL_TRAINING_TASKS, **SUITE_TASKS}):
+    if not isinstance(trained, str) or (trained not in {**target_tasks(), **intermediate_tasks(),
+                                                        **RETRIEVAL_TRAINING_TASKS}):
         raise ParamsError(f"key 'task': {task!r} is evaluated with an encoder fine-tuned on {trained!r}, which rxlt "
                           f"cannot load; train that encoder elsewhere or pick a task with a loadable English task")
     if task_kind(trained) not in TRAINABLE:
