@@ -53,14 +53,19 @@ def check_task(task: str) -> None:
 
 
 def catalogue() -> pd.DataFrame:
-    """Every task by name: role (target | intermediate), kind, domain, source, number of languages."""
+    """Every task by name: role (target | intermediate), kind, domain, source, number of languages, metric and its
+    direction."""
+    from rxlt.scoring.metrics import METRICS
+
     rows = []
     for role, table in (("target", target_tasks()), ("intermediate", intermediate_tasks())):
         for name, spec in table.items():
             source = spec.get("source") or spec.get("suite") or ("hub" if "hub_id" in spec else "xtreme-r")
             langs = spec.get("languages") or (cldr.test_languages(name) if source == "cldr" else ["en"])
+            metric = spec.get("metric") or "accuracy"
             rows.append({"task": name, "role": role, "kind": spec.get("kind", "classification"),
-                         "domain": spec.get("domain", ""), "source": source, "languages": len(langs)})
+                         "domain": spec.get("domain", ""), "source": source, "languages": len(langs), "metric": metric,
+                         "higher_is_better": METRICS[metric]["higher_is_better"] if metric in METRICS else None})
     return pd.DataFrame(rows).sort_values(["role", "task"], ascending=[False, True]).reset_index(drop=True)
 
 
