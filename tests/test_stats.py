@@ -91,8 +91,15 @@ def test_low_minus_high_contrast_and_answer_text():
         "tier": ["unseen", "unseen", "low", "high", "high", "high", "high"],
         "gain": [0.10, 0.20, 0.30, 0.0, -0.05, 0.05, 0.9],
     })
-    c = low_minus_high(gains, n_boot=2000, seed=0)
+    c = low_minus_high(gains)
     assert c.difference.iloc[0] == pytest.approx(0.2 - 0.0)  # English is excluded
     assert (c.n_low.iloc[0], c.n_high.iloc[0]) == (3, 3)
+    # one seed: the Welch SE (scipy) with the conservative df min(3, 3) − 1
+    ref = sps.ttest_ind([0.1, 0.2, 0.3], [0.0, -0.05, 0.05], equal_var=False)
+    assert c.se.iloc[0] == pytest.approx(0.2 / ref.statistic) and c.df.iloc[0] == 2
+    assert c.p_value.iloc[0] == pytest.approx(2 * sps.t.sf(ref.statistic, 2))
     text = answer(c, pd.DataFrame(columns=["condition"]), smoke=True)
     assert "larger for low-resource" in text and "SMOKE" in text and "mean gain +0.200" in text
+    assert "phase 5" in text and "excludes 0" not in text
+    two = low_minus_high(gains[gains.language.isin(["yo", "de", "fr", "ja"])])  # one low-resource language
+    assert np.isnan(two.ci_low.iloc[0]) and "too few" in answer(two.assign(difference=np.nan), pd.DataFrame(columns=["condition"]), False)
