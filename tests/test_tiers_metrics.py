@@ -281,3 +281,43 @@ def test_runs_written_before_the_score_rename_still_read(tmp_path, tagging_runs)
                              "gap": [0.0, -1.0], "tier": "high", "n": 1})
     assert metric_column(old_tidy) == "accuracy"
     assert summarize(old_tidy).set_index("language").accuracy.to_dict() == {"en": 1.0, "de": 0.0}
+
+
+def test_item_scores_for_qa_and_tatoeba_reproduce_the_headline(tmp_path):
+    """QA runs carry per-question (EM + F1)/2, retrieval runs per-query P@1 / AP / RR in both Tatoeba directions: the
+    report takes the column (and direction) whose per-language mean is the run's headline value, whatever direction
+    phase 3 reports."""
+    from rxlt.reporting.tidy import item_results
+
+    root = tmp_path / "s"
+    ft = _finetune(root, "direct-s0", 0, "", "xquad", "squad_em_f1_mean")
+    qa = root / "03_evaluate" / "qa"
+    qa.mkdir(parents=True)
+    pd.DataFrame({"language": ["de", "de", "sw"], "key": ["q1", "q2", "q1"], "exact_match": [1.0, 0.0, 0.0],
+                  "f1": [1.0, 0.5, 0.2], "score": [1.0, 0.25, 0.1]}).to_csv(qa / "predictions.csv.gz", index=False)
+    _write(qa, {"phase": "03_evaluate", "task": "xquad", "condition": "direct", "finetune_seed": 0, "finetune_run": str(ft),
+                "artifacts": {"predictions": "predictions.csv.gz"},
+                "metrics": {"metric": "squad_em_f1_mean", "headline": "score",
+                            "per_language": {"de": {"score": 0.625, "n": 2}, "sw": {"score": 0.1, "n": 1}}}})
+    tat = root / "03_evaluate" / "tatoeba"
+    tat.mkdir(parents=True)
+    # x->en P@1: de 1/2, sw 1; en->x: de 0, sw 0 — the headline below is en->x (XTREME-R's direction)
+    pd.DataFrame({"language": ["de", "de", "sw", "de", "de", "sw"], "key": ["0", "1", "0", "0", "1", "0"],
+                  "direction": ["x->en"] * 3 + ["en->x"] * 3, "correct": [1, 0, 1, 0, 0, 0],
+                  "ap_at_20": 0.0, "rr_at_20": 0.0}).to_csv(tat / "predictions.csv.gz", index=False)
+    _write(tat, {"phase": "03_evaluate", "task": "tatoeba", "condition": "direct", "finetune_seed": 0, "finetune_run": str(ft),
+                 "artifacts": {"predictions": "predictions.csv.gz"},
+                 "metrics": {"metric": "retrieval_accuracy", "headline": "score",
+                             "per_language": {"de": {"score": 0.0, "n": 2}, "sw": {"score": 0.0, "n": 1}}}})
+    items = item_results([qa, tat])
+    assert items[items.run == "qa"].score.tolist() == [1.0, 0.25, 0.1]
+    assert items[items.run == "tatoeba"].score.tolist() == [0.0, 0.0, 0.0]  # the en->x rows
+    assert items.attrs["sources"] == {"qa": "score", "tatoeba": "correct (en->x)"}
+    # a headline no per-item column reproduces, and a corpus-level metric: no item scores, and the reason is kept
+    res = json.loads((tat / "results.json").read_text())
+    res["metrics"]["per_language"]["de"]["score"] = 0.3
+    write_json_atomic(tat / "results.json", res)
+    tagging = make_tagging_study(tmp_path / "tag")[:1]
+    items = item_results([tat, *tagging])
+    assert items.empty and items.attrs["sources"]["tatoeba"] == "no per-item column reproduces the headline"
+    assert "corpus-level" in items.attrs["sources"]["direct-s0"]
