@@ -278,7 +278,8 @@ class TiersParams:
     tier_scheme: str = param("joshi", "how languages are tiered: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
     baseline_condition: str = param("direct", "condition the others are compared against")
     include_english: bool = param(False, "include English in per-tier averages (it is the source language)")
-    bootstrap_samples: int = param(1000, "bootstrap resamples for intervals")
+    bootstrap_samples: int = param(1000, "bootstrap resamples of the Spearman interval over languages (tier and "
+                                   "low-vs-high intervals are t-based: they count languages and seeds)")
     seed: int = param(0, "seed of the bootstrap")
     smoke: bool = param(False, "mark the report as a smoke run (tiny data, not evidence)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/04_tiers")

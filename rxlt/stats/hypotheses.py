@@ -352,6 +352,35 @@ def seed_robust_contrast(a, b, level: float = 0.95) -> dict:
             "method": w["method"] + ("; + seed-specific difference, Satterthwaite df" if r["seed_var"] > 0 else "")}
 
 
+def balanced_slope_test(gains, design, seed_slope: bool = True) -> dict:
+    """The slope (design column 1) of a complete language × seed table: balanced_reml_slope, plus the seed-specific
+    slope's variance (seed_robust_variance) with seed_slope. The array core of mixed_slope_test's balanced path;
+    the calibration benchmark calls it directly. Returns estimate, se, df (Satterthwaite; L − k without a seed
+    part), p_value, tau2, sigma2, seed_part_var, method."""
+    g = np.asarray(gains, dtype=np.float64)
+    design = np.asarray(design, dtype=np.float64)
+    L, S = g.shape
+    df_lang = L - design.shape[1]
+    fit = balanced_reml_slope(g, design)
+    est = float(fit["beta"][1])
+    weights = (np.linalg.inv(design.T @ design) @ design.T)[1]
+    robust = seed_robust_variance(g, weights, float(fit["cov"][1, 1]), df_lang) if seed_slope else \
+        {"var": float(fit["cov"][1, 1]), "df": float(df_lang), "seed_var": 0.0}
+    se, df = float(np.sqrt(robust["var"])), robust["df"]
+    tau2, sigma2, seed_var = fit["tau2"], fit["sigma2"], robust["seed_var"]
+    if seed_var > 0:  # REML of the model with the seed slope: σ² is the residual MS once that slope is out
+        sigma2 = robust["mse"]
+        msb = S * float(((g.mean(axis=1) - design @ fit["beta"]) ** 2).sum()) / df_lang
+        tau2 = max(0.0, (msb - sigma2) / S)
+    seed_text = ("" if not seed_slope or S < 2 else
+                 f"; seed-specific slope adds {seed_var:.3g} to Var(slope), Satterthwaite df" if seed_var > 0 else
+                 "; seed-specific slope: none beyond residual noise (its mean square <= the residual's)")
+    t = est / se if se > 0 else float("nan")
+    return {"estimate": est, "se": se, "df": float(df), "t": t, "p_value": float(2 * sps.t.sf(abs(t), df)),
+            "tau2": float(tau2), "sigma2": float(sigma2), "seed_part_var": float(seed_var),
+            "method": "REML (balanced closed form)" + (" at the boundary tau2 = 0" if tau2 == 0 else "") + seed_text}
+
+
 def _balanced_table(data: pd.DataFrame, y: str, group: str, within: tuple):
     """(language × seed table of y, language order) when every group has each within level exactly once, else None."""
     if len(within) != 1:
@@ -406,22 +435,9 @@ def mixed_slope_test(df: pd.DataFrame, y: str, x: str, group: str = "language", 
     if table is not None:
         first = data.groupby(group)[[x, *covariates]].first().loc[table.index]
         design = np.column_stack([np.ones(len(first)), first.to_numpy(dtype=np.float64)])
-        g = table.to_numpy()
-        fit = balanced_reml_slope(g, design)
-        est = float(fit["beta"][1])
-        weights = (np.linalg.inv(design.T @ design) @ design.T)[1]
-        robust = seed_robust_variance(g, weights, float(fit["cov"][1, 1]), df_t) if seed_slope else \
-            {"var": float(fit["cov"][1, 1]), "df": float(df_t), "seed_var": 0.0}
-        se, df_t = float(np.sqrt(robust["var"])), robust["df"]
-        tau2, sigma2, seed_var = fit["tau2"], fit["sigma2"], robust["seed_var"]
-        if seed_var > 0:  # REML of the model with the seed slope: σ² is the residual MS once that slope is out
-            sigma2 = robust["mse"]
-            tau2 = max(0.0, (g.shape[1] * float(((g.mean(axis=1) - design @ fit["beta"]) ** 2).sum()) / (g.shape[0] - design.shape[1])
-                             - sigma2) / g.shape[1])
-        seed_text = ("" if not seed_slope or g.shape[1] < 2 else
-                     f"; seed-specific slope adds {seed_var:.3g} to Var(slope), Satterthwaite df" if seed_var > 0 else
-                     "; seed-specific slope: none beyond residual noise (its mean square <= the residual's)")
-        method = "REML (balanced closed form)" + (" at the boundary tau2 = 0" if tau2 == 0 else "") + seed_text
+        r = balanced_slope_test(table.to_numpy(), design, seed_slope)
+        est, se, df_t, tau2, sigma2, seed_var, method = (r[k] for k in ("estimate", "se", "df", "tau2", "sigma2",
+                                                                        "seed_part_var", "method"))
     elif data.groupby(group).size().max() == 1:
         fit = smf.ols(formula, data).fit()
         est, se = float(fit.params[x]), float(fit.bse[x])

@@ -96,15 +96,17 @@ def draw_study(design: StudyDesign, rng: np.random.Generator) -> SimulatedStudy:
     z = rng.normal(0, design.sd_item, n[0])[pos] if design.parallel else rng.normal(0, design.sd_item, N)
     alpha = design.base_logit + design.base_logit_slope * (x_gen - xbar)
     gamma = design.effect + design.slope * (x_gen - xbar) + rng.normal(0, design.tau, L)
-    base = alpha[lang] + z
+    base = (alpha[lang] + z).astype(np.float32)
     correct = np.empty((2, S, N), dtype=np.int8)
+    f32 = np.float32
     for c in (0, 1):
-        for s in range(S):
-            v = rng.normal(0, design.sd_run_item, n[0])[pos] if design.parallel else rng.normal(0, design.sd_run_item, N)
-            logit = base + rng.normal(0, design.sd_run) + rng.normal(0, design.sd_run_language, L)[lang] + v
-            if c == 1:
-                logit = logit + gamma[lang]
-            correct[c, s] = rng.random(N) < 1.0 / (1.0 + np.exp(-logit))
+        for s in range(S):  # float32 draws: the per-item noise is far below float32 resolution's concern
+            v = design.sd_run_item * (rng.standard_normal(n[0], dtype=f32)[pos] if design.parallel
+                                      else rng.standard_normal(N, dtype=f32))
+            shift = rng.normal(0, design.sd_run) + rng.normal(0, design.sd_run_language, L) + (gamma if c == 1 else 0.0)
+            logit = base + v + shift.astype(f32)[lang]
+            # P(correct) = 1/(1 + e^-logit)  <=>  u·(1 + e^-logit) < 1
+            correct[c, s] = rng.random(N, dtype=f32) * (1 + np.exp(-logit)) < 1
     sums = np.stack([np.stack([np.bincount(lang, correct[c, s], minlength=L) for s in range(S)]) for c in (0, 1)])
     scores = sums / n
     d = (correct[1] - correct[0]).astype(np.float64)  # (S, N)
