@@ -1,13 +1,29 @@
-"""Calibration of the study report's hypothesis test by simulation: type-I rate and claimed power.
+"""Calibration of every test rxlt reports, by simulating studies that look like real ones.
 
-    .venv/bin/python benchmarks/stats_calibration.py [--reps 1000] [--out benchmarks/results]
+    .venv/bin/python benchmarks/stats_calibration.py [--reps 2000] [--out benchmarks/results] [--only NAME ...]
 
-For each design (languages × seeds × test items, between-language SD tau, seed SD sigma) it simulates
-item-level studies (rxlt.stats.power.simulate_gains) with no effect and with the minimum detectable slope
-that rxlt.stats.hypotheses claims for 80 % power, and counts how often the report's test
-(rxlt.stats.hypotheses.mixed_slope_test: gain ~ x + C(seed) + (1 | language), t with L − 2 df) rejects at
-α = 0.05. Each rate is printed with its Monte-Carlo standard error sqrt(r(1 − r)/reps). The unit tests
-(tests/test_hypotheses.py) run one small design with 150 replications; this runs several, longer.
+Each null design draws whole studies (rxlt.stats.simulation.draw_study: skewed log2 CC-100 sizes with unseen
+languages, 15-5,000 paired test items per language, the same items in every seed and condition and optionally in
+every language, seed shifts common to all languages, ceiling effects) in which the condition and the baseline are
+identical training procedures, so every rejection (or interval that leaves out 0) is a false positive. For each draw
+it runs, with the same functions the phases call:
+
+- per language (phases 4 and 5): the pooled item × seed sign test rxlt used before issue 14, and the run-level
+  t-test over seeds / exact sign-flip test over seeds (rxlt.stats.hypotheses.seed_level_tests), per language and
+  as a family (any language significant after Holm);
+- phase 4: the low-minus-high interval (old: percentile bootstrap over language means; new: seed_robust_contrast)
+  and the high tier's mean-gain interval (old: percentile bootstrap over language means; new: language_seed_interval);
+- phase 5: the resource slope — the model without a seed-specific slope (old), the main test with it
+  (balanced_slope_test, the array core of mixed_slope_test), the log-odds reading, the precision-weighted
+  meta-regression (weighted_slope_test), and the percentile bootstrap over languages of the OLS slope.
+
+A ceiling design with a condition effect that is constant in log-odds shows how often each reading reports a
+slope that exists on the probability scale only. The power designs (rxlt.stats.power.simulate_gains, Gaussian
+item noise) compare the claimed minimum detectable slope with the simulated power of both slope tests.
+
+The mixed model is evaluated by its exact closed form for balanced data (equal to statsmodels' MixedLM:
+tests/test_hypotheses.py), so no repetition count is reduced for it. Every rate comes with its Monte-Carlo SE
+sqrt(r(1 − r)/n). Results: benchmarks/results/stats_calibration.{md,json}.
 """
 from __future__ import annotations
 
@@ -15,59 +31,246 @@ import argparse
 import json
 import platform
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+from scipy import stats as sps
 
-from rxlt.stats.hypotheses import mixed_slope_test
+from rxlt.stats.hypotheses import balanced_slope_test, holm, seed_level_tests, seed_robust_contrast
+from rxlt.stats.intervals import language_seed_interval
+from rxlt.stats.meta_regression import empirical_logit, weighted_slope_test
 from rxlt.stats.power import minimum_detectable_slope, simulate_gains, simulated_design_se
+from rxlt.stats.simulation import StudyDesign, draw_study
 
-DESIGNS = [  # (languages, seeds, items, tau, sigma_seed)
-    (12, 2, 60, 0.03, 0.02),   # the unit-test design
-    (30, 2, 60, 0.03, 0.02),
-    (30, 3, 200, 0.01, 0.01),  # item noise dominates
-    (89, 2, 65, 0.03, 0.02),   # like the embedded study's 89 seen languages
+ALPHA = 0.05
+B = 1000  # bootstrap resamples of the old phase-4 intervals and of the OLS-slope bootstrap
+D = StudyDesign
+NULL_DESIGNS = [
+    D(name="100 items, 15 languages, 6 seeds", languages=15, seeds=6, items=(100, 100), unseen_fraction=0.0),
+    D(name="1,000 items, 36 languages, 6 seeds", languages=36, seeds=6, items=(1000, 1000), unseen_fraction=0.1),
+    D(name="XNLI-like: 5,000 parallel items, 15 languages, 6 seeds", languages=15, seeds=6, items=(5000, 5000),
+      parallel=True, unseen_fraction=0.0),
+    D(name="15-5,000 items rising with resource, 40 languages, 3 seeds", languages=40, seeds=3, items=(15, 5000)),
+    D(name="SIB-200-like: 204 parallel items, 200 languages (45 % unseen), 3 seeds", languages=200, seeds=3,
+      items=(204, 204), parallel=True, unseen_fraction=0.45),
+    D(name="embedded-like: 224 languages (60 % unseen), 15-300 items, 2 seeds", languages=224, seeds=2,
+      items=(15, 300), unseen_fraction=0.6),
+    D(name="6 languages, 200 items, 2 seeds", languages=6, seeds=2, items=(200, 200), unseen_fraction=0.0),
+    D(name="10 languages (20 % unseen), 200 items, 2 seeds", languages=10, seeds=2, items=(200, 200)),
+    D(name="20 languages (20 % unseen), 200 items, 3 seeds", languages=20, seeds=3, items=(200, 200)),
+    D(name="ceiling + large seed shifts, 40 languages, 1,000 items, 2 seeds", languages=40, seeds=2, items=(1000, 1000),
+      base_logit=2.0, base_logit_slope=0.4, sd_run=0.2),
+    D(name="ceiling + large seed shifts, 40 languages, 1,000 items, 6 seeds", languages=40, seeds=6, items=(1000, 1000),
+      base_logit=2.0, base_logit_slope=0.4, sd_run=0.2),
+]
+CEILING_EFFECT = D(name="ceiling, effect +0.4 log-odds in every language (no log-odds slope), 40 languages, 3 seeds",
+                   languages=40, seeds=3, items=(1000, 1000), base_logit=2.0, base_logit_slope=0.4, effect=0.4)
+POWER_DESIGNS = [  # (languages, seeds, items, tau, sigma_seed): rxlt.stats.power.simulate_gains
+    (12, 2, 60, 0.03, 0.02), (30, 2, 60, 0.03, 0.02), (30, 3, 200, 0.01, 0.01), (89, 2, 65, 0.03, 0.02),
+    (40, 6, 200, 0.02, 0.01),
 ]
 
 
-def rate(design, slope, reps, seed) -> float:
-    L, S, N, tau, sigma = design
+def _boot_mean_miss(rng, a, b=None) -> bool:
+    """Old phase 4: does the percentile bootstrap over language means (of a, or of a − b) leave out 0?"""
+    boots = rng.choice(a, (B, a.size)).mean(1)
+    if b is not None:
+        boots = boots - rng.choice(b, (B, b.size)).mean(1)
+    lo, hi = np.quantile(boots, [0.025, 0.975])
+    return not lo <= 0 <= hi
+
+
+def _boot_slope_miss(rng, x, y) -> bool:
+    idx = rng.integers(0, x.size, (B, x.size))
+    xs, ys = x[idx], y[idx]
+    xc = xs - xs.mean(1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = (xc * (ys - ys.mean(1, keepdims=True))).sum(1) / (xc ** 2).sum(1)
+    lo, hi = np.nanquantile(slopes, [0.025, 0.975])
+    return not lo <= 0 <= hi
+
+
+def _one_study(st, rng, S: int) -> dict:
+    """0/1 outcome of every procedure on one simulated study (NaN where a procedure does not apply)."""
+    out = {}
+    L = st.gains.shape[0]
+    # per language: the old pooled sign test over items × seeds
+    plus, minus = st.plus_minus[:, 0], st.plus_minus[:, 1]
+    m, k = plus + minus, plus
+    lo, hi = np.minimum(k, m - k), np.maximum(k, m - k)
+    p_old = np.where(lo != hi, sps.binom.cdf(lo, m, 0.5) + sps.binom.sf(hi - 1, m, 0.5), 1.0)
+    out["lang_old"] = float(np.mean(p_old < ALPHA))
+    out["family_old"] = float((holm(p_old) < ALPHA).any())
+    if S >= 2:
+        r = seed_level_tests(st.gains)
+        out["lang_t"] = float(np.mean(r["p_t"] < ALPHA))
+        out["lang_signflip"] = float(np.mean(r["p_sign_flip"] < ALPHA))
+        out["family_t"] = float((holm(r["p_t"]) < ALPHA).any())
+    # phase 4: low − high and the high tier's mean gain
+    means = st.gains.mean(1)
+    if st.low.sum() >= 2 and st.high.sum() >= 2:
+        out["contrast_old"] = float(_boot_mean_miss(rng, means[st.low], means[st.high]))
+        c = seed_robust_contrast(st.gains[st.low], st.gains[st.high])
+        out["contrast_new"] = float(not c["ci_low"] <= 0 <= c["ci_high"])
+        out["tier_old"] = float(_boot_mean_miss(rng, means[st.high]))
+        t = language_seed_interval(st.gains[st.high])
+        out["tier_new"] = float(not t["ci_low"] <= 0 <= t["ci_high"])
+    # phase 5: the slope over seen languages
+    seen = np.isfinite(st.x)
+    if seen.sum() >= 4:
+        x, g = st.x[seen], st.gains[seen]
+        design = np.column_stack([np.ones(seen.sum()), x])
+        out["slope_old"] = float(balanced_slope_test(g, design, seed_slope=False)["p_value"] < ALPHA)
+        out["slope_main"] = float(balanced_slope_test(g, design)["p_value"] < ALPHA)
+        n = st.n[seen][:, None]
+        logit = empirical_logit(st.scores[1].T[seen], n) - empirical_logit(st.scores[0].T[seen], n)
+        out["slope_logit"] = float(balanced_slope_test(logit, design)["p_value"] < ALPHA)
+        iv = np.maximum(st.item_var[seen], 1e-12)
+        out["slope_weighted"] = float(weighted_slope_test(g, iv, x)["p_value"] < ALPHA)
+        out["slope_boot"] = float(_boot_slope_miss(rng, x, g.mean(1)))
+    return out
+
+
+def run_design(design: StudyDesign, reps: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
-    hits = sum(mixed_slope_test(simulate_gains(rng, L, S, N, slope, tau, sigma), "gain", "x", within=("seed",))["p_value"] < 0.05
-               for _ in range(reps))
-    return hits / reps
+    acc: dict[str, list] = {}
+    t0 = time.time()
+    for _ in range(reps):
+        st = draw_study(design, rng)
+        for key, v in _one_study(st, rng, design.seeds).items():
+            acc.setdefault(key, []).append(v)
+    rates = {k: float(np.mean(v)) for k, v in acc.items()}
+    st = draw_study(design, np.random.default_rng(0))
+    return {"design": design.name, **{k: v for k, v in asdict(design).items() if k != "name"},
+            "n_low": int(st.low.sum()), "n_high": int(st.high.sum()), "n_seen": int(np.isfinite(st.x).sum()),
+            "reps": reps, "rates": rates, "seconds": round(time.time() - t0, 1)}
+
+
+def run_power(design, reps: int, seed: int) -> dict:
+    """Claimed MDE (80 % power, model without a seed slope) and the simulated power of both slope tests at it."""
+    L, S, N, tau, sigma = design
+    se = simulated_design_se(*design)
+    mde = minimum_detectable_slope(se, L - 2, ALPHA, 0.8)
+    rng = np.random.default_rng(seed)
+    hits = {"type_one_old": 0, "type_one_main": 0, "power_old": 0, "power_main": 0}
+    for slope, label in ((0.0, "type_one"), (-mde, "power")):
+        for _ in range(reps):
+            d = simulate_gains(rng, L, S, N, slope, tau, sigma)
+            g = d.pivot(index="language", columns="seed", values="gain").to_numpy()
+            x = d.groupby("language").x.first().to_numpy()
+            design_m = np.column_stack([np.ones(L), x])
+            hits[f"{label}_old"] += balanced_slope_test(g, design_m, seed_slope=False)["p_value"] < ALPHA
+            hits[f"{label}_main"] += balanced_slope_test(g, design_m)["p_value"] < ALPHA
+    return {"languages": L, "seeds": S, "items": N, "tau": tau, "sigma_seed": sigma, "mde": mde, "reps": reps,
+            **{k: v / reps for k, v in hits.items()}}
+
+
+def _fmt(rate, reps, flag=True) -> str:
+    if rate is None or not np.isfinite(rate):
+        return "—"
+    se = np.sqrt(max(rate * (1 - rate), ALPHA * (1 - ALPHA)) / reps)
+    mark = " **!**" if flag and rate > ALPHA + 3 * se else ""
+    return f"{rate:.3f}{mark}"
+
+
+def markdown(rows, ceiling, power, reps, seconds) -> str:
+    mc = np.sqrt(ALPHA * (1 - ALPHA) / reps)
+    lines = [
+        "# Calibration of rxlt's tests on realistic simulated studies", "",
+        f"{reps} simulated studies per design, α = {ALPHA}; one Monte-Carlo SE of a rate near 0.05 is {mc:.4f} "
+        f"(**!** = above 0.05 + 3 SE: the test does not keep its level there). Run: "
+        f"`.venv/bin/python benchmarks/stats_calibration.py --reps {reps}` ({seconds:.0f} s on a shared 2-core machine). "
+        "Simulator: rxlt.stats.simulation (log-odds model; run shift SD 0.10, run × language 0.05, run × item 0.30, "
+        "item difficulty 1.0 unless stated; 'ceiling' = baseline log-odds 2.0 + 0.4 per unit of log2 CC-100 GiB, "
+        "'large seed shifts' = run shift SD 0.20).", "",
+        "## Identical procedures: false-positive rates", "",
+        "Per language: share of (language, study) tests that reject; *family*: share of studies with any language "
+        "significant after Holm. Old = the pooled item × seed sign test rxlt used before issue 14. New per-language "
+        "tests are reported by the phases only from 6 seeds; they are shown here for 2-3 seeds too.", "",
+        "| design | per language: old pooled | new t over seeds | sign flip over seeds | family: old | family: new |",
+        "|---|---|---|---|---|---|"]
+    for r in rows:
+        q = r["rates"]
+        lines.append(f"| {r['design']} | {_fmt(q.get('lang_old'), reps)} | {_fmt(q.get('lang_t'), reps)} | "
+                     f"{_fmt(q.get('lang_signflip'), reps)} | {_fmt(q.get('family_old'), reps)} | "
+                     f"{_fmt(q.get('family_t'), reps)} |")
+    lines += ["", "Phase 4 (share of intervals that leave out the true 0): low − high and the high tier's mean gain.", "",
+              "| design | low + high languages | low − high: old bootstrap | new (Welch + seed part) | "
+              "high tier mean: old bootstrap | new (language × seed) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        q = r["rates"]
+        lines.append(f"| {r['design']} | {r['n_low']} + {r['n_high']} | {_fmt(q.get('contrast_old'), reps)} | "
+                     f"{_fmt(q.get('contrast_new'), reps)} | {_fmt(q.get('tier_old'), reps)} | "
+                     f"{_fmt(q.get('tier_new'), reps)} |")
+    lines += ["", "Phase 5, the resource slope over seen languages (rejection rate; bootstrap: interval leaves out 0).", "",
+              "| design | seen languages | old: no seed slope | **main**: + seed slope | log-odds reading | "
+              "weighted (meta-regression) | OLS bootstrap over languages |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        q = r["rates"]
+        lines.append(f"| {r['design']} | {r['n_seen']} | {_fmt(q.get('slope_old'), reps)} | "
+                     f"{_fmt(q.get('slope_main'), reps)} | {_fmt(q.get('slope_logit'), reps)} | "
+                     f"{_fmt(q.get('slope_weighted'), reps)} | {_fmt(q.get('slope_boot'), reps)} |")
+    q = ceiling["rates"]
+    lines += ["", "## A ceiling, not a transfer difference", "",
+              f"{ceiling['design']}: the condition adds the same log-odds everywhere, so in points the gain is smaller "
+              "near the ceiling (high-resource languages) — a real probability-scale slope that is not a difference in "
+              "transfer. Rate at which each reading reports a slope:", "",
+              "| old: no seed slope | main | log-odds reading | weighted | OLS bootstrap |", "|---|---|---|---|---|",
+              f"| {_fmt(q.get('slope_old'), reps, False)} | {_fmt(q.get('slope_main'), reps, False)} | "
+              f"{_fmt(q.get('slope_logit'), reps)} | {_fmt(q.get('slope_weighted'), reps, False)} | "
+              f"{_fmt(q.get('slope_boot'), reps, False)} |", "",
+              "## Claimed power (Gaussian item noise, no seed-specific slope: rxlt.stats.power.simulate_gains)", "",
+              "| languages | seeds | items | tau | sigma_seed | claimed MDE | type-I old | type-I main | power old | "
+              "power main |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in power:
+        lines.append(f"| {r['languages']} | {r['seeds']} | {r['items']} | {r['tau']} | {r['sigma_seed']} | {r['mde']:.4f} | "
+                     f"{_fmt(r['type_one_old'], reps)} | {_fmt(r['type_one_main'], reps)} | {r['power_old']:.3f} | "
+                     f"{r['power_main']:.3f} |")
+    lines += ["", "## Reading", "", READING]
+    return "\n".join(lines) + "\n"
+
+
+READING = """- The pooled item × seed test is far above its level at 1,000-5,000 items (the seeds' shifts are counted once per
+  item); the run-level tests keep it. With 2-5 seeds the exact sign-flip test cannot reject at all, and the phases
+  make no per-language claim (rxlt.stats.hypotheses.min_seeds_for_sign_flip).
+- Phase 4's percentile bootstraps leave out the true 0 far more often than 5 %, worst with few languages and for
+  tier means (the common seed shift is ignored); the new intervals hold their level (conservatively: the language
+  × seed interval uses df = min(L, S) − 1 and a variance that overstates by the residual term).
+- The slope without a seed-specific slope is liberal wherever a seed's shift is not additive in points (every
+  design with a resource-dependent baseline; extreme near the ceiling). The main test (with it) keeps its level
+  except with large seed shifts near the ceiling and only 2 seeds, where the seed-specific slope has 1 df; the
+  log-odds reading holds there and is the check to read. The weighted reading keeps its level with 15-5,000 items.
+- The claimed MDE is that of the model without a seed slope; with 2 seeds the main test has less power than
+  claimed (the table), because the seed-specific slope is estimated from one degree of freedom.
+"""
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reps", type=int, default=1000)
+    ap.add_argument("--reps", type=int, default=2000)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--only", nargs="*", default=None, help="run only designs whose name contains one of these")
     args = ap.parse_args()
-    rows, t0 = [], time.time()
-    for i, d in enumerate(DESIGNS):
-        se = simulated_design_se(*d)
-        mde = minimum_detectable_slope(se, d[0] - 2, 0.05, 0.8)
-        t1 = rate(d, 0.0, args.reps, seed=100 + i)
-        pw = rate(d, -mde, args.reps, seed=200 + i)
-        rows.append({"languages": d[0], "seeds": d[1], "items": d[2], "tau": d[3], "sigma_seed": d[4], "mde": mde,
-                     "type_one": t1, "type_one_mc_se": float(np.sqrt(0.05 * 0.95 / args.reps)),
-                     "power": pw, "power_mc_se": float(np.sqrt(0.8 * 0.2 / args.reps))})
-        print(rows[-1], flush=True)
+    t0 = time.time()
+    chosen = [d for d in NULL_DESIGNS if not args.only or any(o in d.name for o in args.only)]
+    rows = []
+    for i, d in enumerate(chosen):
+        rows.append(run_design(d, args.reps, 1000 + i))
+        print(json.dumps(rows[-1]), flush=True)
+    ceiling = run_design(CEILING_EFFECT, args.reps, 2000)
+    print(json.dumps(ceiling), flush=True)
+    power = [run_power(d, args.reps, 3000 + i) for i, d in enumerate(POWER_DESIGNS)]
+    print(json.dumps(power), flush=True)
+    seconds = time.time() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"reps": args.reps, "seconds": round(time.time() - t0, 1), "machine": platform.platform(),
-            "processor": platform.processor()}
-    (out / "stats_calibration.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
-    lines = ["# Calibration of the report's slope test (rxlt.stats.hypotheses.mixed_slope_test)", "",
-             f"{args.reps} simulated studies per cell, α = 0.05, target power 0.80; ± = one Monte-Carlo SE. "
-             f"Run: `.venv/bin/python benchmarks/stats_calibration.py --reps {args.reps}` ({meta['seconds']} s).", "",
-             "| languages | seeds | items | tau | sigma_seed | claimed MDE (slope) | type-I rate | power at MDE |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['languages']} | {r['seeds']} | {r['items']} | {r['tau']} | {r['sigma_seed']} | {r['mde']:.4f} | "
-                     f"{r['type_one']:.3f} ± {r['type_one_mc_se']:.3f} | {r['power']:.3f} ± {r['power_mc_se']:.3f} |")
-    (out / "stats_calibration.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    meta = {"reps": args.reps, "alpha": ALPHA, "bootstrap_resamples": B, "seconds": round(seconds, 1),
+            "machine": platform.platform(), "processor": platform.processor()}
+    (out / "stats_calibration.json").write_text(json.dumps({"meta": meta, "null_designs": rows, "ceiling_effect": ceiling,
+                                                            "power": power}, indent=2) + "\n")
+    (out / "stats_calibration.md").write_text(markdown(rows, ceiling, power, args.reps, seconds))
+    print((out / "stats_calibration.md").read_text())
 
 
 if __name__ == "__main__":

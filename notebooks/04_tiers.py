@@ -21,15 +21,16 @@
 # **Metric.** Any XTREME-R task: the value is each run's headline metric from phase 3 (accuracy for
 # classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 /
 # MRR@20 for retrieval; directions in `rxlt.scoring.metrics.METRICS`). All runs must share one metric (a mix is refused,
-# naming the runs). Accuracy runs are compared **paired by seed and test item** (bootstrap over items,
-# Holm across languages); the other metrics have no per-item correctness, so their gains are **paired by
-# seed only** (run level): no per-language test, and the tier and low-vs-high intervals bootstrap over
-# languages. The answer names the metric and the pairing.
+# naming the runs). For every metric a condition's gain is **paired by seed** (its run minus the baseline's run
+# of the same seed, same test items) and tested **at the run level**: per language a t-test over seeds (with an
+# exact sign-flip check), reported only from 6 seeds; tier means with an interval that counts languages and
+# seeds; low − high with a Welch SE (conservative df) plus the seed part. This phase describes; the test of the
+# question is the study report's (phase 5). The answer names the metric and the pairing.
 #
 # **Inputs.** `evaluation_runs` (phase-3 run directories) and the parameters below.
 # **Outputs** in `run_dir`: `tidy_results.csv` (one row per run × language; the score in a column named
 # by the metric) and `results.json` (`metric`, `higher_is_better`, `pairing`, tier tables, gains).
-# Tiers come from `rxlt.languages.metadata` (Joshi class, CC-100 size, seen/unseen in pretraining; sources
+# Tiers come from `rxlt.languages.metadata` (Joshi class, CC-100 size, seen/unseen in the model's pretraining data; sources
 # cited there). English is the source language and is left out of tier averages unless `include_english`.
 
 # %% tags=["parameters"]
@@ -72,7 +73,7 @@ out["tier_gap"].pivot(index="condition", columns="tier", values="mean_gap").roun
 
 # %% [markdown]
 # ## Intermediate vs direct: gain per language
-# Paired by seed and test item for accuracy; by seed only for corpus-level metrics (see the answer's note).
+# Paired by seed for every metric; per-language tests over seeds from 6 seeds (see the answer).
 
 # %%
 plots.by_tier(out["gains"], "gain", "Gain over direct fine-tuning per tier") if len(out["gains"]) else None;

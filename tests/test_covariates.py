@@ -41,3 +41,34 @@ def test_index_leads_with_the_study_report_and_lists_params(tmp_path):
     assert "<script>x</script>" not in page  # markdown answers are escaped
     assert "resource_predictor=&quot;log2_cc100_gib&quot;" in page and "smoke study" in page
     assert json.loads((tmp_path / "index.json").read_text())["studies"]["demo"]["05_report/report-1"]["phase"] == "05_report"
+
+
+def test_seen_list_and_predictor_follow_the_model_family():
+    """mBERT's Wikipedia languages are not XLM-R's CC-100: yo (Yoruba) is in mBERT (wiki.csv "In mBERT?") but not
+    in CC-100; e5 is XLM-R-family."""
+    from rxlt.languages.covariates import exclusion_reasons, pretraining_corpus, resolve_predictor
+    from rxlt.languages.tier_schemes import assign_tiers
+
+    assert pretraining_corpus(["e5-small"]) == pretraining_corpus(["FacebookAI/xlm-roberta-base"]) == "cc100"
+    assert pretraining_corpus(["mbert"]) == pretraining_corpus(["google-bert/bert-base-multilingual-cased"]) == "wikipedia"
+    assert pretraining_corpus(["/some/local/checkpoint"]) is None
+    with pytest.raises(ValueError, match="different pretraining corpora"):
+        pretraining_corpus(["mbert", "xlm-roberta-base"])
+    assert resolve_predictor("auto", ["mbert"])[:2] == ("log2_wiki_tokens_m", "wikipedia")
+    assert resolve_predictor("auto", ["e5-small"])[:2] == ("log2_cc100_gib", "cc100")
+    assert resolve_predictor("joshi", ["mbert"])[:2] == ("joshi", "wikipedia")  # explicit: kept; seen list by model
+    with pytest.raises(ValueError, match="set resource_predictor"):
+        resolve_predictor("auto", ["/some/local/checkpoint"])
+
+    codes = ["en", "sw", "yo", "qu", "ceb"]
+    xlmr = covariate_table(codes, "cc100").set_index("language")
+    mbert = covariate_table(codes, "wikipedia").set_index("language")
+    assert list(xlmr.seen) == [True, True, False, False, False] and list(mbert.seen) == [True, True, True, False, True]
+    # a size predictor is never given to a language the model did not see
+    assert np.isnan(xlmr.loc["yo", "log2_wiki_tokens_m"]) and mbert.loc["yo", "log2_wiki_tokens_m"] == pytest.approx(
+        np.log2(WIKIPEDIA["yo"][1] / 1e6))
+    assert np.isnan(mbert.loc["qu", "log2_wiki_tokens_m"])  # qu has a Wikipedia edition but is not an mBERT language
+    reasons = exclusion_reasons(mbert.reset_index(), "log2_wiki_tokens_m")
+    assert reasons == {"unseen": ["qu"], "no value": []}
+    assert exclusion_reasons(xlmr.reset_index(), "log2_cc100_gib")["unseen"] == ["ceb", "qu", "yo"]
+    assert assign_tiers(codes, "joshi", "wikipedia")["yo"] != "unseen" and assign_tiers(codes, "joshi")["yo"] == "unseen"

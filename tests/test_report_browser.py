@@ -32,6 +32,7 @@ SEEN = ["de", "ja", "el", "fi", "bg", "hi", "sw", "af", "ta", "eu", "am", "xh"] 
 UNSEEN = ["yo", "zu", "qu"]
 LANGS = ["en"] + SEEN + UNSEEN
 N_ITEMS = 40
+SEEDS = (0, 1, 2)  # 3 seeds: with 2 the seed-specific slope has 1 df and a planted effect is often not detectable
 
 
 def _write(run_dir: Path, data: dict) -> Path:
@@ -41,17 +42,18 @@ def _write(run_dir: Path, data: dict) -> Path:
 
 
 def make_study(root: Path) -> list[str]:
-    """Evaluation runs of conditions direct / intermediate (planted slope) / direct+rs_rp (no effect) × 2 seeds."""
+    """Evaluation runs of conditions direct / intermediate (planted slope) / direct+rs_rp (no effect) × 3 seeds."""
     rng = np.random.default_rng(0)
     cov = covariate_table(LANGS).set_index("language")
     base_p = 0.5
     evals = []
-    for seed in (0, 1):
+    for seed in SEEDS:
         inter = _write(root / "01_intermediate" / f"inter-s{seed}", {"phase": "01_intermediate", "config": {"tasks": ["cldr-unit"]}})
         base_correct = {l: rng.random(N_ITEMS) < base_p for l in LANGS}
         for cond, objective, init in (("direct", "erm", ""), ("intermediate", "erm", str(inter)), ("direct+rs_rp", "rs_rp", "")):
             name = f"{cond.replace('+', '-')}-s{seed}"
-            ft = _write(root / "02_finetune" / name, {"phase": "02_finetune", "config": {"objective": objective, "init_from": init}})
+            ft = _write(root / "02_finetune" / name, {"phase": "02_finetune", "config": {"model": "e5-small", "objective": objective,
+                                                                                  "init_from": init}})
             rows, per_lang = [], {}
             for l in LANGS:
                 size = cov.loc[l, "log2_cc100_gib"]
@@ -97,7 +99,8 @@ def test_report_answers_the_planted_effect_and_writes_tidy_tables(report):
     assert tests["intermediate"]["estimate"] < 0 and tests["intermediate"]["ci_high"] < 0  # planted −0.04/doubling
     assert tests["intermediate"]["estimate"] == pytest.approx(-0.04, abs=0.02)
     assert tests["direct+rs_rp"]["ci_low"] < 0 < tests["direct+rs_rp"]["ci_high"]
-    assert tests["intermediate"]["n_groups"] == len(SEEN) and tests["intermediate"]["df"] == len(SEEN) - 2
+    assert tests["intermediate"]["n_groups"] == len(SEEN) and tests["intermediate"]["df_languages"] == len(SEEN) - 2
+    assert 1 <= tests["intermediate"]["df"] <= len(SEEN) - 2  # Satterthwaite with the seed-specific slope
     answer = res["metrics"]["answer"]
     lines = answer.split("\n")
     assert "SMOKE" in lines[0] and lines[2].startswith("### Does `intermediate` keep better zero-shot transfer")
@@ -111,12 +114,12 @@ def test_report_answers_the_planted_effect_and_writes_tidy_tables(report):
     checks = [r["check"] for r in res["metrics"]["robustness"] if r["condition"] == "intermediate"]
     assert any("unseen" in c for c in checks) and any("distance" in c for c in checks)
     tidy = pd.read_parquet(run_dir / "tidy_results.parquet")
-    assert len(tidy) == 6 * len(LANGS) and set(tidy.condition) == {"direct", "intermediate", "direct+rs_rp"}
+    assert len(tidy) == 3 * len(SEEDS) * len(LANGS) and set(tidy.condition) == {"direct", "intermediate", "direct+rs_rp"}
     assert set(tidy.columns) >= {"task", "language", "condition", "intermediate_tasks", "objective", "seed", "metric", "value", "n"}
     assert set(tidy[tidy.condition == "intermediate"].intermediate_tasks) == {"cldr-unit"}
     assert pd.read_csv(run_dir / "tidy_results.csv").shape == tidy.shape
     items = pd.read_parquet(run_dir / "items.parquet")
-    assert len(items) == 6 * len(LANGS) * N_ITEMS
+    assert len(items) == 3 * len(SEEDS) * len(LANGS) * N_ITEMS
     cov = pd.read_csv(run_dir / "covariates.csv").set_index("language")
     assert cov.loc[UNSEEN, "log2_cc100_gib"].isna().all() and not cov.loc[UNSEEN, "seen"].any()
     assert res["english_in_averages"] is False and "English dev" in res["model_selection"]

@@ -5,7 +5,9 @@ Columns (sources in rxlt/languages/metadata.py unless stated):
   cc100_gib         CC-100 size (XLM-R paper Table 6); None = not a pretraining language (unseen).
   log2_cc100_gib    log2 of that; NaN for unseen languages — never imputed, they are counted and
                     reported as excluded from continuous-size models and analysed as their own tier.
-  seen              in XLM-R's 100 pretraining languages (the CC-100 row exists).
+  seen              in the pretraining data of the model family (`corpus`): XLM-R's 100 CC-100 languages
+                    (`in_cc100`) for XLM-R and the e5 encoders built on it, mBERT's Wikipedia languages
+                    (`in_mbert`) for mBERT; both flags are kept as columns too.
   wiki_articles, wiki_tokens_m, log2_wiki_tokens_m
                     Wikipedia 2020-10-01 dumps, mayhewsw/multilingual-data-stats:wiki/wiki.csv@0adee01
                     (WIKIPEDIA below; a proxy for mBERT's ~2018 pretraining data, see
@@ -229,10 +231,62 @@ WIKIPEDIA: dict[str, tuple[int, int]] = {
 
 # Resource predictors a report can use; each says what it is and how unseen languages are treated.
 PREDICTORS: dict[str, str] = {
-    "log2_cc100_gib": "log2 CC-100 GiB (XLM-R pretraining data); unseen languages excluded, counted, analysed as a tier",
-    "log2_wiki_tokens_m": "log2 Wikipedia tokens (M, 2020-10 dumps; mBERT proxy); languages without an edition row excluded",
+    "log2_cc100_gib": "log2 CC-100 GiB (XLM-R pretraining data); languages unseen by the model excluded, counted, analysed as a tier",
+    "log2_wiki_tokens_m": "log2 Wikipedia tokens (M, 2020-10 dumps; mBERT proxy); languages unseen by the model or without an "
+                          "edition row excluded, counted",
     "joshi": "Joshi et al. 2020 class 0-5 as a number; languages without a class excluded",
 }
+SIZE_PREDICTORS = ("log2_cc100_gib", "log2_wiki_tokens_m")  # pretraining-data sizes: only defined for seen languages
+AUTO = "auto"  # the resource predictor of the model family's pretraining corpus (CORPORA)
+
+# Pretraining corpus of each model family: which languages it saw and which size measures its data.
+CORPORA: dict[str, dict] = {
+    "cc100": {"seen": "in_cc100", "predictor": "log2_cc100_gib",
+              "name": "XLM-R's CC-100 (100 languages; Conneau et al. 2020 Table 6)"},
+    "wikipedia": {"seen": "in_mbert", "predictor": "log2_wiki_tokens_m",
+                  "name": "mBERT's Wikipedia (104 languages; the wiki.csv 'In mBERT?' column)"},
+}
+# model name (alias, hub id or local path) -> corpus, by the first pattern the lower-cased name contains.
+# multilingual-e5 is initialised from XLM-R and keeps its tokenizer: it is XLM-R-family here (metadata.py `in_cc100`).
+MODEL_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("bert-base-multilingual", "wikipedia"), ("mbert", "wikipedia"),
+    ("xlm-roberta", "cc100"), ("xlmr", "cc100"), ("multilingual-e5", "cc100"), ("e5-", "cc100"),
+)
+
+
+def pretraining_corpus(models) -> str | None:
+    """The one pretraining corpus (a CORPORA key) of the models; None if a model is not recognised.
+
+    Models of different families cannot share one seen/unseen list: an error naming them."""
+    found = {}
+    for m in models:
+        name = str(m).lower()
+        found[m] = next((corpus for pattern, corpus in MODEL_FAMILIES if pattern in name), None)
+    if None in found.values():
+        return None
+    if len(set(found.values())) > 1:
+        raise ValueError(f"the runs use models of different pretraining corpora ({found}): seen/unseen languages and the "
+                         "resource predictor differ between them; analyse one model family at a time")
+    return next(iter(found.values()), None)
+
+
+def resolve_predictor(predictor: str, models) -> tuple[str, str, str]:
+    """(predictor, corpus, how it was chosen) for a requested predictor and the runs' models.
+
+    `auto` takes the model family's corpus (log2 CC-100 GiB for XLM-R / e5, log2 Wikipedia tokens for mBERT);
+    an explicit predictor is kept, and the seen/unseen list still follows the model (its pretraining data)."""
+    corpus = pretraining_corpus(models)
+    if predictor == AUTO:
+        if corpus is None:
+            raise ValueError(f"resource_predictor 'auto': the model family of {sorted(map(str, models))} is not known "
+                             f"(patterns: {', '.join(p for p, _ in MODEL_FAMILIES)}); set resource_predictor to one of "
+                             f"{', '.join(PREDICTORS)}")
+        return CORPORA[corpus]["predictor"], corpus, f"auto: {CORPORA[corpus]['name']}, the pretraining data of {', '.join(map(str, models))}"
+    lookup(PREDICTORS, predictor, "resource predictor")
+    if corpus is None:  # an unknown model: the seen list follows the predictor's corpus
+        corpus = "wikipedia" if predictor == "log2_wiki_tokens_m" else "cc100"
+        return predictor, corpus, f"set explicitly; model family unknown, so seen/unseen follows {CORPORA[corpus]['name']}"
+    return predictor, corpus, f"set explicitly; seen/unseen follows {CORPORA[corpus]['name']} (the model's pretraining data)"
 
 
 def _distance(family, script) -> float | None:
@@ -241,8 +295,12 @@ def _distance(family, script) -> float | None:
     return float((family != "Indo-European") + (script != "Latn"))
 
 
-def covariate_table(codes) -> pd.DataFrame:
-    """One row per language code: resource predictors and covariates (nulls kept as NaN/None)."""
+def covariate_table(codes, corpus: str = "cc100") -> pd.DataFrame:
+    """One row per language code: resource predictors and covariates (nulls kept as NaN/None).
+
+    `seen` follows `corpus` (CORPORA); size predictors are NaN for languages the corpus did not contain (unseen by
+    the model: never imputed), even where the other corpus has a size for them."""
+    lookup(CORPORA, corpus, "pretraining corpus")
     rows = []
     for c in codes:
         r = language(c)
@@ -251,15 +309,15 @@ def covariate_table(codes) -> pd.DataFrame:
             "language": c, "name": r["name"], "family": r["family"], "script": r["script"],
             "joshi": np.nan if r["joshi"] is None else float(r["joshi"]),
             "cc100_gib": np.nan if r["cc100_gib"] is None else float(r["cc100_gib"]),
-            "seen": bool(r["in_cc100"]),
+            "seen": bool(r[CORPORA[corpus]["seen"]]), "in_cc100": bool(r["in_cc100"]), "in_mbert": bool(r["in_mbert"]),
             "wiki_articles": np.nan if wiki is None else float(wiki[0]),
             "wiki_tokens_m": np.nan if wiki is None else wiki[1] / 1e6,
             "latin_script": r["script"] == "Latn",
             "distance_from_english": _distance(r["family"], r["script"]),
         })
     df = pd.DataFrame(rows)
-    df["log2_cc100_gib"] = np.log2(df.cc100_gib)
-    df["log2_wiki_tokens_m"] = np.log2(df.wiki_tokens_m)
+    df["log2_cc100_gib"] = np.log2(df.cc100_gib).where(df.seen)
+    df["log2_wiki_tokens_m"] = np.log2(df.wiki_tokens_m).where(df.seen)
     df["distance_from_english"] = df.distance_from_english.astype(float)
     return df
 
@@ -284,3 +342,11 @@ def predictor_values(cov: pd.DataFrame, predictor: str) -> tuple[pd.Series, list
     lookup(PREDICTORS, predictor, "resource predictor")
     values = cov.set_index("language")[predictor].astype(float)
     return values.dropna(), sorted(values.index[values.isna()])
+
+
+def exclusion_reasons(cov: pd.DataFrame, predictor: str) -> dict[str, list[str]]:
+    """The languages a predictor leaves out, by reason: unseen in pretraining (size predictors only) or no value."""
+    _, excluded = predictor_values(cov, predictor)
+    seen = cov.set_index("language").seen
+    unseen = [c for c in excluded if predictor in SIZE_PREDICTORS and not seen.get(c, False)]
+    return {"unseen": unseen, "no value": [c for c in excluded if c not in unseen]}

@@ -319,7 +319,8 @@ class TiersParams:
     tier_scheme: str = param("joshi", "how languages are tiered: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
     baseline_condition: str = param("direct", "condition the others are compared against")
     include_english: bool = param(False, "include English in per-tier averages (it is the source language)")
-    bootstrap_samples: int = param(1000, "bootstrap resamples for intervals")
+    bootstrap_samples: int = param(1000, "bootstrap resamples of the Spearman interval over languages (tier and "
+                                   "low-vs-high intervals are t-based: they count languages and seeds)")
     seed: int = param(0, "seed of the bootstrap")
     smoke: bool = param(False, "mark the report as a smoke run (tiny data, not evidence)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/04_tiers")
@@ -338,10 +339,14 @@ class ReportParams:
     evaluation_runs: tuple[str, ...] = param((), "phase-3 run directories (all conditions and seeds)")
     baseline_condition: str = param("direct", "condition every other condition is compared against")
     headline_condition: str = param("intermediate", "the condition the research question is about (reported first)")
-    resource_predictor: str = param("log2_cc100_gib", "continuous resource predictor: " + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items()))
+    resource_predictor: str = param("auto", "continuous resource predictor: auto = the model family's pretraining data "
+                                    "(log2_cc100_gib for XLM-R and e5, log2_wiki_tokens_m for mBERT); "
+                                    + "; ".join(f"{k}: {v}" for k, v in PREDICTORS.items())
+                                    + ". Seen/unseen languages always follow the model's pretraining data")
     tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
     include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
-    permutation_samples: int = param(2000, "Monte-Carlo sign flips per language for real-valued item scores (0/1 correctness uses the exact sign test)")
+    permutation_samples: int = param(2000, "kept for finished studies' run ids; per-language tests are now over seeds "
+                                     "(exact sign flips, rxlt.stats.hypotheses.seed_level_tests) and do not use it")
     bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
     alpha: float = param(0.05, "significance level of every test and of the power statement")
     target_power: float = param(0.8, "power at which the minimum detectable effect is stated")
@@ -351,9 +356,9 @@ class ReportParams:
 
     def __post_init__(self):
         require(len(self.evaluation_runs) >= 1, "evaluation_runs", "give at least one phase-3 run directory")
-        if self.resource_predictor not in PREDICTORS:
+        if self.resource_predictor != "auto" and self.resource_predictor not in PREDICTORS:
             raise ParamsError(f"key 'resource_predictor': unknown predictor {self.resource_predictor!r}: "
-                              f"{suggest(self.resource_predictor, PREDICTORS)}")
+                              f"{suggest(self.resource_predictor, {'auto': '', **PREDICTORS})}")
         if self.tier_scheme not in TIER_SCHEMES:
             raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
         require(self.permutation_samples >= 100, "permutation_samples", "use at least 100 sign flips")

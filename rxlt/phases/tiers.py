@@ -2,12 +2,15 @@
 
 The unit is (condition, seed, language) and the value is the runs' headline metric (phase 3's
 `metrics.headline`: accuracy, seqeval F1, (EM+F1)/2, a retrieval score); all runs must share one metric and one task.
-Accuracy runs carry per-item correctness, so comparisons between conditions are paired by seed and by
-test item (bootstrap over items per language). Other metrics have no per-item correctness (seqeval F1 is
-corpus-level; QA and retrieval scores are analysed as the per-language numbers XTREME-R reports), so
-comparisons are paired by seed only (run level): per-language gains without an item-level test, and
-intervals from the bootstrap over languages. Averages say whether English (the source language) is in
-them, and a grid with a language missing from some run is refused rather than averaged.
+Comparisons between conditions are paired by seed (a condition's run minus the baseline's run of the same seed, on
+the same test items) for every metric, and tested at the run level: a seed is the unit, so a shift common to one
+seed's runs counts once (per-language t-test over seeds, reported from min_seeds_for_sign_flip(α) = 6 seeds).
+Intervals count languages and seeds: tier means use the language × seed random-effects interval
+(rxlt.stats.intervals.language_seed_interval), the low-minus-high contrast a Welch SE with conservative df plus the
+seed-specific part (rxlt.stats.hypotheses.seed_robust_contrast). The question "more gain where resources are
+scarce?" is tested by the study report (phase 5); this phase describes, and its answer points there.
+Averages say whether English (the source language) is in them, and a grid with a language missing from some run
+is refused rather than averaged.
 """
 from __future__ import annotations
 
@@ -17,12 +20,15 @@ import numpy as np
 import pandas as pd
 
 from rxlt.data.catalog import SOURCE_LANGUAGE
+from rxlt.languages.covariates import CORPORA, pretraining_corpus
 from rxlt.languages.metadata import language
 from rxlt.languages.tier_schemes import TIER_ORDER, assign_tiers
+from rxlt.reporting.tidy import ITEM_COLUMNS
 from rxlt.results import read_results
-from rxlt.stats.intervals import bootstrap_mean_ci, holm, paired_bootstrap_diff, spearman_with_ci
+from rxlt.stats.hypotheses import min_seeds_for_sign_flip, per_language_tests, seed_robust_contrast
+from rxlt.stats.intervals import language_seed_interval, spearman_with_ci
 
-ITEM_PAIRED = ("accuracy",)  # metrics whose predictions carry per-item 0/1 correctness (column `correct`)
+ITEM_PAIRED = tuple(ITEM_COLUMNS)  # metrics whose predictions carry per-item scores (rxlt.reporting.tidy)
 
 
 def run_metric(res: dict) -> tuple[str, str]:
@@ -39,8 +45,7 @@ def metric_info(metric: str) -> dict:
         raise ValueError(f"metric {metric!r} is not in rxlt.scoring.metrics.METRICS ({', '.join(METRICS)}): phase 4 does not "
                          "know whether higher is better")
     return {"metric": metric, "higher_is_better": bool(METRICS[metric]["higher_is_better"]),
-            "pairing": "seed and test item" if metric in ITEM_PAIRED else "seed (run level)",
-            "item_paired": metric in ITEM_PAIRED}
+            "pairing": "seed (run level)", "item_paired": metric in ITEM_PAIRED}
 
 
 def check_one(run_values: dict, what: str, why: str) -> str:
@@ -69,7 +74,8 @@ def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scores, predictions): one row per (run, language), and one per (run, test item).
 
     `scores` has a column named after the metric (e.g. `accuracy`, `seqeval_f1`) holding the headline
-    value, and a `metric` column. Predictions are read for item-paired metrics only (else an empty frame).
+    value, and a `metric` column. Predictions are read for accuracy runs only (else an empty frame); the
+    comparisons here use the runs' scores, paired by seed.
     """
     runs = []
     for run_dir in run_dirs:
@@ -77,7 +83,8 @@ def load_evaluations(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
         runs.append((run_dir, res, *run_metric(res)))
     metric = check_one_metric({str(r[0]): r[2] for r in runs})
     check_one_task({str(r[0]): r[1]["task"] for r in runs})
-    item_paired = metric_info(metric)["item_paired"]
+    metric_info(metric)  # an unknown metric (no direction) is refused before anything is read
+    item_paired = metric == "accuracy"
     score_rows, preds = [], []
     for run_dir, res, _, key in runs:
         cond, seed, task = res.get("condition") or "direct", res["finetune_seed"], res["task"]
@@ -128,13 +135,19 @@ def check_complete_grid(scores: pd.DataFrame) -> None:
                              f"({', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}); refusing to average")
 
 
-def language_table(codes, tier_scheme: str) -> pd.DataFrame:
-    tiers = assign_tiers(codes, tier_scheme)
+def language_table(codes, tier_scheme: str, corpus: str = "cc100") -> pd.DataFrame:
+    """Per language: metadata, whether the model saw it in pretraining (`seen`, by `corpus`), its tier."""
+    from rxlt.languages.covariates import covariate_table
+
+    tiers = assign_tiers(codes, tier_scheme, corpus)
+    cov = covariate_table(codes, corpus).set_index("language")
     rows = []
     for c in codes:
         r = language(c)
         rows.append({"language": c, "name": r["name"], "family": r["family"], "script": r["script"],
-                     "joshi": r["joshi"], "cc100_gib": r["cc100_gib"], "in_cc100": r["in_cc100"], "tier": tiers[c]})
+                     "joshi": r["joshi"], "cc100_gib": r["cc100_gib"], "in_cc100": r["in_cc100"], "in_mbert": r["in_mbert"],
+                     "seen": bool(cov.loc[c, "seen"]), "resource": float(cov.loc[c, CORPORA[corpus]["predictor"]]),
+                     "tier": tiers[c]})
     return pd.DataFrame(rows)
 
 
@@ -171,15 +184,25 @@ def per_language_means(scores: pd.DataFrame) -> pd.DataFrame:
     return out.assign(metric=value) if "metric" in scores else out
 
 
-def tier_summary(per_lang: pd.DataFrame, value: str, include_english: bool, n_boot: int, seed: int) -> pd.DataFrame:
-    """Mean of `value` per (condition, tier) over languages, with a bootstrap CI over languages."""
-    df = per_lang if include_english else per_lang[per_lang.language != SOURCE_LANGUAGE]
+def tier_summary(values: pd.DataFrame, value: str, include_english: bool, level: float = 0.95) -> pd.DataFrame:
+    """Mean of `value` per (condition, tier) over languages, with an interval that counts languages and seeds.
+
+    `values`: rows (condition, language, tier, seed, value), one per run and language (no `seed`: one seed). The
+    interval is language_seed_interval of the tier's language × seed table: a shift common to every language of one
+    seed does not average out over languages (a percentile bootstrap over 2-5 language means leaves out the true mean
+    in 11-33 % of draws and ignores seeds; benchmarks/results/stats_calibration.md)."""
+    df = values if include_english else values[values.language != SOURCE_LANGUAGE]
+    df = df.assign(seed=0) if "seed" not in df else df
     rows = []
-    for (cond, tier), g in df.groupby(["condition", "tier"]):
-        lo, hi = bootstrap_mean_ci(g[value].to_numpy(), n_boot, seed=seed)
-        rows.append({"condition": cond, "tier": tier, "languages": len(g), f"mean_{value}": g[value].mean(),
-                     "ci_low": lo, "ci_high": hi})
+    for (cond, tier), g in df.groupby(["condition", "tier"], observed=True):
+        table = g.pivot_table(index="language", columns="seed", values=value, aggfunc="mean")
+        r = language_seed_interval(table.to_numpy(), level)
+        rows.append({"condition": cond, "tier": tier, "languages": int(table.shape[0]), "seeds": int(table.shape[1]),
+                     f"mean_{value}": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "df": r["df"],
+                     "interval": r["method"]})
     out = pd.DataFrame(rows)
+    if out.empty:
+        return out
     out["tier"] = pd.Categorical(out.tier, [t for t in TIER_ORDER if t in set(out.tier)], ordered=True)
     return out.sort_values(["condition", "tier"]).reset_index(drop=True).assign(english_included=include_english)
 
@@ -197,74 +220,55 @@ def paired_with_baseline(frame: pd.DataFrame, baseline: str, key: list[str]):
                                                                 suffixes=("", "_base"))
 
 
-def condition_gains(preds: pd.DataFrame, baseline: str, n_boot: int, seed: int) -> pd.DataFrame:
-    """Per language and condition: accuracy gain over `baseline`, paired by seed and test item.
+def seed_gains(scores: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """One row per (condition, language, seed): score(condition, seed) − score(baseline, seed), any metric."""
+    value = score_column(scores)
+    parts = []
+    for cond, _, merged in paired_with_baseline(scores, baseline, ["language"]):
+        parts.append(pd.DataFrame({"task": merged.task, "condition": cond, "baseline": baseline, "language": merged.language,
+                                   "seed": merged.seed, "gain": merged[value] - merged[f"{value}_base"]}))
+    return pd.concat(parts, ignore_index=True)
 
-    Items are pooled over the seeds both conditions share; the p-value is a paired bootstrap over
-    items, Holm-corrected across languages within each condition.
-    """
-    rows = []
-    for cond, seeds, merged in paired_with_baseline(preds, baseline, ["language", "key"]):
-        for lang, g in merged.groupby("language"):
-            r = paired_bootstrap_diff(g.correct.to_numpy(), g.correct_base.to_numpy(), n_boot, seed=seed)
-            rows.append({"condition": cond, "baseline": baseline, "language": lang, "gain": r["diff"],
-                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"], "n_items": r["n"],
-                         "seeds": len(seeds)})
-    out = pd.DataFrame(rows)
-    if not out.empty:
-        out["p_holm"] = out.groupby("condition").p_value.transform(lambda p: holm(p.to_numpy()))
+
+def run_level_gains(scores: pd.DataFrame, baseline: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Per language and condition: mean over the shared seeds of the seed-paired gain, and the run-level test.
+
+    The test (rxlt.stats.hypotheses.per_language_tests) is the t-test over seeds with an exact sign-flip check,
+    reported only from min_seeds_for_sign_flip(alpha) seeds; Holm across languages within each condition."""
+    per_seed = seed_gains(scores, baseline)
+    parts = [per_language_tests(g, cond, baseline, alpha) for cond, g in per_seed.groupby("condition")]
+    out = pd.concat(parts, ignore_index=True).drop(columns=["task"])
     return out
 
 
-def run_level_gains(scores: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """Per language and condition: score gain over `baseline`, paired by seed only (metrics without per-item
-    correctness). gain = mean over the shared seeds of score(condition, seed) − score(baseline, seed).
-
-    No per-language interval or test: with a corpus-level score the only paired units are seeds (a sign-flip
-    test over 2 seeds cannot go below p = 0.5); evidence comes from the bootstrap over languages instead.
-    """
-    value = score_column(scores)
-    rows = []
-    for cond, seeds, merged in paired_with_baseline(scores, baseline, ["language"]):
-        for lang, g in merged.groupby("language"):
-            rows.append({"condition": cond, "baseline": baseline, "language": lang,
-                         "gain": float((g[value] - g[f"{value}_base"]).mean()), "ci_low": np.nan, "ci_high": np.nan,
-                         "p_value": np.nan, "n_items": np.nan, "seeds": len(seeds), "p_holm": np.nan})
-    return pd.DataFrame(rows)
-
-
 def gain_vs_resource(gains: pd.DataFrame, langs: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
-    """Spearman rho of gain vs log2 CC-100 GiB over seen languages (English excluded), per condition.
-
-    A negative rho means larger gains for lower-resource languages.
-    """
-    df = gains.merge(langs[["language", "cc100_gib"]], on="language")
-    df = df[(df.language != SOURCE_LANGUAGE) & df.cc100_gib.notna()]
+    """Spearman rho of gain vs the model family's resource size over seen languages (English excluded), per
+    condition (a description: the test is phase 5's slope). A negative rho means larger gains for lower-resource languages."""
+    df = gains.merge(langs[["language", "resource"]], on="language")
+    df = df[(df.language != SOURCE_LANGUAGE) & df.resource.notna()]
     rows = []
     for cond, g in df.groupby("condition"):
-        r = spearman_with_ci(np.log2(g.cc100_gib.to_numpy()), g.gain.to_numpy(), n_boot, seed=seed)
+        r = spearman_with_ci(g.resource.to_numpy(), g.gain.to_numpy(), n_boot, seed=seed)
         rows.append({"condition": cond, **r})
     return pd.DataFrame(rows)
 
 
-def low_minus_high(gains: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
-    """Mean gain of low-resource (unseen + low) minus high-resource languages, bootstrap over languages.
+def low_minus_high(gains: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean gain of low-resource (unseen + low tier) minus high-tier languages, English excluded.
 
-    `gains` carries a `tier` column (see run_tiers)."""
+    `gains`: rows (condition, language, tier, gain[, seed]). Interval: seed_robust_contrast — Welch SE of the
+    language means with df = min(n_low, n_high) − 1, plus a seed-specific part (2+ seeds); needs ≥ 2 languages a side."""
     df = gains[gains.language != SOURCE_LANGUAGE]
+    df = df.assign(seed=0) if "seed" not in df else df
     rows = []
-    rng = np.random.default_rng(seed)
     for cond, g in df.groupby("condition"):
-        low = g[g.tier.isin(["unseen", "low"])].gain.to_numpy()
-        high = g[g.tier == "high"].gain.to_numpy()
-        if len(low) < 2 or len(high) < 2:
-            rows.append({"condition": cond, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "n_low": len(low), "n_high": len(high)})
-            continue
-        boots = rng.choice(low, (n_boot, len(low))).mean(1) - rng.choice(high, (n_boot, len(high))).mean(1)
-        lo, hi = np.quantile(boots, [0.025, 0.975])
-        rows.append({"condition": cond, "difference": low.mean() - high.mean(), "ci_low": lo, "ci_high": hi,
-                     "n_low": len(low), "n_high": len(high), "gain_low": low.mean(), "gain_high": high.mean()})
+        table = g.pivot_table(index="language", columns="seed", values="gain", aggfunc="mean")
+        tiers = g.groupby("language").tier.first().loc[table.index]
+        low, high = table[tiers.isin(["unseen", "low"]).to_numpy()], table[(tiers == "high").to_numpy()]
+        r = seed_robust_contrast(low.to_numpy(), high.to_numpy(), level)
+        rows.append({"condition": cond, "difference": r["difference"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "se": r["se"], "df": r["df"], "p_value": r["p_value"], "n_low": len(low), "n_high": len(high),
+                     "gain_low": r["mean_a"], "gain_high": r["mean_b"], "seeds": r["seeds"], "interval": r["method"]})
     return pd.DataFrame(rows)
 
 
@@ -277,15 +281,31 @@ def metric_note(info: dict) -> str:
     """Which metric, its direction, and how conditions were paired (one sentence for the report)."""
     name = METRIC_NAMES.get(info["metric"], info["metric"])
     direction = "higher is better" if info["higher_is_better"] else "lower is better: a negative gain is an improvement"
-    pairing = ("gains are paired by seed and test item" if info["item_paired"] else
-               "gains are paired by seed only (run level): item pairing was not possible because the metric has no "
-               "per-item correctness, so there is no per-language test; intervals are bootstraps over languages")
-    return f"Metric: {name} (`{info['metric']}`, {direction}); {pairing}."
+    items = ("the runs also carry per-item scores (used by the study report for each language's sampling variance)"
+             if info["item_paired"] else "the metric is corpus-level (no per-item scores)")
+    return (f"Metric: {name} (`{info['metric']}`, {direction}); gains are paired by seed (a condition's run minus the "
+            f"baseline's run of the same seed, same test items) and tested at the run level; {items}.")
+
+
+def per_language_note(seeds: int, languages: int, alpha: float = 0.05) -> str:
+    """What the per-language test can say with this many seeds (it needs enough for an exact test to have a level)."""
+    need = min_seeds_for_sign_flip(alpha)
+    holm_need = min_seeds_for_sign_flip(alpha, max(1, languages))
+    if seeds < need:
+        return (f"No per-language claim: {seeds} seed(s). A language's gain is tested over seeds (the unit is a run), and "
+                f"the exact sign-flip test over seeds cannot reach p < {alpha:g} below {need} seeds (its smallest p is "
+                f"2/2^seeds); Holm over {languages} languages would need {holm_need} for that test.")
+    return (f"Per-language test: t-test over the {seeds} seeds' gains (df {seeds - 1}; assumes normal run-level gains), "
+            f"with the exact sign-flip test over seeds as a check (smallest p 2/2^{seeds}; Holm over {languages} languages "
+            f"can reject with it from {holm_need} seeds); Holm across languages.")
 
 
 def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool, metric: str = "accuracy",
-           english: bool = True) -> str:
-    """The one-paragraph answer the report leads with, phrased from the numbers alone."""
+           english: bool = True, per_language: str = "", predictor: str = "log CC-100 size") -> str:
+    """The one-paragraph answer the report leads with, phrased from the numbers alone.
+
+    It describes (effect sizes and intervals) and leaves the verdict to the study report's test (phase 5), which
+    answers the same question with the resource slope and this same low-minus-high contrast."""
     no_gap = "" if english else ("English is not among the evaluated languages (the task has no English test data): "
                                  "no transfer gap to English.")
     if contrast.empty:
@@ -298,18 +318,23 @@ def answer(contrast: pd.DataFrame, correlation: pd.DataFrame, smoke: bool, metri
     for r in order:
         rho = correlation.set_index("condition").loc[r.condition] if r.condition in set(correlation.condition) else None
         if np.isnan(r.difference):
-            parts.append(f"{r.condition}: too few low- or high-resource languages to compare.")
+            parts.append(f"{r.condition}: too few low- or high-resource languages to compare (needs >= 2 a side).")
             continue
         direction = "larger" if r.difference > 0 else "smaller" if r.difference < 0 else "no different"
-        sure = "the 95% interval excludes 0" if (r.ci_low > 0 or r.ci_high < 0) else "the 95% interval includes 0, so the data do not settle it"
+        interval = (f"95% interval [{r.ci_low:+.3f}, {r.ci_high:+.3f}] (languages and seeds)" if np.isfinite(r.ci_low)
+                    else "no interval")
         text = (f"**{r.condition} vs direct**: the {name} gain is {direction} for low-resource languages "
                 f"({r.n_low} unseen/low; mean gain {r.gain_low:+.3f}) than for high-resource ones ({r.n_high}; "
-                f"{r.gain_high:+.3f}) by {r.difference:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]; {sure}.")
+                f"{r.gain_high:+.3f}) by {r.difference:+.3f}, {interval}.")
         if rho is not None and np.isfinite(rho.rho):
-            text += (f" Spearman rho of gain vs log CC-100 size: {rho.rho:+.2f} [{rho.ci_low:+.2f}, {rho.ci_high:+.2f}] "
+            text += (f" Spearman rho of gain vs {predictor}: {rho.rho:+.2f} [{rho.ci_low:+.2f}, {rho.ci_high:+.2f}] "
                      f"over {int(rho.n)} seen languages (negative = more gain where data is scarcer).")
         parts.append(text)
-    if metric not in ITEM_PAIRED or not metric_info(metric)["higher_is_better"]:
+    parts.append("These are descriptions; the test of whether the gain shrinks as resources grow is the study report's "
+                 "(phase 5): its resource slope with seed and language variance, and the same low-minus-high contrast.")
+    if per_language:
+        parts.append(per_language)
+    if metric != "accuracy" or not metric_info(metric)["higher_is_better"]:
         parts.append(metric_note(metric_info(metric)))
     if no_gap:
         parts.append(no_gap)
@@ -327,47 +352,57 @@ def run_tiers(run) -> dict[str, pd.DataFrame]:
     scores, preds = load_evaluations(cfg.evaluation_runs)
     metric = score_column(scores)
     info = metric_info(metric)
-    langs = language_table(sorted(scores.language.unique()), cfg.tier_scheme)
+    design = study_design(cfg.evaluation_runs)
+    corpus = pretraining_corpus(design["models"])
+    corpus_note = "" if corpus else (f"model family of {', '.join(design['models'])} not recognised: seen/unseen and "
+                                     "resource sizes follow XLM-R's CC-100")
+    corpus = corpus or "cc100"
+    langs = language_table(sorted(scores.language.unique()), cfg.tier_scheme, corpus)
     scores = add_gaps(scores).merge(langs[["language", "tier", "cc100_gib", "joshi"]], on="language")
     per_lang = per_language_means(scores)
-    tiers_score = tier_summary(per_lang, metric, cfg.include_english, cfg.bootstrap_samples, cfg.seed)
+    tiers_score = tier_summary(scores, metric, cfg.include_english)
     english = SOURCE_LANGUAGE in set(scores.language)
-    tiers_gap = tier_summary(per_lang, "gap", False, cfg.bootstrap_samples, cfg.seed) if english else pd.DataFrame()
+    tiers_gap = tier_summary(scores, "gap", False) if english else pd.DataFrame()
+    seeds = int(scores.groupby("condition").seed.nunique().min())
+    n_compared = int(langs.shape[0])  # the per-language table (and its Holm family) has every evaluated language
     if len(set(scores.condition)) < 2:
-        gains = pd.DataFrame()
-    elif info["item_paired"]:
-        gains = condition_gains(preds, cfg.baseline_condition, cfg.bootstrap_samples, cfg.seed)
+        gains = per_seed = pd.DataFrame()
     else:
-        gains = run_level_gains(scores, cfg.baseline_condition)
+        per_seed = seed_gains(scores, cfg.baseline_condition).merge(langs[["language", "tier"]], on="language")
+        gains = run_level_gains(scores, cfg.baseline_condition).merge(langs[["language", "tier"]], on="language")
     if not gains.empty:
-        gains = gains.merge(langs[["language", "tier"]], on="language")
-        gain_tiers = tier_summary(gains, "gain", cfg.include_english, cfg.bootstrap_samples, cfg.seed)
+        gain_tiers = tier_summary(per_seed, "gain", cfg.include_english)
         correlation = gain_vs_resource(gains, langs, cfg.bootstrap_samples, cfg.seed)
-        contrast = low_minus_high(gains, cfg.bootstrap_samples, cfg.seed)
+        contrast = low_minus_high(per_seed)
     else:
         gain_tiers = correlation = contrast = pd.DataFrame()
     scores.to_csv(run.dir / TIDY, index=False)
-    design = study_design(cfg.evaluation_runs)
-    # test items per run: prediction rows where items pair, else the runs' per-language counts
-    n_items = int(preds.groupby("run").size().iloc[0]) if info["item_paired"] else int(scores.groupby("run").n.sum().iloc[0])
-    text = answer(contrast, correlation, cfg.smoke, metric, english)
+    n_items = int(preds.groupby("run").size().iloc[0]) if len(preds) else int(scores.groupby("run").n.sum().iloc[0])
+    predictor = CORPORA[corpus]["predictor"]
+    per_language = per_language_note(seeds, n_compared) if not gains.empty else ""
+    text = answer(contrast, correlation, cfg.smoke, metric, english, per_language,
+                  {"log2_cc100_gib": "log CC-100 size", "log2_wiki_tokens_m": "log Wikipedia size"}[predictor])
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
-    significant = records(gains[gains.p_holm < 0.05][["condition", "language", "gain", "p_holm"]]) \
-        if not gains.empty and info["item_paired"] else []
+    significant = records(gains[gains.significant_holm][["condition", "language", "gain", "p_holm"]]) \
+        if not gains.empty else []
     tables = {"tier_score": records(tiers_score)}
     if metric == "accuracy":  # the key phase 4 wrote before it took other metrics
         tables["tier_accuracy"] = tables["tier_score"]
+    correlation_key = {"gain_vs_resource": records(correlation)}
+    if predictor == "log2_cc100_gib":  # the key phase 4 wrote before it followed the model family
+        correlation_key["gain_vs_log_cc100"] = correlation_key["gain_vs_resource"]
     run.finish(
         metrics={"answer": text, **info, "note": metric_note(info), **tables, "tier_gap": records(tiers_gap),
-                 "tier_gain": records(gain_tiers), "gain_vs_log_cc100": records(correlation),
-                 "low_minus_high_gain": records(contrast),
+                 "tier_gain": records(gain_tiers), **correlation_key, "resource_predictor": predictor,
+                 "low_minus_high_gain": records(contrast), "per_language_test": per_language,
+                 "per_language_gains": records(gains) if not gains.empty else [],
                  "languages_significant_after_holm": significant},
         samples={"runs": len(cfg.evaluation_runs), "languages": int(langs.shape[0]), "test_items": n_items,
                  "seeds": sorted(int(s) for s in scores.seed.unique()),
                  "conditions": sorted(scores.condition.unique())},
         artifacts={"tidy": TIDY},
         design=design, tier_scheme=cfg.tier_scheme, english_in_tier_averages=cfg.include_english and english,
-        english_evaluated=english,
+        english_evaluated=english, pretraining_corpus=corpus, pretraining_corpus_note=corpus_note,
         model_selection=model_selection(design),
     )
     return {"answer": text, "design": describe_design(design, int(langs.shape[0]), n_items), "metric": metric,

@@ -25,7 +25,7 @@ def show_conclusion(out: dict, cfg) -> None:
         f"## Conclusion\n\n{out['answer']}\n\n"
         f"*Design:* tasks {', '.join(d['tasks'])}; conditions {', '.join(d['conditions'])}; {d['seeds']} seed(s) per "
         f"condition; {d['languages']} languages (median {d['items_per_language_median']:.0f} test items each). "
-        f"*Resource predictor:* `{cfg.resource_predictor}`; *tiers:* `{cfg.tier_scheme}`. "
+        f"*Resource predictor:* `{out.get('resource_predictor', cfg.resource_predictor)}`; *tiers:* `{cfg.tier_scheme}`. "
         f"*English in averages:* {'yes' if cfg.include_english else 'no'} (never in the slopes: it is the source language). "
         f"*Model selection:* English dev {'/'.join(d.get('dev_metrics', ['accuracy']))} only (zero-shot; no "
         "target-language dev data used)."))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rxlt.results import read_results
@@ -45,24 +46,66 @@ def tidy_results(run_dirs) -> pd.DataFrame:
     return pd.DataFrame(rows)[list(TIDY_COLUMNS)]
 
 
+# metric -> the per-item column of predictions.csv.gz whose per-language mean is the run's headline value
+# (phase 3: rxlt.phases.kind_handlers and rxlt.phases.evaluate._retrieval write them); seqeval F1 is corpus-level.
+ITEM_COLUMNS = {"accuracy": "correct", "retrieval_accuracy": "correct", "map_at_20": "ap_at_20", "mrr_at_20": "rr_at_20",
+                "squad_em_f1_mean": "score", "squad": "score", "mlqa": "score"}
+ITEM_COLS = ["language", "key", "score", "task", "condition", "seed", "run"]
+
+
+def _run_items(run_dir: Path, res: dict) -> tuple[pd.DataFrame | None, str]:
+    """(language, key, score) of one run, or None and why not.
+
+    The per-item column is chosen by the metric (ITEM_COLUMNS) and accepted only where its mean per language
+    reproduces the run's per-language headline value (to 1e-9): that check, not an assumption about which
+    retrieval direction is the headline (Tatoeba writes both, `direction` x->en and en->x), decides. Duplicate
+    keys in a language cannot be paired and are refused.
+    """
+    metric = res["metrics"].get("metric", "accuracy")
+    column, path = ITEM_COLUMNS.get(metric), res.get("artifacts", {}).get("predictions")
+    if column is None:
+        return None, f"{metric} is a corpus-level score (no per-item values)"
+    if not path or not (Path(run_dir) / path).is_file():
+        return None, "no predictions file"
+    p = pd.read_csv(Path(run_dir) / path, keep_default_na=False)
+    if not {"language", "key", column} <= set(p.columns):
+        return None, f"predictions lack the columns language, key, {column}"
+    key = res["metrics"].get("headline", metric)
+    headline = pd.Series({lang: m.get(key) for lang, m in res["metrics"]["per_language"].items()}, dtype=float)
+    subsets = [(d, p[p.direction == d]) for d in sorted(set(p.direction))] if "direction" in p else [("", p)]
+    matches = []
+    for direction, part in subsets:
+        means = pd.to_numeric(part[column], errors="coerce").groupby(part.language).mean()
+        if means.index.equals(headline.sort_index().index) and np.allclose(means.loc[headline.index], headline, atol=1e-9):
+            matches.append((direction, part))
+    if len(matches) != 1:
+        return None, ("no per-item column reproduces the headline" if not matches else
+                      "two retrieval directions reproduce the headline: the item scores are ambiguous")
+    direction, part = matches[0]
+    if part.duplicated(["language", "key"]).any():
+        return None, "duplicate item keys within a language"
+    out = part[["language", "key"]].assign(key=part.key.astype(str), score=pd.to_numeric(part[column]).astype(float))
+    return out, f"{column}" + (f" ({direction})" if direction else "")
+
+
 def item_results(run_dirs) -> pd.DataFrame:
-    """Item-level predictions of every run: task, condition, seed, run, language, key, correct."""
-    parts = []
+    """Item-level scores of every run: task, condition, seed, run, language, key, score.
+
+    `score` is the per-item value whose mean per language is the run's headline: 0/1 correctness (accuracy,
+    Tatoeba's P@1), per-question (EM + F1)/2 (QA), AP@20 / RR@20 per query (LAReQA, Mewsli-X). Runs without
+    per-item values (seqeval F1) are left out; `attrs["sources"]` says, per run, which column was used or why none.
+    """
+    parts, sources = [], {}
     for run_dir in run_dirs:
         res = read_results(run_dir)
-        path = res.get("artifacts", {}).get("predictions")
-        # only accuracy is a mean of the predictions' `correct` column (retrieval files carry P@1 there even when
-        # the metric is mAP@20; tagging and QA have none): other runs get no paired item tests
-        if not path or res["metrics"].get("metric", "accuracy") != "accuracy":
-            continue
-        p = pd.read_csv(Path(run_dir) / path, keep_default_na=False)
-        if not {"language", "key", "correct"} <= set(p.columns):
-            continue
-        p = p[["language", "key", "correct"]]
-        parts.append(p.assign(task=res["task"], condition=res.get("condition") or "direct",
-                              seed=int(res["finetune_seed"]), run=Path(run_dir).name))
-    cols = ["language", "key", "correct", "task", "condition", "seed", "run"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+        items, why = _run_items(Path(run_dir), res)
+        sources[Path(run_dir).name] = why
+        if items is not None:
+            parts.append(items.assign(task=res["task"], condition=res.get("condition") or "direct",
+                                      seed=int(res["finetune_seed"]), run=Path(run_dir).name))
+    out = pd.concat(parts, ignore_index=True)[ITEM_COLS] if parts else pd.DataFrame(columns=ITEM_COLS)
+    out.attrs["sources"] = sources
+    return out
 
 
 def export_table(df: pd.DataFrame, directory: Path, stem: str) -> dict[str, str]:

@@ -1,24 +1,39 @@
 """Hypothesis tests and effect sizes for "does a condition's gain depend on resource size?".
 
 The unit of analysis is (task, language, seed); a condition's *gain* is its score (any headline metric)
-minus the baseline's score on the same language, seed and test items. Three levels of evidence:
+minus the baseline's score on the same task, language, seed and test items. Three levels of evidence, one task
+at a time (metrics are never pooled):
 
-1. per language (accuracy runs, whose items carry 0/1 correctness; other metrics skip this level): a paired
-   permutation test over test items (sign flips of per-item differences), corrected across languages (Holm for family-wise error, Benjamini–Hochberg for the false-discovery rate);
+1. per language: a test at the run level — the unit is a seed's gain (condition run − baseline run of that seed), so
+   a shift common to one seed's runs counts once, not once per test item. `seed_level_tests`: the t-test of the
+   per-seed gains (df = seeds − 1; assumes they are independent and normal around the language's gain) with the
+   exact sign-flip test over seeds next to it (assumes only that each seed's gain is symmetric about 0 under the null).
+   Reported only with at least `min_seeds_for_sign_flip(alpha)` seeds (6 at α = 0.05: the sign-flip test's
+   smallest p-value is 2/2^seeds): no per-language claim from 2-5 seeds. Corrections across languages: Holm
+   (family-wise error, any dependence — the common seed shift makes the languages' tests dependent) and
+   Benjamini–Hochberg. Pooling (item, seed) pairs as independent, as rxlt did before, rejects 9-52 % of the time
+   between identical training procedures at 1,000-5,000 items (benchmarks/results/stats_calibration.md).
 2. across languages: the slope of gain on a resource predictor, from per-language mean gains (OLS),
    with a percentile bootstrap CI over languages and Spearman's rho as a rank check;
-3. pooled: a linear mixed model `gain ~ resource (+ covariates) + (1 | language)` fitted with statsmodels
-   on every (language, seed[, task]) gain. Because the gain is already condition − baseline, its
+3. pooled: a linear mixed model `gain ~ resource (+ covariates) + C(seed) + (1 | language)` (REML)
+   on every (language, seed) gain. Because the gain is already condition − baseline, its
    resource slope is the `condition × resource` interaction of the score model — the study's hypothesis
    test (negative slope = more gain where data are scarce). The resource predictor varies between
    languages only, so the t-test uses n_languages − 1 − (language-level terms) degrees of freedom
    (the "between-within" rule), not the number of rows: seeds do not multiply the evidence on a
-   language-level effect.
+   language-level effect. A complete language × seed grid (phases 4 and 5 refuse any other) is balanced, and
+   REML then has a closed form (`balanced_reml_slope`, equal to statsmodels' MixedLM: tests/test_hypotheses.py):
+   the slope is the OLS slope of language means, its variance max(MS_between, pooled MS)/(seeds · Sxx).
+
+Items: the test items of a language are treated as fixed (the intervals generalise to new seeds and languages,
+not to a new test set). Parallel test sets (XNLI, SIB-200, Tatoeba: translations of the same items in every
+language) are crossed with languages; an item effect shared by all languages adds the same amount to every
+language's gain, so it cancels in slopes and low-vs-high contrasts but not in a mean gain over languages.
 
 Power (what slope the design detects, what more seeds or languages would buy) is rxlt.stats.power.
 Simulation tests (tests/test_hypotheses.py, benchmarks/stats_calibration.py) check the type-I rate and
 the claimed power. With few languages and a small between-language variance the REML estimate of that
-variance is often 0; the test is then conservative (type-I ≈ 0.01–0.03 at 12 languages, 2 seeds),
+variance is often 0; the test is then conservative (type-I ≈ 0.01-0.03 at 12 languages, 2 seeds),
 never liberal — the tests check the upper bound and the claimed power.
 """
 from __future__ import annotations
@@ -30,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from rxlt.stats.intervals import holm
+from rxlt.stats.intervals import holm, welch_contrast
 
 # ---------------------------------------------------------------- per-language paired tests
 
@@ -96,30 +111,87 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     return out
 
 
-def per_language_tests(items: pd.DataFrame, condition: str, baseline: str, n_perm: int = 10000,
-                       seed: int = 0, alpha: float = 0.05) -> pd.DataFrame:
-    """Per (task, language): gain of `condition` over `baseline`, paired by seed and test item.
+def min_seeds_for_sign_flip(alpha: float = 0.05, tests: int = 1) -> int:
+    """Fewest seeds at which the exact two-sided sign-flip test over seeds can reach p < alpha / tests.
 
-    `items` has columns task, language, key, seed, condition, correct (rxlt.reporting.tidy.item_results).
-    Corrections run across every (task, language) of this condition.
+    Its smallest p-value is 2 / 2^seeds (every seed's gain of the same sign): 6 seeds for α = 0.05 (p ≥ 0.031;
+    5 seeds: p ≥ 0.0625), and Holm over m languages needs p < α/m for the first rejection, e.g. 11 seeds for 40.
     """
-    keys = ["task", "language", "key", "seed"]
-    a = items[items.condition == condition]
-    b = items[items.condition == baseline]
-    if a.empty or b.empty:
-        raise ValueError(f"no items for condition {condition!r} or baseline {baseline!r}; "
-                         f"conditions present: {sorted(items.condition.unique())}")
-    merged = a[keys + ["correct"]].merge(b[keys + ["correct"]], on=keys, suffixes=("", "_base"))
-    if merged.empty:
-        raise ValueError(f"{condition!r} and {baseline!r} share no (seed, item): nothing to pair")
+    if not 0 < alpha < 1 or tests < 1:
+        raise ValueError(f"alpha must be in (0, 1) and tests >= 1 (got alpha={alpha}, tests={tests})")
+    seeds = 1
+    while 2.0 ** (1 - seeds) >= alpha / tests:
+        seeds += 1
+    return seeds
+
+
+def seed_level_tests(gains, level: float = 0.95, max_exact: int = 16, n_flips: int = 20000, seed: int = 0) -> dict:
+    """Run-level tests of mean gain = 0, one per row of `gains` (rows: languages, columns: seeds; complete).
+
+    Returns arrays: gain (mean over seeds), sd (over seeds), t, df (= seeds − 1), p_t (two-sided t-test of the
+    per-seed gains), ci_low / ci_high (t interval), p_sign_flip (exact: all 2^seeds sign patterns up to
+    `max_exact` seeds, else `n_flips` random ones, p = (1 + #)/(1 + n_flips)). Vectorised over rows; the
+    calibration benchmark calls this same function.
+    """
+    g = np.atleast_2d(np.asarray(gains, dtype=np.float64))
+    L, S = g.shape
+    mean = g.mean(axis=1)
+    nan = np.full(L, np.nan)
+    if S < 2:
+        return {"gain": mean, "sd": nan, "t": nan, "df": np.zeros(L), "p_t": nan, "ci_low": nan, "ci_high": nan,
+                "p_sign_flip": np.ones(L)}
+    sd = g.std(axis=1, ddof=1)
+    se = sd / np.sqrt(S)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(se > 0, mean / se, np.nan)
+    p_t = 2 * sps.t.sf(np.abs(t), S - 1)
+    q = sps.t.ppf(0.5 + level / 2, S - 1)
+    if S <= max_exact:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=S)))
+        flipped = np.abs(signs @ g.T) / S
+        tol = 1e-12 * np.maximum(1.0, np.abs(g).max(axis=1))
+        p_sf = (flipped >= np.abs(mean) - tol).mean(axis=0)
+    else:
+        signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(n_flips, S))
+        flipped = np.abs(signs @ g.T) / S
+        tol = 1e-12 * np.maximum(1.0, np.abs(g).max(axis=1))
+        p_sf = (1 + (flipped >= np.abs(mean) - tol).sum(axis=0)) / (1 + n_flips)
+    return {"gain": mean, "sd": sd, "t": t, "df": np.full(L, S - 1.0), "p_t": p_t, "ci_low": mean - q * se,
+            "ci_high": mean + q * se, "p_sign_flip": p_sf}
+
+
+def per_language_tests(gains: pd.DataFrame, condition: str, baseline: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Per (task, language): is `condition`'s gain over `baseline` different from 0? Tested at the run level.
+
+    `gains` has one row per (task, language, seed) with the seed-paired gain (rxlt.phases.report / tiers build it
+    from the runs' headline scores). The t-test over seeds (`p_value`, df = seeds − 1) is the test; `p_sign_flip` the
+    exact, distribution-free check. Both are reported only with >= min_seeds_for_sign_flip(alpha) seeds (the
+    `test` column says why not otherwise); Holm and BH run across every tested (task, language) of this condition.
+    """
+    need = {"task", "language", "seed", "gain"}
+    if not need <= set(gains.columns):
+        raise ValueError(f"gains need columns {sorted(need)}; have {sorted(gains.columns)}")
+    if gains.empty:
+        raise ValueError(f"no gains of {condition!r} over {baseline!r}: nothing to test")
+    minimum = min_seeds_for_sign_flip(alpha)
     rows = []
-    for (task, lang), g in merged.groupby(["task", "language"]):
-        r = paired_permutation_test(g.correct.to_numpy(), g.correct_base.to_numpy(), n_perm, seed=seed)
-        rows.append({"task": task, "language": lang, "condition": condition, "baseline": baseline, "gain": r["diff"],
-                     "p_value": r["p_value"], "pairs": r["n"], "seeds": g.seed.nunique(), "test": r["method"]})
+    for (task, lang), g in gains.groupby(["task", "language"], sort=True):
+        per_seed = g.groupby("seed").gain.mean()
+        S = len(per_seed)
+        r = {k: float(v[0]) for k, v in seed_level_tests(per_seed.to_numpy()[None, :]).items()}
+        tested = S >= minimum
+        rows.append({"task": task, "language": lang, "condition": condition, "baseline": baseline, "gain": r["gain"],
+                     "seeds": S, "sd_over_seeds": r["sd"],
+                     "ci_low": r["ci_low"] if tested else np.nan, "ci_high": r["ci_high"] if tested else np.nan,
+                     "t": r["t"] if tested else np.nan, "df": r["df"] if tested else np.nan,
+                     "p_value": r["p_t"] if tested else np.nan, "p_sign_flip": r["p_sign_flip"] if tested else np.nan,
+                     "test": "t-test over seeds (df = seeds - 1); exact sign-flip over seeds as a check" if tested else
+                     f"not tested: {S} seed(s); a run-level test needs >= {minimum} (the exact sign-flip test over "
+                     f"seeds reaches p < {alpha:g} only from {minimum})"})
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out.p_value)
     out["q_bh"] = benjamini_hochberg(out.p_value)
+    out["p_sign_flip_holm"] = holm(out.p_sign_flip)
     out["significant_holm"] = out.p_holm < alpha
     return out
 
@@ -186,14 +258,154 @@ def gain_regression(gains: pd.DataFrame, x: pd.Series, n_boot: int = 2000, seed:
 
 # ---------------------------------------------------------------- pooled mixed model
 
+def balanced_reml_slope(gains, design) -> dict:
+    """REML fit of `g_ls = X_l β + seed_s + u_l + e_ls` on a complete language × seed table, in closed form.
+
+    gains: (languages, seeds); design: (languages, k) language-level columns, the first the intercept. Balanced
+    data split into a between-language stratum (language means regressed on X: SSB = seeds · RSS, L − k df) and
+    a within stratum (two-way residuals: SSW, (L − 1)(seeds − 1) df). REML maximises the two χ² likelihoods:
+    σ² = MSW and σ² + seeds·τ² = MSB when MSB ≥ MSW, else τ² = 0 and σ² = (SSB + SSW)/(df_B + df_W). Var(β) =
+    (σ² + seeds·τ²)/seeds · (X'X)⁻¹: the OLS fit of language means when τ² > 0, conservative at the boundary.
+    With one seed it is OLS of the values on X. statsmodels' MixedLM (REML) gives the same numbers (tests).
+    """
+    g = np.asarray(gains, dtype=np.float64)
+    X = np.asarray(design, dtype=np.float64)
+    L, S = g.shape
+    k = X.shape[1]
+    xtx_inv = np.linalg.inv(X.T @ X)
+    means = g.mean(axis=1)
+    beta = xtx_inv @ X.T @ means
+    rss = float(((means - X @ beta) ** 2).sum())
+    df_b = L - k
+    if S == 1:
+        var_mean = rss / df_b
+        return {"beta": beta, "cov": var_mean * xtx_inv, "tau2": float("nan"), "sigma2": var_mean, "boundary": False}
+    ssb = S * rss
+    resid = g - g.mean(axis=1, keepdims=True) - g.mean(axis=0, keepdims=True) + g.mean()
+    ssw = float((resid ** 2).sum())
+    df_w = (L - 1) * (S - 1)
+    msb, msw = ssb / df_b, ssw / df_w
+    if msb >= msw:
+        sigma2, tau2, var_mean = msw, (msb - msw) / S, msb / S
+    else:
+        sigma2, tau2 = (ssb + ssw) / (df_b + df_w), 0.0
+        var_mean = sigma2 / S
+    return {"beta": beta, "cov": var_mean * xtx_inv, "tau2": float(tau2), "sigma2": float(sigma2), "boundary": msb < msw}
+
+
+def seed_robust_variance(gains, weights, var_language: float, df_language: float) -> dict:
+    """Add what a seed-specific deviation adds to a language-level estimate b = Σ_l p_l · mean_s g_ls (Σ p_l = 0).
+
+    A shift common to every language of one training run is removed by any contrast on the probability scale only
+    if it is additive; near the ceiling it is not (a log-odds shift moves a 95 % language less than a 60 % one), so
+    each seed carries its own slope / low-vs-high difference b_s = Σ_l p_l g_ls. With S seeds, Var(b) = (language
+    part) + σ²_seed-slope / S, estimated as var_language + max(0, var_s(b_s)/S − (Σ p²)·MSE/S), where MSE is the
+    residual mean square of the language × seed table after language means, seed means and the per-seed
+    component along p ((L − 2)(S − 1) df); Satterthwaite's df combine the three mean squares. For OLS weights this
+    is REML of `g ~ x + C(seed) + (1 | language) + (0 + x | seed)` on balanced data, its variance floored at the
+    model without the seed slope. With one seed nothing is added (df_language).
+    """
+    g = np.asarray(gains, dtype=np.float64)
+    p = np.asarray(weights, dtype=np.float64)
+    L, S = g.shape
+    per_seed = p @ g
+    out = {"var": float(var_language), "df": float(df_language), "seed_var": 0.0, "per_seed": per_seed, "mse": float("nan")}
+    if S < 2 or L < 3:
+        return out
+    b_var = float(per_seed.var(ddof=1) / S)
+    r = g - g.mean(axis=1, keepdims=True) - g.mean(axis=0, keepdims=True) + g.mean()
+    r = r - np.outer(p, p @ r) / float(p @ p)
+    df_e = (L - 2) * (S - 1)
+    mse = float((r ** 2).sum() / df_e)
+    c_var = float(p @ p) * mse / S
+    out["mse"] = mse
+    if b_var <= c_var:
+        return out
+    total = var_language + b_var - c_var
+    denom = (var_language ** 2 / df_language if df_language > 0 else 0.0) + b_var ** 2 / (S - 1) + c_var ** 2 / df_e
+    # Satterthwaite's df, never below 1 (that of the seed-slope mean square with two seeds; a negative term can push
+    # the approximation lower)
+    return {**out, "var": float(total), "df": float(max(1.0, total ** 2 / denom)), "seed_var": float(b_var - c_var)}
+
+
+def seed_robust_contrast(a, b, level: float = 0.95) -> dict:
+    """Mean gain of group a's languages minus group b's (e.g. unseen + low minus high), counting languages and seeds.
+
+    a, b: language × seed tables (the same seeds). The language part is welch_contrast of the language means
+    (Welch SE, df = min(n_a, n_b) − 1: holds its level with 2-3 languages in a group); the seed part is a seed-specific
+    difference (seed_robust_variance): a seed's shift that is additive in log-odds moves near-ceiling
+    (high-resource) languages less than the others, so the contrast changes from seed to seed.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = (a[:, None] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
+    w = welch_contrast(a.mean(axis=1), b.mean(axis=1), level)
+    out = {**w, "seeds": int(a.shape[1]), "seed_part_var": float("nan")}
+    if not np.isfinite(w["se"]) or not w["se"] > 0:
+        return out
+    p = np.r_[np.full(len(a), 1.0 / len(a)), np.full(len(b), -1.0 / len(b))]
+    r = seed_robust_variance(np.vstack([a, b]), p, w["se"] ** 2, w["df"])
+    se, df = float(np.sqrt(r["var"])), r["df"]
+    t = w["difference"] / se
+    q = sps.t.ppf(0.5 + level / 2, df)
+    return {**out, "se": se, "df": df, "t": t, "ci_low": w["difference"] - q * se, "ci_high": w["difference"] + q * se,
+            "p_value": float(2 * sps.t.sf(abs(t), df)), "seed_part_var": r["seed_var"],
+            "method": w["method"] + ("; + seed-specific difference, Satterthwaite df" if r["seed_var"] > 0 else "")}
+
+
+def balanced_slope_test(gains, design, seed_slope: bool = True) -> dict:
+    """The slope (design column 1) of a complete language × seed table: balanced_reml_slope, plus the seed-specific
+    slope's variance (seed_robust_variance) with seed_slope. The array core of mixed_slope_test's balanced path;
+    the calibration benchmark calls it directly. Returns estimate, se, df (Satterthwaite; L − k without a seed
+    part), p_value, tau2, sigma2, seed_part_var, method."""
+    g = np.asarray(gains, dtype=np.float64)
+    design = np.asarray(design, dtype=np.float64)
+    L, S = g.shape
+    df_lang = L - design.shape[1]
+    fit = balanced_reml_slope(g, design)
+    est = float(fit["beta"][1])
+    weights = (np.linalg.inv(design.T @ design) @ design.T)[1]
+    robust = seed_robust_variance(g, weights, float(fit["cov"][1, 1]), df_lang) if seed_slope else \
+        {"var": float(fit["cov"][1, 1]), "df": float(df_lang), "seed_var": 0.0}
+    se, df = float(np.sqrt(robust["var"])), robust["df"]
+    tau2, sigma2, seed_var = fit["tau2"], fit["sigma2"], robust["seed_var"]
+    if seed_var > 0:  # REML of the model with the seed slope: σ² is the residual MS once that slope is out
+        sigma2 = robust["mse"]
+        msb = S * float(((g.mean(axis=1) - design @ fit["beta"]) ** 2).sum()) / df_lang
+        tau2 = max(0.0, (msb - sigma2) / S)
+    seed_text = ("" if not seed_slope or S < 2 else
+                 f"; seed-specific slope adds {seed_var:.3g} to Var(slope), Satterthwaite df" if seed_var > 0 else
+                 "; seed-specific slope: none beyond residual noise (its mean square <= the residual's)")
+    t = est / se if se > 0 else float("nan")
+    return {"estimate": est, "se": se, "df": float(df), "t": t, "p_value": float(2 * sps.t.sf(abs(t), df)),
+            "tau2": float(tau2), "sigma2": float(sigma2), "seed_part_var": float(seed_var),
+            "method": "REML (balanced closed form)" + (" at the boundary tau2 = 0" if tau2 == 0 else "") + seed_text}
+
+
+def _balanced_table(data: pd.DataFrame, y: str, group: str, within: tuple):
+    """(language × seed table of y, language order) when every group has each within level exactly once, else None."""
+    if len(within) != 1:
+        return None
+    w = within[0]
+    counts = data.groupby([group, w]).size()
+    levels = data[w].nunique()
+    if counts.max() != 1 or (data.groupby(group)[w].nunique() != levels).any():
+        return None
+    table = data.pivot(index=group, columns=w, values=y)
+    return table if table.notna().all().all() else None
+
+
 def mixed_slope_test(df: pd.DataFrame, y: str, x: str, group: str = "language", covariates=(), within=(),
-                     level: float = 0.95) -> dict:
-    """Fit `y ~ x + covariates + C(within…) + (1 | group)` (statsmodels MixedLM, REML); test the x slope.
+                     level: float = 0.95, seed_slope: bool = True) -> dict:
+    """Fit `y ~ x + covariates + C(within…) + (1 | group)` (REML); test the x slope.
 
     covariates: numeric columns that vary between groups (they cost degrees of freedom);
-    within: categorical columns that vary inside groups (seed, task). The t-test on x uses
+    within: categorical columns that vary inside groups (seed). The t-test on x uses
     df = n_groups − 1 − (1 + len(covariates)). With one row per group the random intercept is not
-    identifiable and the model is plain OLS (same df).
+    identifiable and the model is plain OLS (same df). A complete group × seed table is fitted in closed form
+    (balanced_reml_slope: the same numbers as statsmodels' MixedLM, without its optimiser) and, with seed_slope,
+    gets the variance of a seed-specific slope `(0 + x | seed)` (seed_robust_variance; Satterthwaite df): without
+    it the test rejects 8-14 % of the time between identical procedures when a seed's shift is not additive
+    on the metric's scale (benchmarks/results/stats_calibration.md). Anything else: statsmodels' MixedLM.
     """
     import statsmodels.formula.api as smf
 
@@ -206,17 +418,30 @@ def mixed_slope_test(df: pd.DataFrame, y: str, x: str, group: str = "language", 
     df_t = n_groups - 2 - len(covariates)
     rhs = " + ".join([x, *covariates, *[f"C({w})" for w in within if data[w].nunique() > 1]])
     formula = f"{y} ~ {rhs}"
-    out = {"formula": formula + f" + (1 | {group})", "n_obs": int(len(data)), "n_groups": int(n_groups), "df": int(df_t)}
+    seeded = [w for w in within if data[w].nunique() > 1]
+    slope_term = f" + (0 + {x} | {seeded[0]})" if seed_slope and seeded else ""
+    out = {"formula": formula + f" + (1 | {group})" + slope_term, "n_obs": int(len(data)), "n_groups": int(n_groups),
+           "df": float(df_t), "df_languages": int(df_t)}
     empty = {**out, "estimate": float("nan"), "se": float("nan"), "t": float("nan"), "p_value": float("nan"),
-             "ci_low": float("nan"), "ci_high": float("nan"), "tau2": float("nan"), "sigma2": float("nan")}
+             "ci_low": float("nan"), "ci_high": float("nan"), "tau2": float("nan"), "sigma2": float("nan"),
+             "seed_part_var": float("nan")}
     if df_t < 1:
         return {**empty, "method": "too few groups"}
     if data[y].nunique() == 1 or data[x].nunique() == 1:
         return {**empty, "method": f"no variation in {y if data[y].nunique() == 1 else x}"}
-    if data.groupby(group).size().max() == 1:
+    table = _balanced_table(data, y, group, tuple(w for w in within if data[w].nunique() > 1))
+    if table is not None and data.groupby(group)[[x, *covariates]].nunique().max().max() > 1:
+        table = None  # a predictor that varies inside a group is not a language-level term: no closed form
+    if table is not None:
+        first = data.groupby(group)[[x, *covariates]].first().loc[table.index]
+        design = np.column_stack([np.ones(len(first)), first.to_numpy(dtype=np.float64)])
+        r = balanced_slope_test(table.to_numpy(), design, seed_slope)
+        est, se, df_t, tau2, sigma2, seed_var, method = (r[k] for k in ("estimate", "se", "df", "tau2", "sigma2",
+                                                                        "seed_part_var", "method"))
+    elif data.groupby(group).size().max() == 1:
         fit = smf.ols(formula, data).fit()
         est, se = float(fit.params[x]), float(fit.bse[x])
-        tau2, sigma2, method = float("nan"), float(fit.scale), "OLS (one row per group)"
+        tau2, sigma2, seed_var, method = float("nan"), float(fit.scale), 0.0, "OLS (one row per group)"
     else:
         try:
             with warnings.catch_warnings():
@@ -225,12 +450,14 @@ def mixed_slope_test(df: pd.DataFrame, y: str, x: str, group: str = "language", 
         except (np.linalg.LinAlgError, ValueError) as exc:  # e.g. a singular design: say so in the table
             return {**empty, "method": f"MixedLM failed: {type(exc).__name__}: {exc}"}
         est, se = float(fit.fe_params[x]), float(fit.bse_fe[x])
-        tau2, sigma2 = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
-        method = "MixedLM REML" + ("" if fit.converged else " (did not converge)")
+        tau2, sigma2, seed_var = float(fit.cov_re.iloc[0, 0]), float(fit.scale), float("nan")
+        method = "MixedLM REML, unbalanced: no seed-specific slope" + ("" if fit.converged else " (did not converge)")
+        out["formula"] = formula + f" + (1 | {group})"
     t = est / se if se > 0 else float("nan")
     q = sps.t.ppf(0.5 + level / 2, df_t)
-    return {**out, "estimate": est, "se": se, "t": t, "p_value": float(2 * sps.t.sf(abs(t), df_t)),
-            "ci_low": est - q * se, "ci_high": est + q * se, "tau2": tau2, "sigma2": sigma2, "method": method}
+    return {**out, "df": float(df_t), "estimate": est, "se": se, "t": t, "p_value": float(2 * sps.t.sf(abs(t), df_t)),
+            "ci_low": est - q * se, "ci_high": est + q * se, "tau2": tau2, "sigma2": sigma2, "seed_part_var": seed_var,
+            "method": method}
 
 
 # ---------------------------------------------------------------- seeds, variance, power
@@ -248,19 +475,35 @@ def seed_spread(scores: pd.DataFrame, value: str = "value") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def variance_components(gains: pd.DataFrame, resid_var_means: float) -> dict:
-    """Split the residual variance of language-mean gains into between-language and seed parts.
+def variance_components(gains: pd.DataFrame, x: str) -> dict:
+    """Split the variance of the resource slope's data into language, seed-slope and residual parts.
 
-    gains: rows (language, seed, gain[, item_var]) where item_var is the sampling variance of that
-    gain from its finite test items (var of per-item differences / n). The seed-to-seed (within)
-    variance is the pooled within-language variance; with one seed it is not estimable (NaN).
+    gains: rows (language, seed, gain[, item_var]) with the predictor column `x`, a complete language × seed
+    table; item_var is the sampling variance of each gain from its finite test items (var of per-item
+    differences / n). From the balanced strata (balanced_reml_slope, seed_robust_variance): within_var σ² (residual
+    MS: run × language noise incl. items), between_var τ² = (MS_between − σ²)/seeds (languages off the line),
+    seed_slope_var σ²_c = (MS_seed×x − σ²)/Sxx (each seed's own slope), each ≥ 0. With one seed only the total
+    variance of language values around the line is known (within_var NaN, between_var = that total).
     """
-    seeds = int(gains.groupby("language").seed.nunique().min())
-    within = float(gains.groupby("language").gain.var(ddof=1).mean()) if seeds > 1 else float("nan")
+    table = gains.pivot_table(index="language", columns="seed", values="gain", aggfunc="mean")
+    xs = gains.groupby("language")[x].first().loc[table.index].to_numpy(dtype=np.float64)
+    g = table.to_numpy()
+    L, S = g.shape
+    xt = xs - xs.mean()
+    sxx = float((xt ** 2).sum())
+    means = g.mean(axis=1)
+    slope = float(xt @ means / sxx)
+    rss = float(((means - means.mean() - slope * xt) ** 2).sum())
     item = float(gains.item_var.mean()) if "item_var" in gains else float("nan")
-    between = resid_var_means - (within / seeds if seeds > 1 else 0.0)
-    return {"seeds": seeds, "within_var": within, "between_var": max(0.0, between), "item_var": item,
-            "resid_var_means": resid_var_means}
+    base = {"seeds": int(S), "languages": int(L), "sxx": sxx, "item_var": item, "resid_var_means": rss / (L - 2)}
+    if S < 2:
+        return {**base, "within_var": float("nan"), "between_var": rss / (L - 2), "seed_slope_var": float("nan")}
+    msb = S * rss / (L - 2)
+    robust = seed_robust_variance(g, xt / sxx, msb / (S * sxx), L - 2)
+    mse = robust["mse"]
+    ms_sx = sxx * float(robust["per_seed"].var(ddof=1))
+    return {**base, "within_var": mse, "between_var": max(0.0, (msb - mse) / S),
+            "seed_slope_var": max(0.0, (ms_sx - mse) / sxx)}
 
 
 def interaction_model(scores: pd.DataFrame, baseline: str, x: str, group: str = "language", within=(),

@@ -1,7 +1,8 @@
 """Power of the resource-slope test: which slope a design detects, and what more seeds or languages buy.
 
-The slope's standard error is sqrt(var of language-mean gains around the line / Sxx), split into a
-between-language part and a within-language (seed-to-seed) part (rxlt.stats.hypotheses.variance_components).
+The slope's standard error is sqrt((between + within / seeds) / Sxx + seed slope / seeds): a between-language part,
+a within-language (seed-to-seed) part and a seed-specific slope (rxlt.stats.hypotheses.variance_components),
+with the test's Satterthwaite df (`slope_df`).
 `simulate_gains` draws item-level studies for checking the type-I rate and the claimed power
 (tests/test_hypotheses.py, benchmarks/stats_calibration.py).
 """
@@ -13,18 +14,19 @@ from scipy import optimize
 from scipy import stats as sps
 
 
-def slope_power(slope: float, se: float, df: int, alpha: float = 0.05) -> float:
+def slope_power(slope: float, se: float, df: float, alpha: float = 0.05) -> float:
     """Power of the two-sided t-test of a slope: P(|T| > t_crit) with T ~ noncentral t(df, slope/se)."""
-    if not (se > 0) or df < 1:
+    if not (se > 0) or not df > 0:
         return float("nan")
     crit = sps.t.ppf(1 - alpha / 2, df)
-    ncp = slope / se
-    return float(sps.nct.sf(crit, df, ncp) + sps.nct.cdf(-crit, df, ncp))
+    ncp = abs(slope / se)  # symmetric in the sign of the slope
+    # the far tail against the effect is ~0; scipy's nct.cdf returns NaN there for small df and a large ncp
+    return float(sps.nct.sf(crit, df, ncp) + np.nan_to_num(sps.nct.cdf(-crit, df, ncp), nan=0.0))
 
 
-def minimum_detectable_slope(se: float, df: int, alpha: float = 0.05, power: float = 0.8) -> float:
+def minimum_detectable_slope(se: float, df: float, alpha: float = 0.05, power: float = 0.8) -> float:
     """Smallest |slope| the two-sided t-test detects with the given power (exact noncentral t)."""
-    if not (se > 0) or df < 1:
+    if not (se > 0) or not df > 0:
         return float("nan")
     hi = (sps.t.ppf(1 - alpha / 2, df) + 4.0) * se
     while slope_power(hi, se, df, alpha) < power:  # widen the bracket until it holds the target power
@@ -32,10 +34,24 @@ def minimum_detectable_slope(se: float, df: int, alpha: float = 0.05, power: flo
     return float(optimize.brentq(lambda s: slope_power(s, se, df, alpha) - power, 0.0, hi))
 
 
-def slope_se(between_var: float, within_var: float, n_seeds: int, sxx: float) -> float:
-    """Design SE of the language-level slope: sqrt((between + within / seeds) / Sxx)."""
+def slope_se(between_var: float, within_var: float, n_seeds: int, sxx: float, seed_slope_var: float = 0.0) -> float:
+    """Design SE of the language-level slope: sqrt((between + within / seeds) / Sxx + seed slope / seeds)."""
     within = 0.0 if np.isnan(within_var) else within_var
-    return float(np.sqrt((between_var + within / n_seeds) / sxx))
+    seed = 0.0 if np.isnan(seed_slope_var) else seed_slope_var
+    return float(np.sqrt((between_var + within / n_seeds) / sxx + seed / n_seeds))
+
+
+def slope_df(between_var: float, within_var: float, n_seeds: int, sxx: float, n_languages: int,
+             seed_slope_var: float = 0.0) -> float:
+    """Satterthwaite df of the seed-robust slope test at the design's expected mean squares (L − 2 without a seed slope)."""
+    if n_seeds < 2 or not seed_slope_var > 0 or np.isnan(within_var):
+        return float(n_languages - 2)
+    e_b = within_var + n_seeds * between_var
+    e_sx = within_var + sxx * seed_slope_var
+    e_e = within_var
+    total = e_b + e_sx - e_e
+    return float(max(1.0, total ** 2 / (e_b ** 2 / (n_languages - 2) + e_sx ** 2 / (n_seeds - 1)
+                                        + e_e ** 2 / ((n_languages - 2) * (n_seeds - 1)))))
 
 
 def design_power(components: dict, sxx: float, n_languages: int, alpha: float = 0.05, power: float = 0.8,
@@ -46,9 +62,12 @@ def design_power(components: dict, sxx: float, n_languages: int, alpha: float = 
         # with one seed the seed-to-seed variance is unknown: projecting more seeds would be made up
         for s in sorted(set(seeds) | {components["seeds"]}) if components["seeds"] > 1 else [components["seeds"]]:
             L = int(round(n_languages * f))
-            se = slope_se(components["between_var"], components["within_var"], s, sxx * (L - 1) / (n_languages - 1))
-            rows.append({"languages": L, "seeds": s, "se": se, "df": L - 2,
-                         "mde": minimum_detectable_slope(se, L - 2, alpha, power),
+            sxx_l = sxx * (L - 1) / (n_languages - 1)
+            seed_slope = components.get("seed_slope_var", 0.0)
+            se = slope_se(components["between_var"], components["within_var"], s, sxx_l, seed_slope)
+            df = slope_df(components["between_var"], components["within_var"], s, sxx_l, L, seed_slope)
+            rows.append({"languages": L, "seeds": s, "se": se, "df": df,
+                         "mde": minimum_detectable_slope(se, df, alpha, power),
                          "this_design": f == 1 and s == components["seeds"]})
     return pd.DataFrame(rows)
 
