@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -9,23 +11,55 @@ from rxlt.data.readers import DataFileError
 from rxlt.params.strict import ParamsError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and no abbreviated options (`--retry` is not `--retry-failed`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} -h`)\n")
+
+
+def _directory(value: str, option: str, create: bool) -> Path:
+    """An output (create=True) or input directory given on the command line, checked before anything runs."""
+    path = Path(value).expanduser().resolve()
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ParamsError(f"{option} {value}: {p} is not a directory")
+            if create and not os.access(p, os.W_OK | os.X_OK):
+                raise ParamsError(f"{option} {value}: {p} is not writable")
+            break
+    return path
+
+
 def _study(args) -> int:
-    from rxlt.run.runner import main_exit_code, run_study
+    from rxlt.run.runner import StudyInterrupted, main_exit_code, preflight, run_study
     from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
     if args.max_workers:
         from dataclasses import replace
 
+        if args.max_workers < 1:
+            raise ParamsError(f"--max-workers {args.max_workers}: must be >= 1 (runs at once)")
         cfg = replace(cfg, max_workers=args.max_workers)
-    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
-    reports_dir = Path(args.reports_dir) if args.reports_dir else runs_dir.parent / "reports"
+    runs_dir = _directory(args.runs_dir, "--runs-dir", create=True) if args.runs_dir else default_runs_dir()
+    reports_dir = (_directory(args.reports_dir, "--reports-dir", create=True) if args.reports_dir
+                   else runs_dir.parent / "reports")
     if args.dry_run:
         for spec in expand(cfg, runs_dir):
             print(f"{spec.key}  needs: {', '.join(spec.needs) or '-'}")
         return 0
-    outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
-                         retry_failed=args.retry_failed)
+    preflight(cfg, runs_dir.resolve(), args.executor)
+    resume = shlex.join(["rxlt", *args.argv])
+    try:
+        outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
+                             retry_failed=args.retry_failed, resume=resume)
+    except StudyInterrupted as stop:
+        print(f"rxlt: {stop}; resume with: {resume}", file=sys.stderr, flush=True)
+        return stop.exit_code
     print(f"reports: {reports_dir.resolve() / 'index.html'}")
     return main_exit_code(outcomes)
 
@@ -37,7 +71,7 @@ def _status(args) -> int:
     from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
-    runs_dir = (Path(args.runs_dir) if args.runs_dir else default_runs_dir()).resolve()
+    runs_dir = _directory(args.runs_dir, "--runs-dir", create=False) if args.runs_dir else default_runs_dir()
     study_dir = runs_dir / cfg.study
     if not study_dir.is_dir():
         raise FileNotFoundError(f"{study_dir}: study {cfg.study!r} has no runs under {runs_dir} "
@@ -68,26 +102,36 @@ def _params(args) -> int:
 
 
 def _data_summary(args) -> int:
+    """Examples per split x language; exit 2 when nothing usable is found (problems of single splits are warned)."""
     import json
 
     from rxlt.data.xtreme_loader import summary
+    from rxlt.data.xtreme_tasks import xtreme_task
 
-    table = summary(args.task, data_dir=args.data_dir or None)
+    xtreme_task(args.task)  # an unknown task: did you mean …
+    data_dir = None
+    if args.data_dir:
+        data_dir = _directory(args.data_dir, "--data-dir", create=False)
+        if not data_dir.exists():
+            raise FileNotFoundError(f"--data-dir {args.data_dir}: {data_dir} does not exist")
+    table = summary(args.task, data_dir=data_dir)
+    ok, bad = table[table.problem == ""], table[table.problem != ""]
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=1))
-    elif table.empty:
-        print(f"{args.task}: no data found")
-    else:
-        ok = table[table.problem == ""]
-        if not ok.empty:
-            print(ok.pivot(index="language", columns="split", values="examples").fillna(0).astype(int).to_string())
-        for _, row in table[table.problem != ""].iterrows():
-            print(f"{row.split}: unusable: {row.problem}")
+    elif not ok.empty:
+        print(ok.pivot(index="language", columns="split", values="examples").fillna(0).astype(int).to_string())
+    if ok.empty:
+        where = (f"under {data_dir}" if data_dir else f"under $RXLT_DATA_DIR={os.environ['RXLT_DATA_DIR']}"
+                 if os.environ.get("RXLT_DATA_DIR") else "(no --data-dir, $RXLT_DATA_DIR unset, nothing from the hub)")
+        problems = "".join(f"; {row.split}: {row.problem}" for _, row in bad.iterrows())
+        raise DataFileError(f"{args.task}: no usable data {where}{problems or '; no file of the task found'}")
+    for _, row in bad.iterrows():
+        print(f"rxlt: warning: {args.task} {row.split}: unusable: {row.problem}", file=sys.stderr)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rxlt", description=__doc__)
+    p = _Parser(prog="rxlt", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("study", help="run a study (params/*.yaml): all phases, skipping finished runs")
     s.add_argument("params", help="flat YAML study file, e.g. params/embedded.yaml")
@@ -127,12 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.fn(args)
-    except (ParamsError, LookupError, FileNotFoundError, FileExistsError, DataFileError, RuntimeError) as exc:
+    except (ParamsError, LookupError, OSError, DataFileError, RuntimeError) as exc:
         print(f"rxlt: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while the study was still being read: nothing ran
+        print(f"rxlt: interrupted before any run started; nothing was changed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
