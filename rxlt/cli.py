@@ -11,6 +11,9 @@ from rxlt.data.readers import DataFileError
 from rxlt.params.strict import ParamsError
 
 
+INTERRUPTED_EXIT_CODES = (130, 143)  # 128 + SIGINT, 128 + SIGTERM
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors, and no abbreviated options (`--retry` is not `--retry-failed`)."""
 
@@ -53,7 +56,7 @@ def _study(args) -> int:
             print(f"{spec.key}  needs: {', '.join(spec.needs) or '-'}")
         return 0
     preflight(cfg, runs_dir.resolve(), args.executor)
-    resume = shlex.join(["rxlt", *args.argv])
+    resume = shlex.join([*args.command_as_typed, *args.argv])
     try:
         outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
                              retry_failed=args.retry_failed, resume=resume)
@@ -139,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--executor", default="local",
                    help="where runs execute: local (this machine, the default) or slurm (job arrays; see README)")
     s.add_argument("--retry-failed", action="store_true",
-                   help="run only the runs that failed (or were skipped after a failure) last time")
+                   help="run only the runs that failed, were skipped after a failure, or were interrupted last time")
     s.add_argument("--max-workers", type=int, default=0, help="override the study's max_workers")
     s.add_argument("--runs-dir", default="", help="default: <repo>/runs")
     s.add_argument("--reports-dir", default="", help="default: next to the runs dir, reports/")
@@ -171,16 +174,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """The `rxlt` command (argv None: this process's arguments)."""
+    console = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    # how to run this again, as the user ran it: `.venv/bin/rxlt`, `python -m rxlt`, or plain `rxlt`
+    args.command_as_typed = ([sys.argv[0]] if Path(sys.argv[0]).name == "rxlt" else ["python", "-m", "rxlt"]) \
+        if console else ["rxlt"]
     try:
-        return args.fn(args)
+        code = args.fn(args)
+        if console and code in INTERRUPTED_EXIT_CODES:
+            # a stopped study has written and closed everything; the interpreter's teardown (torch & co.,
+            # seconds on a busy machine) would only delay the prompt the user pressed Ctrl-C for
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except (ParamsError, LookupError, OSError, DataFileError, RuntimeError) as exc:
         print(f"rxlt: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C while the study was still being read: nothing ran
-        print(f"rxlt: interrupted before any run started; nothing was changed", file=sys.stderr)
+        print("rxlt: interrupted before any run started; run the same command again to start", file=sys.stderr)
         return 130
 
 

@@ -300,6 +300,8 @@ CASES = [
          ("{tmp}/p.yaml", "'seeds'"), ("did you mean 'seed'",)),
     Case("launch, model ./no-such-model", "launch", lambda tmp: ["02_finetune", str(write(tmp, "p.yaml",
          "model: ./no-such-model\n"))], ("{tmp}/p.yaml", "'model'"), ("does not exist",)),
+    Case("launch, hub model not cached offline", "launch", lambda tmp: ["02_finetune", str(write(tmp, "p.yaml",
+         "model: nobody/no-such-encoder\n"))], ("{tmp}/p.yaml", "'model'"), ("HF_HUB_OFFLINE",)),
     Case("launch, lr .inf", "launch", lambda tmp: ["02_finetune", str(write(tmp, "p.yaml", LAUNCH_OK + "lr: .inf\n"))],
          ("{tmp}/p.yaml", "'lr'"), ("finite",)),
     Case("launch, encoder_layers 99", "launch", lambda tmp: ["02_finetune", str(write(tmp, "p.yaml",

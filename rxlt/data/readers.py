@@ -325,7 +325,7 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
                     rows.append({"key": str(qa["id"]), "question": qa["question"], "context": par["context"],
                                  "answers": answers, "answer_starts": starts})
                 except (KeyError, TypeError, ValueError) as exc:
-                    raise DataFileError(f"{where}.qas[{q}] (id {qa.get('id')!r}): expected id, question and answers "
+                    raise DataFileError(f"{where}.qas id {qa.get('id')!r}: expected id, question and answers "
                                         f"with text and answer_start ({type(exc).__name__}: {exc})") from None
     if require_answers and rows and all(r["answers"] == [""] for r in rows):
         raise DataFileError(f"{path}: every answer is empty — download_data.sh removes test answers "

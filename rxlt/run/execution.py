@@ -158,8 +158,6 @@ def execute(spec: RunSpec, kernel: str) -> Outcome:
         return Outcome(spec, "complete", seconds)
     status = "interrupted" if _stop_signal else "failed"
     _set_aside(run_dir, status)
-    if status == "interrupted":
-        error = f"stopped by {signal.Signals(_stop_signal[0]).name} ({error})"
     return Outcome(spec, status, seconds, error)
 
 

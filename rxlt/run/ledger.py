@@ -52,8 +52,9 @@ class Ledger:
         write_json_atomic(self.path, self.entries)
 
     def failed(self) -> set[str]:
-        """Runs whose last attempt failed, or was skipped because an upstream run failed."""
-        return {k for k, e in self.entries.items() if e.get("state") in ("failed", "skipped")}
+        """Runs whose last attempt failed, was skipped because an upstream run failed, or was interrupted (so that
+        `--retry-failed` stopped by Ctrl-C resumes with the same command)."""
+        return {k for k, e in self.entries.items() if e.get("state") in ("failed", "skipped", "interrupted")}
 
 
 # squeue states of a job that may still run; anything else (COMPLETED, CANCELLED, TIMEOUT, …) has ended

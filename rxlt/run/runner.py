@@ -55,7 +55,11 @@ def _record(outcome: Outcome, cfg: StudyParams, reports_dir: Path) -> None:
     record_report(reports_dir, cfg.study, entry)
 
 
-STOP_GRACE_S = 5.0  # after Ctrl-C: how long an interrupted kernel may take to stop before it is killed
+# after Ctrl-C: how long an interrupted kernel may take to stop before it is killed (a kernel still starting ignores
+# SIGINT; long C calls, such as loading torch's libraries, delay it by seconds), then how long its thread may take
+# to notice the killed kernel (nbclient polls it about once a second)
+STOP_GRACE_S = 3.0
+KILL_WAIT_S = 5.0
 POLL_S = 0.5  # the loop looks for a stop request this often while runs execute
 
 
@@ -176,6 +180,16 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
         extra = f" — {outcome.error}; see {logs}" if outcome.error else ""
         _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s){extra}")
 
+    def stopped(outcome: Outcome) -> None:  # as finished(), without rendering the run's report
+        spec = outcome.spec
+        outcomes[spec.key] = outcome
+        notebook = str(Path(spec.params.run_dir) / NOTEBOOK_NAME)
+        if outcome.status == "complete":  # it finished just before the stop
+            _record(outcome, cfg, reports_dir)
+        ledger.set(spec.key, state=outcome.status, executor=executor, log=notebook, error=outcome.error)
+        _say(f"[{time.time() - t0:6.0f}s] {outcome.status:8s} {spec.key} ({outcome.seconds:.0f}s)"
+             + (f" — {outcome.error}; see {notebook}" if outcome.error else ""))
+
     if executor == "slurm":
         from rxlt.run.slurm import check_not_running, collect, submit
 
@@ -223,10 +237,11 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
                     running.pop(fut)
                     finished(fut.result())
             if stop.signum is not None:
-                _stop_runs(stop.signum, running, ledger, executor, finished)
-                raise StudyInterrupted(stop.signum, len(running), len(pending))
+                _stop_runs(stop.signum, running, ledger, executor, stopped)
+                raise StudyInterrupted(stop.signum, sum(outcomes[s.key].status == "interrupted"
+                                                        for s in running.values()), len(pending))
         finally:
-            pool.shutdown()
+            pool.shutdown(wait=stop.signum is None)
             write_index(reports_dir)
             lock.close()
     return [outcomes[s.key] for s in specs]
@@ -236,23 +251,27 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _stop_runs(signum: int, running: dict, ledger: Ledger, executor: str, finished) -> None:
+def _stop_runs(signum: int, running: dict, ledger: Ledger, executor: str, say) -> None:
     """After a stop request: mark the running runs interrupted, wait for their kernels (interrupted by the signal
-    handler) to stop, kill those still running after STOP_GRACE_S, and record each run's outcome."""
+    handler) to stop, kill those still running after STOP_GRACE_S, and note each run's outcome. Their reports
+    are not rendered now (seconds per notebook): the next `rxlt study` runs them again."""
+    name = signal.Signals(signum).name
     for spec in running.values():  # first, so that even a second Ctrl-C leaves them marked
         entry = ledger.entries.get(spec.key, {})
-        ledger.set(spec.key, **{**entry, "state": "interrupted", "executor": executor,
-                                "error": f"stopped by {signal.Signals(signum).name}"})
+        ledger.set(spec.key, **{**entry, "state": "interrupted", "executor": executor, "error": f"stopped by {name}"})
     done, left = wait(running, timeout=STOP_GRACE_S)
+    killed = set(left)
     if left:
         execution.stop_kernels(signal.SIGKILL)
-        more, left = wait(left, timeout=STOP_GRACE_S)
+        more, left = wait(left, timeout=KILL_WAIT_S)
         done |= more
-    for fut in done:
-        outcome = fut.result()
-        finished(outcome if outcome.status == "complete" else
-                 Outcome(outcome.spec, "interrupted", outcome.seconds, outcome.error or f"stopped by "
-                         f"{signal.Signals(signum).name}"))
+    for fut in done | left:
+        outcome = fut.result() if fut in done else Outcome(running[fut], "interrupted")
+        if outcome.status != "complete":  # it may have finished just before the signal: then it stays complete
+            why = f"stopped by {name}" + (f"; its kernel did not stop within {STOP_GRACE_S:.0f} s and was killed"
+                                          if fut in killed else "")
+            outcome = Outcome(outcome.spec, "interrupted", outcome.seconds, why)
+        say(outcome)  # a thread still waiting on its killed kernel is left behind: the process exits anyway
 
 
 def main_exit_code(outcomes: list[Outcome]) -> int:
