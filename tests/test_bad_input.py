@@ -45,6 +45,7 @@ class Case:
     says: tuple = ()  # what the line must say is valid
     good: bool = False  # a control: valid input that must get through validation
     warn: bool = False  # `rxlt data summary` with other splits usable: exit 0 and one warning line instead
+    env: dict = field(default_factory=dict)  # environment of the row ("{tmp}" = the row's directory)
     phase: str = "02_finetune"  # launch / notebook rows
 
 
@@ -263,6 +264,10 @@ CASES = [
          ("unrecognized",)),
     Case("hub model not cached offline", "study", study(model="nobody/no-such-encoder"),
          ("'model'", "nobody/no-such-encoder"), ("HF_HUB_OFFLINE",)),
+    Case("empty local data file of the target task", "study", lambda tmp: data("xnli", edit=empty("xnli/dev-de.tsv"))(
+         tmp) and [str(write(tmp, "s.yaml", study_text(target_task="xnli", intermediate_tasks="[squad]",
+                                                        languages="[de]")))],
+         ("dev-de.tsv",), ("empty file",), env={"RXLT_DATA_DIR": "{tmp}/data"}),
     Case("corrupt ledger", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--runs-dir",
          str(write(tmp, "runs/bad/ledger.json", "{not json").parents[1])], ("ledger.json",), ("not valid JSON",)),
     # ---- --smoke: the full study is validated before it is shrunk ----
@@ -403,7 +408,8 @@ def attempt(case: Case, tmp: Path) -> Attempt:
     def reached(*a, **k):
         raise Reached
 
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
+    env = {k: v.format(tmp=tmp) for k, v in case.env.items()}
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), mock.patch.dict(os.environ, env), \
             mock.patch("rxlt.run.runner.execute", reached), mock.patch("rxlt.run.execution.execute", reached), \
             mock.patch("rxlt.launch.notebook_cells", reached):
         try:

@@ -41,6 +41,13 @@ def not_utf8(path: Path) -> DataFileError:
     return DataFileError(f"{path}: not UTF-8 text (a multi-byte character is cut off at the end of the file)")
 
 
+def is_blank(path: Path, probe: int = 1 << 16) -> bool:
+    """Whether a file holds nothing but whitespace (read up to `probe` bytes: a cheap check before any run)."""
+    with open(path, "rb") as f:
+        head = f.read(probe)
+    return not head.strip() and len(head) < probe
+
+
 def _empty(path: Path, expected: str) -> DataFileError:
     return DataFileError(f"{path}: empty file (no data line); expected {expected} — download it again, or delete "
                          f"it to leave it out")
