@@ -114,6 +114,15 @@ def without_unlabelled_test(edit):
     return both
 
 
+def crlf(rel: str, then):
+    """Windows line ends, then `then` (line numbers must still count lines, not bytes or CRs)."""
+    def edit(root):
+        path = root / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+        then(root)
+    return edit
+
+
 def empty(rel: str):
     return lambda root: (root / rel).write_text("")
 
@@ -341,6 +350,8 @@ CASES = [
     Case("summary, non-UTF-8 deep in a TSV", "summary", data("xnli", edit=without_unlabelled_test(
          corrupt("xnli/dev-de.tsv", 4000, 4000))),
          ("dev-de.tsv:4000",), ("not UTF-8",), warn=True),
+    Case("summary, non-UTF-8 deep in a CRLF TSV", "summary", data("xnli", edit=without_unlabelled_test(crlf(
+         "xnli/dev-de.tsv", corrupt("xnli/dev-de.tsv", 2500, 3000)))), ("dev-de.tsv:2500",), ("not UTF-8",), warn=True),
     Case("summary, non-UTF-8 PAWS-X upstream TSV", "summary", data("pawsx", "upstream",
          corrupt("x-final/de/dev_2k.tsv", 2)), ("dev_2k.tsv:2",), ("not UTF-8",)),
     Case("summary, non-UTF-8 deep in PAWS-X upstream", "summary", data("pawsx", "upstream",

@@ -37,7 +37,8 @@ def not_utf8(path: Path) -> DataFileError:
                 column = exc.start - max(head.rfind(b"\r"), -1)
                 return DataFileError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
                                      f"{column}); re-download the file or convert it to UTF-8")
-            line += 1 + raw[:-1].replace(b"\r\n", b"\n").count(b"\r")
+            body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+            line += 1 + body.count(b"\r")
     return DataFileError(f"{path}: not UTF-8 text (a multi-byte character is cut off at the end of the file)")
 
 
