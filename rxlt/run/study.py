@@ -50,8 +50,10 @@ SMOKE: dict = {
 class StudyParams:
     """A whole study: which model, tasks, conditions and seeds; shared training settings."""
 
-    study: str = param("embedded", "study name: runs go to runs/<study>/, reports to reports/<study>/")
-    model: str = param("e5-small", "encoder alias, hub id or path")
+    study: str = param("embedded", "study name, one path component (letters, digits, '.', '_', '-'): runs go to "
+                       "runs/<study>/, reports to reports/<study>/; a study file must give it")
+    model: str = param("e5-small", "encoder alias, hub id or local model directory (a relative path starts at the "
+                       "repository)")
     encoder_layers: int = param(0, "keep only the first N layers (0 = all)")
     target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
     intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
