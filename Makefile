@@ -50,11 +50,13 @@ $(KERNEL): | $(STAMP)
 $(LABCONFIG): | $(STAMP)
 	$(BIN)/jupytext-config --settings-file $(LABCONFIG) set-default-viewer python
 
-# JupyterLab on loopback with a fresh token; the URL is printed. --allow-root matters only for root.
+# JupyterLab on loopback with a fresh token; the URL is printed. The token travels in the server's environment
+# (JUPYTER_TOKEN, read by jupyter_server's IdentityProvider), never on its command line: any local user can read
+# another's argv with `ps`, but /proc/<pid>/environ only as that user. --allow-root matters only for root.
 lab: setup
 	@TOKEN=$$($(BIN)/python -c "import secrets; print(secrets.token_hex(16))"); \
 	echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab/tree/notebooks?token=$$TOKEN"; \
-	exec $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.token=$$TOKEN \
+	JUPYTER_TOKEN=$$TOKEN exec $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) \
 	  --ServerApp.root_dir=$(CURDIR) --LabApp.news_url=None $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 study: setup

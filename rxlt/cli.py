@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -9,23 +11,58 @@ from rxlt.data.readers import DataFileError
 from rxlt.params.strict import ParamsError
 
 
+INTERRUPTED_EXIT_CODES = (130, 143)  # 128 + SIGINT, 128 + SIGTERM
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and no abbreviated options (`--retry` is not `--retry-failed`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} -h`)\n")
+
+
+def _directory(value: str, option: str, create: bool) -> Path:
+    """An output (create=True) or input directory given on the command line, checked before anything runs."""
+    path = Path(value).expanduser().resolve()
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ParamsError(f"{option} {value}: {p} is not a directory")
+            if create and not os.access(p, os.W_OK | os.X_OK):
+                raise ParamsError(f"{option} {value}: {p} is not writable")
+            break
+    return path
+
+
 def _study(args) -> int:
-    from rxlt.run.runner import main_exit_code, run_study
+    from rxlt.run.runner import StudyInterrupted, main_exit_code, preflight, run_study
     from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
     if args.max_workers:
         from dataclasses import replace
 
+        if args.max_workers < 1:
+            raise ParamsError(f"--max-workers {args.max_workers}: must be >= 1 (runs at once)")
         cfg = replace(cfg, max_workers=args.max_workers)
-    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
-    reports_dir = Path(args.reports_dir) if args.reports_dir else runs_dir.parent / "reports"
+    runs_dir = _directory(args.runs_dir, "--runs-dir", create=True) if args.runs_dir else default_runs_dir()
+    reports_dir = (_directory(args.reports_dir, "--reports-dir", create=True) if args.reports_dir
+                   else runs_dir.parent / "reports")
     if args.dry_run:
         for spec in expand(cfg, runs_dir):
             print(f"{spec.key}  needs: {', '.join(spec.needs) or '-'}")
         return 0
-    outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
-                         retry_failed=args.retry_failed)
+    preflight(cfg, runs_dir.resolve(), args.executor)
+    resume = shlex.join([*args.command_as_typed, *args.argv])
+    try:
+        outcomes = run_study(cfg, runs_dir.resolve(), reports_dir.resolve(), executor=args.executor,
+                             retry_failed=args.retry_failed, resume=resume)
+    except StudyInterrupted as stop:
+        print(f"rxlt: {stop}; resume with: {resume}", file=sys.stderr, flush=True)
+        return stop.exit_code
     print(f"reports: {reports_dir.resolve() / 'index.html'}")
     return main_exit_code(outcomes)
 
@@ -37,7 +74,7 @@ def _status(args) -> int:
     from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
-    runs_dir = (Path(args.runs_dir) if args.runs_dir else default_runs_dir()).resolve()
+    runs_dir = _directory(args.runs_dir, "--runs-dir", create=False) if args.runs_dir else default_runs_dir()
     study_dir = runs_dir / cfg.study
     if not study_dir.is_dir():
         raise FileNotFoundError(f"{study_dir}: study {cfg.study!r} has no runs under {runs_dir} "
@@ -68,6 +105,7 @@ def _params(args) -> int:
 
 
 def _data_summary(args) -> int:
+    """Examples per split x language; exit 2 when nothing usable is found (problems of single splits are warned)."""
     import json
 
     from rxlt.data.catalog import catalogue, summary
@@ -76,22 +114,29 @@ def _data_summary(args) -> int:
         table = catalogue()
         print(json.dumps(table.to_dict(orient="records"), indent=1) if args.json else table.to_string(index=False))
         return 0
-    table = summary(args.task, data_dir=args.data_dir or None)
+    data_dir = None
+    if args.data_dir:
+        data_dir = _directory(args.data_dir, "--data-dir", create=False)
+        if not data_dir.exists():
+            raise FileNotFoundError(f"--data-dir {args.data_dir}: {data_dir} does not exist")
+    table = summary(args.task, data_dir=data_dir)
+    ok, bad = table[table.problem == ""], table[table.problem != ""]
     if args.json:
         print(json.dumps(table.to_dict(orient="records"), indent=1))
-    elif table.empty:
-        print(f"{args.task}: no data found")
-    else:
-        ok = table[table.problem == ""]
-        if not ok.empty:
-            print(ok.pivot(index="language", columns="split", values="examples").fillna(0).astype(int).to_string())
-        for _, row in table[table.problem != ""].iterrows():
-            print(f"{row.split}: unusable: {row.problem}")
+    elif not ok.empty:
+        print(ok.pivot(index="language", columns="split", values="examples").fillna(0).astype(int).to_string())
+    if ok.empty:
+        where = (f"under {data_dir}" if data_dir else f"under $RXLT_DATA_DIR={os.environ['RXLT_DATA_DIR']}"
+                 if os.environ.get("RXLT_DATA_DIR") else "(no --data-dir, $RXLT_DATA_DIR unset, nothing from the hub)")
+        problems = "".join(f"; {row.split}: {row.problem}" for _, row in bad.iterrows())
+        raise DataFileError(f"{args.task}: no usable data {where}{problems or '; no file of the task found'}")
+    for _, row in bad.iterrows():
+        print(f"rxlt: warning: {args.task} {row.split}: unusable: {row.problem}", file=sys.stderr)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rxlt", description=__doc__)
+    p = _Parser(prog="rxlt", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("study", help="run a study (params/*.yaml): all phases, skipping finished runs")
     s.add_argument("params", help="flat YAML study file, e.g. params/embedded.yaml")
@@ -99,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--executor", default="local",
                    help="where runs execute: local (this machine, the default) or slurm (job arrays; see README)")
     s.add_argument("--retry-failed", action="store_true",
-                   help="run only the runs that failed (or were skipped after a failure) last time")
+                   help="run only the runs that failed, were skipped after a failure, or were interrupted last time")
     s.add_argument("--max-workers", type=int, default=0, help="override the study's max_workers")
     s.add_argument("--runs-dir", default="", help="default: <repo>/runs")
     s.add_argument("--reports-dir", default="", help="default: next to the runs dir, reports/")
@@ -134,12 +179,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """The `rxlt` command (argv None: this process's arguments)."""
+    console = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
+    # how to run this again, as the user ran it: `.venv/bin/rxlt`, `python -m rxlt`, or plain `rxlt`
+    args.command_as_typed = ([sys.argv[0]] if Path(sys.argv[0]).name == "rxlt" else ["python", "-m", "rxlt"]) \
+        if console else ["rxlt"]
     try:
-        return args.fn(args)
-    except (ParamsError, LookupError, FileNotFoundError, FileExistsError, DataFileError, RuntimeError) as exc:
+        code = args.fn(args)
+        if console and code in INTERRUPTED_EXIT_CODES:
+            # a stopped study has written and closed everything; the interpreter's teardown (torch & co.,
+            # seconds on a busy machine) would only delay the prompt the user pressed Ctrl-C for
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
+    except (ParamsError, LookupError, OSError, DataFileError, RuntimeError) as exc:
         print(f"rxlt: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while the study was still being read: nothing ran
+        print("rxlt: interrupted before any run started; run the same command again to start", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 from rxlt.lookup import lookup
+from rxlt.model.availability import offline_problem
 from rxlt.params.phases import PHASES
 from rxlt.params.strict import ParamsError, load, to_dict
 from rxlt.progress import BATCH_ENV
@@ -35,6 +36,9 @@ def notebook_cells(phase: str) -> list[str]:
 
 def run_phase(phase: str, params_path: str) -> None:
     cfg = load(lookup(PHASES, phase, "phase"), params_path)  # validated before any process group starts
+    problem = offline_problem(cfg.model) if hasattr(cfg, "model") else None
+    if problem:
+        raise ParamsError(f"{params_path}: key 'model': {problem}")
     os.environ.setdefault("MPLBACKEND", "Agg")  # no display: figures are built and dropped
     cells = notebook_cells(phase)
     with distributed.process_group():
@@ -60,7 +64,7 @@ def main(argv=None) -> int:
         return 2
     try:
         run_phase(*argv)
-    except (ParamsError, LookupError, FileNotFoundError) as exc:
+    except (ParamsError, LookupError, OSError) as exc:
         print(f"rxlt.launch: error: {exc}", file=sys.stderr)
         return 2
     return 0

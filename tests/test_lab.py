@@ -1,6 +1,7 @@
 """JupyterLab out of the box: notebooks served as notebooks, settings from the environment, a notebook executed."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,16 +23,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cmdlines(pid: int) -> dict[int, str]:
+    """pid -> command line of `pid` and every process below it (what `ps` shows any local user)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            found[p] = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        todo += children.get(p, [])
+    return found
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    port, token = _free_port(), "rxlt-test-token"
+    """JupyterLab started as a user starts it: `make lab` (its setup prerequisite taken as done: `make -o setup`)."""
+    port = _free_port()
     home = tmp_path_factory.mktemp("home")  # runtime files away from the user's home
     env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip", "127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={REPO}", "--LabApp.news_url=None", "--allow-root"]
+    env.pop("JUPYTER_TOKEN", None)
     log = open(home / "lab.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(["make", "--no-print-directory", "-o", "setup", "lab", f"LAB_PORT={port}"], cwd=REPO,
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    token = ""
 
     def get(path):
         req = urllib.request.Request(base + path, headers={"Authorization": f"token {token}"})
@@ -41,15 +63,20 @@ def lab(tmp_path_factory):
     deadline = time.time() + 60
     while True:
         try:
+            if not token:
+                token = re.search(r"\?token=([0-9a-f]{32})\b", (home / "lab.log").read_text()).group(1)
             get("/api")
             break
-        except OSError:
+        except (OSError, AttributeError):
             if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 pytest.fail(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-2000:]}")
             time.sleep(0.5)
+    # the token travels in the environment: no process of `make lab` shows it on its command line
+    shown = {p: c for p, c in _cmdlines(proc.pid).items() if token in c}
+    assert not shown, f"token on a command line: {shown}"
     yield get, port
-    proc.send_signal(signal.SIGTERM)  # stop by PID
+    os.killpg(proc.pid, signal.SIGTERM)  # stop make and the server it started, by process group
     proc.wait(timeout=30)
     log.close()
     with socket.socket() as s:

@@ -72,7 +72,7 @@ def test_bad_values_are_errors(values, needle):
 def test_unknown_language_is_rejected_before_compute(tmp_path):
     with pytest.raises(ParamsError, match="unknown language 'xx'"):
         build(EvaluateParams, {"finetune_run": "r", "languages": ["en", "xx"]})
-    cfg = build(StudyParams, {"languages": ["en", "tlh"]})  # a table language with too few test items
+    cfg = build(StudyParams, {"languages": ["en", "haw"]})  # a table language with too few test items
     with pytest.raises(ParamsError, match="too few cldr-territory test items"):
         expand(cfg, tmp_path)
 

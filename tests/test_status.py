@@ -47,7 +47,7 @@ def test_states_and_logs(tmp_path):
         rows = {r["run"]: r for r in study_status(specs, study_dir)}
     assert rows[ft_inter.key]["state"] == "running" and rows[ft_inter.key]["log"] == "/logs/ft-inter"
     text = format_status(list(rows.values()))
-    assert text.splitlines()[0] == "done 1 running 1 queued 0 failed 2 pending 3"  # + the 05_report run
+    assert text.splitlines()[0] == "done 1 running 1 queued 0 failed 2 interrupted 0 pending 3"  # + the 05_report run
 
 
 def test_cli_json(tmp_path):

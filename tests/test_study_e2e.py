@@ -30,7 +30,7 @@ def smoke(tmp_path_factory):
     t0 = time.time()
     res = _study(tmp)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return tmp, time.time() - t0, res.stdout
+    return tmp, time.time() - t0, res.stdout + res.stderr
 
 
 def _results(tmp):
@@ -112,18 +112,86 @@ def test_rerun_recomputes_nothing(smoke):
     assert time.time() - t0 < 60
 
 
-def test_killed_study_resumes_without_redoing_finished_runs(smoke):
-    tmp, _, _ = smoke
+def _descendants(pid: int) -> set[int]:
+    """Processes below `pid` (its notebook kernels), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except (OSError, IndexError):
+            pass
+    return alive
+
+
+def _wait_for(path: Path, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline and not path.exists():
+        time.sleep(0.2)
+    assert path.exists(), f"{path} never appeared"
+
+
+def test_ctrl_c_stops_at_once_and_a_killed_study_resumes_without_redoing_finished_runs(smoke):
+    from rxlt.results import is_complete
+    from rxlt.run.ledger import study_status
+    from rxlt.run.study import expand, load_study
+
+    tmp, _, out = smoke
+    assert "KeyboardInterrupt caught in kernel" not in out  # kernels are shut down without a SIGINT first
     runs = tmp / "runs" / "embedded-smoke"
     redo = sorted((runs / "03_evaluate").iterdir())[0]
     tiers = next((runs / "04_tiers").iterdir())
     report = next((runs / "05_report").iterdir())
     import shutil
 
+    redone = [f"03_evaluate/{redo.name}", f"04_tiers/{tiers.name}", f"05_report/{report.name}"]
+    uninterrupted = {k: r["metrics"] for k, r in _results(tmp).items() if k in redone}
     shutil.rmtree(redo)
     shutil.rmtree(tiers)
     shutil.rmtree(report)
     kept = {k: r["provenance"]["finished"] for k, r in _results(tmp).items()}
+
+    # Ctrl-C: the terminal signals the driver's process group; each kernel runs in a session of its own
+    proc = _study(tmp, wait=False)
+    _wait_for(redo / "notebook.ipynb")
+    time.sleep(2)
+    kernels = _descendants(proc.pid)
+    assert kernels, "the evaluation's kernel should be running"
+    t0 = time.time()
+    os.killpg(proc.pid, signal.SIGINT)
+    text, _ = proc.communicate(timeout=60)
+    assert time.time() - t0 < 10 and proc.returncode == 130, text[-2000:]
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("rxlt: interrupted by SIGINT: 1 running run(s) stopped") and "Traceback" not in text
+    assert last.endswith(f"resume with: python -m rxlt study {REPO / 'params' / 'embedded.yaml'} --smoke --runs-dir "
+                         f"{tmp / 'runs'} --reports-dir {tmp / 'reports'}"), last
+    deadline = time.time() + 5
+    while _running(kernels) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not _running(kernels), f"kernel processes left behind: {_running(kernels)}"
+    assert not is_complete(redo) and not is_complete(tiers)  # an interrupted run never reads as complete
+    assert json.loads((runs / "ledger.json").read_text())[redone[0]]["state"] == "interrupted"
+    rows = {r["run"]: r for r in study_status(expand(load_study(REPO / "params" / "embedded.yaml", smoke=True),
+                                                     tmp / "runs"), runs)}
+    assert rows[redone[0]]["state"] == "interrupted" and "SIGINT" in rows[redone[0]]["note"]
+
+    # SIGKILL of the driver itself (power loss, the OOM killer): no cleanup at all
     proc = _study(tmp, wait=False)
     deadline = time.time() + 120
     while time.time() < deadline and not (redo / "notebook.ipynb").exists():
@@ -141,6 +209,8 @@ def test_killed_study_resumes_without_redoing_finished_runs(smoke):
     after = _results(tmp)
     assert all(after[k]["provenance"]["finished"] == v for k, v in kept.items())
     assert all(r["status"] == "complete" for r in after.values()) and len(after) == 19
+    # the runs done again after the interruptions give what the uninterrupted study gave
+    assert {k: after[k]["metrics"] for k in redone} == uninterrupted
 
 
 def test_evaluation_refuses_a_model_with_another_label_map(smoke, tmp_path):

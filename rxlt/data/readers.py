@@ -23,13 +23,44 @@ class DataFileError(ValueError):
     """A data file is malformed: the message names the file, the line and what was expected."""
 
 
+def not_utf8(path: Path) -> DataFileError:
+    """The error for a file that is not UTF-8, naming the line (as the readers count lines) and column of its
+    first undecodable byte — not its position inside a read buffer, which is all UnicodeDecodeError knows."""
+    line = 1
+    with open(path, "rb") as f:
+        for raw in f:  # split at b"\n"; a lone "\r" also ends a line in text mode (universal newlines)
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                head = raw[:exc.start]
+                line += head.replace(b"\r\n", b"\n").count(b"\r")
+                column = exc.start - max(head.rfind(b"\r"), -1)
+                return DataFileError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                     f"{column}); re-download the file or convert it to UTF-8")
+            body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+            line += 1 + body.count(b"\r")
+    return DataFileError(f"{path}: not UTF-8 text (a multi-byte character is cut off at the end of the file)")
+
+
+def is_blank(path: Path, probe: int = 1 << 16) -> bool:
+    """Whether a file holds nothing but whitespace (read up to `probe` bytes: a cheap check before any run)."""
+    with open(path, "rb") as f:
+        head = f.read(probe)
+    return not head.strip() and len(head) < probe
+
+
+def _empty(path: Path, expected: str) -> DataFileError:
+    return DataFileError(f"{path}: empty file (no data line); expected {expected} — download it again, or delete "
+                         f"it to leave it out")
+
+
 def _lines(path: Path):
     try:
         with open(path, encoding="utf-8", newline="") as f:
             for no, line in enumerate(f, start=1):
                 yield no, line.rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc})") from None
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
 
 
 def _normalize_label(label: str) -> str:
@@ -64,6 +95,8 @@ def pair_tsv(path: Path, labels: list[str], label_map: dict | None = None) -> li
         if label not in labels:
             raise DataFileError(f"{path}:{no}: label {cols[2]!r} is not one of {labels}")
         rows.append({"key": str(len(rows)), "text": _unquote(cols[0]), "text_pair": _unquote(cols[1]), "label": label})
+    if not rows:
+        raise _empty(path, "text<TAB>text_pair<TAB>label lines")
     return rows
 
 
@@ -71,20 +104,29 @@ def headed_tsv(path: Path, columns: dict[str, str], labels: list[str], label_map
                key: str | None = None, filter_column: tuple[str, str] | None = None) -> list[dict]:
     """A TSV with a header row (upstream XNLI-1.0, XNLI-MT, PAWS-X x-final). `columns` maps our names to the
     header's; `filter_column` keeps rows whose column equals a value (XNLI's `language`)."""
+    try:
+        return _headed_tsv(path, columns, labels, label_map, key, filter_column)
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+
+
+def _headed_tsv(path, columns, labels, label_map, key, filter_column) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header is None:
-            raise DataFileError(f"{path}:1: empty file, expected a header row")
+            raise _empty(path, "a header row and tab-separated rows")
         need = list(columns.values()) + ([key] if key else []) + ([filter_column[0]] if filter_column else [])
         missing = [c for c in need if c not in header]
         if missing:
             raise DataFileError(f"{path}:1: header lacks columns {missing} (has {header})")
         idx = {c: header.index(c) for c in need}
-        rows = []
-        for no, cols in enumerate(reader, start=2):
+        rows, data_rows = [], 0
+        for cols in reader:
+            no = reader.line_num
             if not cols:
                 continue
+            data_rows += 1
             if len(cols) < len(header):
                 raise DataFileError(f"{path}:{no}: expected {len(header)} tab-separated columns, got {len(cols)}")
             if filter_column and cols[idx[filter_column[0]]] != filter_column[1]:
@@ -96,6 +138,8 @@ def headed_tsv(path: Path, columns: dict[str, str], labels: list[str], label_map
                 raise DataFileError(f"{path}:{no}: label {label!r} is not one of {labels}")
             row["key"] = cols[idx[key]] if key else str(len(rows))
             rows.append(row)
+    if not data_rows:
+        raise DataFileError(f"{path}: a header and no rows; download the file again, or delete it to leave it out")
     return rows
 
 
@@ -121,6 +165,8 @@ def token_tsv(path: Path, tags: list[str], strip_prefix: str | None = None) -> l
             raise DataFileError(f"{path}:{no}: tag {tag!r} is not one of {tags}")
         tokens.append(token)
         seq.append(tag)
+    if not rows:
+        raise _empty(path, "token<TAB>tag lines, a blank line between sentences")
     return rows
 
 
@@ -207,6 +253,7 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
         spans.clear()
         parents.clear()
 
+    words_seen = 0
     try:
         for no, line in _lines(path):
             if not line.strip():
@@ -214,6 +261,7 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
                 continue
             if line.startswith("#"):
                 continue
+            words_seen += 1
             cols = line.split("\t")
             if len(cols) != 10:
                 raise DataFileError(f"{path}:{no}: expected 10 tab-separated CoNLL-U columns, got {len(cols)}")
@@ -235,6 +283,8 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
             deps = [] if cols[8] == "_" else [d.split(":")[0] for d in cols[8].split("|")]
             parents[i] = {int(h) for h in [cols[6], *deps] if h.isdigit()}
         close()
+        if not words_seen:
+            raise _empty(path, "CoNLL-U word lines (10 tab-separated columns)")
     except _Unconvertible as exc:
         warnings.warn(f"{path}: XTREME's conllu_to_conll.py stops on this file ({exc}), so download_data.sh's "
                       f"udpos files hold none of it; rxlt leaves it out too")
@@ -245,9 +295,15 @@ def conllu(path: Path, tags: list[str]) -> list[dict]:
 def json_file(path: Path):
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            text = f.read()
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+    if not text.strip():
+        raise _empty(path, "a JSON document")
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataFileError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise DataFileError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})") from None
 
 
 def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
@@ -257,11 +313,20 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
         raise DataFileError(f"{path}:1: expected SQuAD v1.1 JSON, an object with a 'data' list")
     rows = []
     for a, article in enumerate(data["data"]):
-        for p, par in enumerate(article.get("paragraphs", [])):
+        paragraphs = article.get("paragraphs", []) if isinstance(article, dict) else None
+        if not isinstance(paragraphs, list):
+            raise DataFileError(f"{path}: data[{a}]: expected an object with a 'paragraphs' list, got "
+                                f"{_kind(article if paragraphs is None else paragraphs)}")
+        for p, par in enumerate(paragraphs):
             where = f"{path}: data[{a}].paragraphs[{p}]"
-            if "context" not in par or "qas" not in par:
-                raise DataFileError(f"{where}: expected 'context' and 'qas'")
-            for qa in par["qas"]:
+            if not isinstance(par, dict) or "context" not in par or "qas" not in par:
+                raise DataFileError(f"{where}: expected an object with 'context' and 'qas', got {_kind(par)}")
+            if not isinstance(par["qas"], list):
+                raise DataFileError(f"{where}.qas: expected a list of questions, got {_kind(par['qas'])}")
+            for q, qa in enumerate(par["qas"]):
+                if not isinstance(qa, dict):
+                    raise DataFileError(f"{where}.qas[{q}]: expected an object with id, question and answers, got "
+                                        f"{_kind(qa)}")
                 try:
                     answers = [x["text"] for x in qa["answers"]]
                     starts = [int(x["answer_start"]) for x in qa["answers"]]
@@ -276,11 +341,18 @@ def squad_json(path: Path, require_answers: bool = True) -> list[dict]:
     return rows
 
 
+def _kind(value) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '…' if len(text) > 60 else text}"
+
+
 def iter_jsonl(path: Path, required: list[str]):
     """(line number, object) per non-blank line, streamed (Mewsli-X's candidate set is ~0.5 GB)."""
+    seen = False
     for no, line in _lines(path):
         if not line.strip():
             continue
+        seen = True
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -291,6 +363,8 @@ def iter_jsonl(path: Path, required: list[str]):
         if missing:
             raise DataFileError(f"{path}:{no}: missing fields {missing}; expected {required}")
         yield no, obj
+    if not seen:
+        raise _empty(path, "one JSON object per line")
 
 
 def jsonl(path: Path, required: list[str]) -> list[dict]:
@@ -298,4 +372,7 @@ def jsonl(path: Path, required: list[str]) -> list[dict]:
 
 
 def plain_lines(path: Path) -> list[str]:
-    return [line for _, line in _lines(path)]
+    lines = [line for _, line in _lines(path)]
+    if not any(line.strip() for line in lines):
+        raise _empty(path, "one sentence per line")
+    return lines

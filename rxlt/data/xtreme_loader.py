@@ -26,7 +26,8 @@ from rxlt.data.xtreme_tasks import TATOEBA_LANG3, TYDIQA_NAMES, xtreme_task
 from rxlt.languages.metadata import language as language_info
 from rxlt.lookup import UnknownNameError, suggest
 
-__all__ = ["DataFileError", "load", "summary", "split_by_item", "splits", "english_dev_available", "COLUMNS"]
+__all__ = ["DataFileError", "load", "local_files", "summary", "split_by_item", "splits", "english_dev_available",
+           "COLUMNS"]
 
 COLUMNS = {  # frame columns per kind besides language and key (CONTRACT.md)
     "classification": ["text", "text_pair", "label"],
@@ -133,6 +134,15 @@ def english_dev_available(task: str, data_dir=None) -> bool:
         return True
     root = _root(data_dir)
     return bool(spec.get("english_dev")) and root is not None and bool(_find(root, spec["local"]["dev"], "en"))
+
+
+def local_files(task: str, split: str, data_dir=None) -> list[Path]:
+    """The files of the data directory that `load(task, split)` would read, for checks before any run."""
+    spec, root = xtreme_task(task), _root(data_dir)
+    if root is None or split not in spec["local"]:
+        return []
+    langs = ["en"] if split in ENGLISH_SPLITS or spec["local"]["format"] == "mewslix" else _candidate_languages(spec, split)
+    return sorted({f for lg in langs for f in _find(root, spec["local"][split], lg)})
 
 
 def _load_local(task, spec, split, langs, root, explicit) -> pd.DataFrame | None:

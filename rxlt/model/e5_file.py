@@ -100,6 +100,16 @@ class _Cursor:
         return out
 
 
+def read_layer_count(path: str | Path) -> int:
+    """The number of transformer layers, from the header alone (parameter checks read it before any run)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(4 + 4 + 7 * 4)
+    if len(head) < 36 or head[:4] != MAGIC:
+        raise ValueError(f"{path}: not an E5S1 encoder file (magic {head[:4]!r}, expected {MAGIC!r})")
+    return struct.unpack_from("<7i", head, 8)[1]  # hidden, layers, heads, ffn, vocab, positions, type vocab
+
+
 def read_encoder_file(path: str | Path) -> EncoderFile:
     """Parse the header, tokenizer and tensor directory of an `E5S1` file."""
     path = Path(path)

@@ -12,7 +12,7 @@ from rxlt.languages.metadata import LANGUAGES
 from rxlt.languages.tier_schemes import TIER_SCHEMES
 from rxlt.lookup import UnknownNameError, suggest
 from rxlt.model.aliases import MODELS
-from rxlt.params.strict import ParamsError, param, require
+from rxlt.params.strict import ParamsError, check_seed, param, require
 from rxlt.train.augmentation import TOKEN_MODES
 from rxlt.train.objectives import EPS_SCALES, OBJECTIVES
 
@@ -24,6 +24,20 @@ def check_known(value: str, table, key: str, what: str, allow_paths: bool = Fals
         return
     raise ParamsError(f"key {key!r}: unknown {what} {value!r}: {suggest(value, table)}"
                       + (" (or a hub id / local path containing '/')" if allow_paths else ""))
+
+
+def check_model(model: str, encoder_layers: int, key: str = "model") -> None:
+    """A local model path must be a model directory; encoder_layers must not exceed the model's layers where they
+    are known offline (rxlt.model.availability)."""
+    from rxlt.model.availability import layer_count, local_model_problem
+
+    problem = local_model_problem(model)
+    if problem:
+        raise ParamsError(f"key {key!r}: {problem}")
+    layers = layer_count(model) if encoder_layers > 0 else None
+    if layers is not None and encoder_layers > layers:
+        raise ParamsError(f"key 'encoder_layers': {encoder_layers}, but {model} has {layers} layers: "
+                          f"use 1..{layers} (0 = all)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ class TrainingParams:
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
         require(self.length_grouping >= 0, "length_grouping", f"must be >= 0 (0 = off), got {self.length_grouping}")
+        check_seed(self.seed, "seed")
+        check_model(self.model, self.encoder_layers)
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
@@ -306,6 +322,7 @@ class EvaluateParams:
         require(self.retrieval_layer >= -1, "retrieval_layer", "must be -1 (XTREME's layer), 0 (last) or a layer number")
         require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
         require(self.retrieval_max_length >= 0, "retrieval_max_length", "must be >= 1, or 0 for the task's upstream length")
+        check_seed(self.seed, "seed")
         for code in ([] if tuple(self.generalized_languages) == ("all",) else self.generalized_languages):
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
@@ -330,6 +347,7 @@ class TiersParams:
         if self.tier_scheme not in TIER_SCHEMES:
             raise ParamsError(f"key 'tier_scheme': unknown scheme {self.tier_scheme!r}: {suggest(self.tier_scheme, TIER_SCHEMES)}")
         require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
+        check_seed(self.seed, "seed")
 
 
 @dataclass(frozen=True)
@@ -365,6 +383,7 @@ class ReportParams:
         require(self.bootstrap_samples >= 100, "bootstrap_samples", "use at least 100 resamples")
         require(0 < self.alpha < 0.5, "alpha", "must be in (0, 0.5)")
         require(0.05 < self.target_power < 1, "target_power", "must be in (0.05, 1)")
+        check_seed(self.seed, "seed")
 
 
 PHASES: dict[str, type] = {

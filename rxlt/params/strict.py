@@ -1,11 +1,15 @@
 """Strict, typed parameters: frozen dataclasses built from flat YAML or notebook literals.
 
 Unknown keys, wrong types and bad values are errors that name the file and key (papermill itself
-only warns), raised before any compute starts.
+only warns), raised before any compute starts. Files are read strictly: UTF-8 (a byte-order mark is
+allowed), one YAML document holding a non-empty mapping, every key once (PyYAML itself lets the last of
+two equal keys win silently), no non-finite numbers.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import types
 import typing
 from pathlib import Path
@@ -56,9 +60,24 @@ def _check_type(value: Any, annotation, where: str) -> Any:
         return float(value)
     if annotation in (int, float) and isinstance(value, bool):
         raise ParamsError(f"{where}: expected {annotation.__name__}, got boolean {value!r}")
+    if annotation is float and isinstance(value, str) and _YAML11_FLOAT_TEXT.fullmatch(value.strip()):
+        # YAML 1.1 (PyYAML) reads 5e-5 as text: its floats need a dot ("5.0e-5")
+        raise ParamsError(f"{where}: expected float, got text {value!r}: YAML reads a number without a dot as "
+                          f"text; write {_with_dot(value.strip())}")
     if not isinstance(value, annotation):
-        raise ParamsError(f"{where}: expected {annotation.__name__}, got {type(value).__name__} {value!r}")
+        got = "null" if value is None else f"{type(value).__name__} {value!r}"
+        raise ParamsError(f"{where}: expected {annotation.__name__}, got {got}")
+    if annotation is float and not math.isfinite(value):
+        raise ParamsError(f"{where}: must be a finite number, got {value!r}")
     return value
+
+
+_YAML11_FLOAT_TEXT = re.compile(r"[-+]?\d+[eE][-+]?\d+")
+
+
+def _with_dot(text: str) -> str:
+    mantissa, _, exponent = text.lower().partition("e")
+    return f"{mantissa}.0e{exponent}"
 
 
 def build(cls: type[T], values: dict[str, Any], source: str = "parameters") -> T:
@@ -76,15 +95,59 @@ def build(cls: type[T], values: dict[str, Any], source: str = "parameters") -> T
         raise ParamsError(f"{source}: {exc}") from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+            seen.setdefault(key, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, again: int):
+        super().__init__(key, first, again)
+        self.key, self.first, self.again = key, first, again
+
+
+def decode_utf8(data: bytes, path: str | Path) -> str:
+    """Text of a UTF-8 file (a leading byte-order mark dropped); otherwise a ParamsError naming the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise ParamsError(f"{path}:{line}: not UTF-8 text{hint}: byte 0x{data[exc.start]:02x} at column {column}; "
+                          f"save the file as UTF-8") from None
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Load a flat YAML mapping (top-level keys only)."""
+    """Load a flat, non-empty YAML mapping (top-level keys only), strictly: see the module docstring."""
     path = Path(path)
+    if path.is_dir():
+        raise ParamsError(f"{path}: is a directory; give a YAML parameters file")
     if not path.is_file():
         raise ParamsError(f"{path}: no such parameters file")
+    text = decode_utf8(path.read_bytes(), path)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as dup:
+        raise ParamsError(f"{path}:{dup.again}: key {dup.key!r} given twice (first on line {dup.first}); "
+                          f"keep one") from None
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        what = " ".join(str(x) for x in (getattr(exc, "problem", None), getattr(exc, "context", None)) if x) or \
+            str(exc).splitlines()[0]
+        raise ParamsError(f"{where}: not valid YAML: {what}" + (f" (column {mark.column + 1})" if mark else "")) from None
+    if data is None or data == {}:
+        raise ParamsError(f"{path}: empty (no key: value lines), which would silently mean every default; write "
+                          f"the keys (`rxlt params study`, `rxlt params PHASE` list them)")
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: expected a mapping of key: value, got {type(data).__name__}")
     return data
@@ -114,3 +177,12 @@ def require(condition: bool, key: str, message: str) -> None:
     """Raise a ParamsError about `key` unless `condition` (for __post_init__ checks)."""
     if not condition:
         raise ParamsError(f"key {key!r}: {message}")
+
+
+# rxlt.train.loop seeds numpy's global generator (np.random.seed), which takes 0 <= seed < 2**32 only
+SEED_LIMIT = 2**32
+
+
+def check_seed(seed: int, key: str) -> None:
+    """A seed every generator the runs use accepts (a negative one fails only inside the first run)."""
+    require(0 <= seed < SEED_LIMIT, key, f"{seed} is out of range: use 0 <= seed < 2**32 (numpy's seed range)")

@@ -23,8 +23,9 @@ class LocalExecutor:
     def submit(self, fn, *args) -> Future:
         return self._pool.submit(fn, *args)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def shutdown(self, wait: bool = True) -> None:
+        """Cancel what has not started; wait for the running runs unless `wait` is False (a stopped study)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 EXECUTORS: dict[str, str] = {

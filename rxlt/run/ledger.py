@@ -2,8 +2,8 @@
 
 runs/<study>/ledger.json maps run key -> {state, executor, log, job_id, error}. Only the process
 holding the study lock writes it (atomically), so Slurm jobs never race on it. results.json stays
-the truth for "done"; the ledger adds what results.json cannot say: submitted, running, failed, and
-the log of each attempt. `rxlt status` reads both; `rxlt study --retry-failed` re-runs the failed.
+the truth for "done"; the ledger adds what results.json cannot say: submitted, running, failed,
+interrupted (Ctrl-C / SIGTERM), and the log of each attempt. `rxlt status` reads both; `rxlt study --retry-failed` re-runs the failed.
 """
 from __future__ import annotations
 
@@ -16,21 +16,45 @@ from pathlib import Path
 from rxlt.results import is_complete, write_json_atomic
 
 LEDGER = "ledger.json"
-STATES = ("done", "running", "queued", "failed", "pending")
+STATES = ("done", "running", "queued", "failed", "interrupted", "pending")
+
+
+class LedgerError(RuntimeError):
+    """The ledger file cannot be read; the message names it and what to do."""
+
+
+def read_ledger(study_dir: Path) -> dict[str, dict]:
+    """The ledger's entries ({} when there is none yet); a damaged file is an error naming it."""
+    path = Path(study_dir) / LEDGER
+    if not path.is_file():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        entries = None
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); rxlt writes it atomically, so it was "
+                          f"edited or damaged: fix or delete it (finished runs stay finished: their results.json "
+                          f"files are the truth)") from None
+    if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+        raise LedgerError(f"{path}: not a ledger (expected a JSON object of run -> state); fix or delete it "
+                          f"(finished runs stay finished: their results.json files are the truth)")
+    return entries
 
 
 class Ledger:
     def __init__(self, study_dir: Path):
         self.path = Path(study_dir) / LEDGER
-        self.entries: dict[str, dict] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.entries: dict[str, dict] = read_ledger(study_dir)
 
     def set(self, key: str, **entry) -> None:
         self.entries[key] = {k: v for k, v in entry.items() if v not in (None, "")}
         write_json_atomic(self.path, self.entries)
 
     def failed(self) -> set[str]:
-        """Runs whose last attempt failed, or was skipped because an upstream run failed."""
-        return {k for k, e in self.entries.items() if e.get("state") in ("failed", "skipped")}
+        """Runs whose last attempt failed, was skipped because an upstream run failed, or was interrupted (so that
+        `--retry-failed` stopped by Ctrl-C resumes with the same command)."""
+        return {k for k, e in self.entries.items() if e.get("state") in ("failed", "skipped", "interrupted")}
 
 
 # squeue states of a job that may still run; anything else (COMPLETED, CANCELLED, TIMEOUT, …) has ended
@@ -86,6 +110,8 @@ def study_status(specs, study_dir: Path) -> list[dict]:
         elif state in ("failed", "skipped"):
             note = note or state
             state = "failed"
+        elif state == "interrupted":  # Ctrl-C / SIGTERM stopped it; `rxlt study` runs it again
+            note = note or "interrupted"
         elif state in ("submitted", "running") and entry.get("job_id") and squeue is not None:
             slurm = squeue.get(entry["job_id"])
             if slurm is None:  # left the queue without complete results

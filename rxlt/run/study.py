@@ -12,17 +12,24 @@ import re
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
+from rxlt.languages.metadata import LANGUAGES
 from rxlt.lookup import suggest
 from rxlt.model.aliases import MODELS
+from rxlt.model.availability import looks_like_path
 from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams,
-                                check_known, check_tasks, check_training_task)
-from rxlt.params.strict import ParamsError, build, load, param, require, to_dict
+                                check_known, check_model, check_tasks, check_training_task)
+from rxlt.params.strict import ParamsError, build, check_seed, param, read_yaml, require, to_dict
 from rxlt.phases import kind_handlers
 from rxlt.results import repo_root
 from rxlt.train.objectives import OBJECTIVES
 from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
 
 SYNONYM_PATH_KEYS = ("synonyms_file", "wordnet_dir")
+REPO_PATH_KEYS = (*SYNONYM_PATH_KEYS, "model")  # relative paths start at the repository; ids keep them relative
+
+# a study name is one directory under runs/ and reports/: one safe path component, never "." or ".."
+STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+STUDY_NAME_MAX = 100
 
 CONDITIONS = ("direct", "intermediate")
 ADV_EPS_SCALED = ("adversarial", "adversarial_free")  # objectives with per-example (relative) radii
@@ -44,8 +51,10 @@ SMOKE: dict = {
 class StudyParams:
     """A whole study: which model, tasks, conditions and seeds; shared training settings."""
 
-    study: str = param("embedded", "study name: runs go to runs/<study>/, reports to reports/<study>/")
-    model: str = param("e5-small", "encoder alias, hub id or path")
+    study: str = param("embedded", "study name, one path component (letters, digits, '.', '_', '-'): runs go to "
+                       "runs/<study>/, reports to reports/<study>/; a study file must give it")
+    model: str = param("e5-small", "encoder alias, hub id or local model directory (a relative path starts at the "
+                       "repository)")
     encoder_layers: int = param(0, "keep only the first N layers (0 = all)")
     target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
     intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
@@ -112,8 +121,13 @@ class StudyParams:
     slurm_time_min_report: int = param(30, "Slurm: time limit of the 05_report run, minutes")
 
     def __post_init__(self):
-        require(bool(self.study) and "/" not in self.study, "study", "a non-empty name without '/'")
+        require(bool(STUDY_NAME.fullmatch(self.study)), "study",
+                f"{self.study!r} is not one path component: use letters, digits, '.', '_' and '-', starting with a "
+                f"letter or digit (runs go to runs/<study>/)")
+        require(len(self.study) <= STUDY_NAME_MAX, "study", f"at most {STUDY_NAME_MAX} characters, got {len(self.study)}")
         check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
+        check_model(model_path(self.model), self.encoder_layers)
+        require(self.encoder_layers >= 0, "encoder_layers", f"must be >= 0 (0 = all layers), got {self.encoder_layers}")
         check_tasks([self.target_task], "target_task", embedded_only=True)
         check_tasks(self.intermediate_tasks, "intermediate_tasks")
         for c in self.conditions:
@@ -123,6 +137,19 @@ class StudyParams:
         for o in self.objectives:
             check_known(o, OBJECTIVES, "objectives", "objective")
         require(len(self.objectives) >= 1, "objectives", "name at least one objective")
+        # two equal entries would make two runs with one id, trained at once into one directory
+        for key in ("conditions", "objectives", "intermediate_tasks", "languages"):
+            values = list(getattr(self, key))
+            twice = sorted({v for v in values if values.count(v) > 1})
+            require(not twice, key, f"duplicate entries {twice} in {values}: list each once")
+        require(tuple(self.languages) == ("all",) or "all" not in self.languages, "languages",
+                f"['all'] alone means every language; otherwise list language codes, got {list(self.languages)}")
+        require(len(self.languages) >= 1, "languages", "name languages or use ['all']")
+        for code in self.languages if tuple(self.languages) != ("all",) else ():
+            if code not in LANGUAGES:
+                raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
+        require("intermediate" not in self.conditions or len(self.intermediate_tasks) >= 1, "intermediate_tasks",
+                "the intermediate condition needs at least one intermediate task")
         require(not self.rs_da_length_match or "rs_da" in self.objectives, "rs_da_length_match",
                 f"applies to objective 'rs_da', which is not among objectives {list(self.objectives)}")
         # any headline metric goes through phases 3–5 (rxlt.phases.tiers pairs accuracy by item, others by seed);
@@ -153,6 +180,12 @@ class StudyParams:
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
         require(len(set(self.seeds)) == len(self.seeds), "seeds", f"duplicate seeds in {list(self.seeds)}")
+        for seed in self.seeds:
+            check_seed(seed, "seeds")
+        for key in ("epochs", "intermediate_epochs", "batch_size", "max_length"):
+            require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
+        for key in ("lr", "head_lr"):
+            require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
         for f in fields(self):
             if f.name.startswith("slurm_") and f.type == "int":
@@ -176,6 +209,12 @@ class RunSpec:
         return f"{self.phase}/{self.run_id}"
 
 
+def model_path(value: str) -> str:
+    """A study's model as the runs get it: an alias or hub id unchanged, a local path absolute (relative paths
+    start at the repository, since each run executes in its own directory)."""
+    return synonyms_path(value) if looks_like_path(value, base=repo_root()) else value
+
+
 def synonyms_path(value: str) -> str:
     """A study's synonyms_file / wordnet_dir as the runs get it: absolute, relative paths starting at the repository
     (as the notebooks resolve theirs), since each run executes in its own directory."""
@@ -183,11 +222,31 @@ def synonyms_path(value: str) -> str:
     return str(path if path.is_absolute() else repo_root() / path)
 
 
+VALIDATION_ROOT = Path("/rxlt-validation")  # expand() builds every run's parameters; nothing is written there
+
+
 def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
-    cfg = load(StudyParams, path)
+    """The study file, validated in full — its keys and every run's phase parameters — before `--smoke` shrinks it
+    (so a bad value never passes a smoke check and fails later)."""
+    values = read_yaml(path)
+    if "study" not in values:
+        raise ParamsError(f"{path}: key 'study' missing: name the study (its runs go to runs/<study>/, its reports "
+                          f"to reports/<study>/; without a name it would mix with the default study's folders)")
+    cfg = build(StudyParams, values, source=str(path))
+    validate_runs(cfg, str(path))
     if smoke:
-        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, "smoke": True, "study": cfg.study + "-smoke"}, source=f"{path} (--smoke)")
+        source = f"{path} (--smoke)"
+        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, "smoke": True, "study": cfg.study + "-smoke"}, source=source)
+        validate_runs(cfg, source)
     return cfg
+
+
+def validate_runs(cfg: StudyParams, source: str) -> None:
+    """Build every run's phase parameters (their own checks run), naming the study file in any error."""
+    try:
+        expand(cfg, VALIDATION_ROOT)
+    except ParamsError as exc:
+        raise ParamsError(f"{source}: {exc}") from None
 
 
 def _run_id(prefix: str, params, root: Path) -> str:
@@ -199,7 +258,7 @@ def _run_id(prefix: str, params, root: Path) -> str:
     defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(params)}
     values = {k: v for k, v in to_dict(params).items()
               if k != "run_dir" and to_dict_value(defaults.get(k, MISSING)) != v}
-    for key in SYNONYM_PATH_KEYS:  # made absolute by expand: the id keeps the form relative to the repository
+    for key in REPO_PATH_KEYS:  # made absolute by expand: the id keeps the form relative to the repository
         if key in values and Path(values[key]).is_relative_to(repo_root()):
             values[key] = str(Path(values[key]).relative_to(repo_root()))
     blob = json.dumps(values, sort_keys=True).replace(str(root), "<study>").encode()
@@ -219,7 +278,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
         if missing:
             raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
                               f"{suggest(missing[0], available)}")
-    train = dict(model=cfg.model, encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
+    train = dict(model=model_path(cfg.model), encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
                  head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
                  weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
                  freeze_word_embeddings=cfg.freeze_word_embeddings)
@@ -227,6 +286,9 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
 
     def add(phase: str, prefix: str, params, needs=()):
         run_id = _run_id(prefix, params, root)
+        if any(s.phase == phase and s.run_id == run_id for s in specs):  # two runs in one directory: never
+            raise ParamsError(f"two {phase} runs would get one id {run_id!r}: list each condition, objective and "
+                              f"seed once")
         params = replace(params, run_dir=str(root / phase / run_id))
         specs.append(RunSpec(phase, run_id, params, tuple(needs)))
         return specs[-1]
