@@ -24,11 +24,11 @@ SMOKE STUDY: tiny data and few training steps. The numbers below check the pipel
 for or against the hypothesis.</div>"""
 
 _LIST_SHOWN = 100  # list values longer than this, in characters (evaluation_runs of a 40-run study), are folded
-_CONFIG_STYLE = """<style>div[data-rxlt=parameters] table{border-collapse:collapse;font-size:13px;margin:0}
-div[data-rxlt=parameters] th,div[data-rxlt=parameters] td{text-align:left;padding:2px 10px 2px 0;border:none;
-  border-bottom:1px solid #eee;vertical-align:top}
-div[data-rxlt=parameters] tr:nth-child(odd){background:none}
-div[data-rxlt=parameters] code{background:none;padding:0}div[data-rxlt=parameters] summary{cursor:pointer}</style>"""
+_CONFIG_STYLE = "<style>" + "".join(f"[data-rxlt=parameters][data-rxlt=parameters] {rule}" for rule in (
+    "table{border-collapse:collapse;font-size:13px;margin:0;table-layout:auto}",
+    *(f"{cell}{{text-align:left;padding:2px 10px 2px 0;border:none;border-bottom:1px solid #eee;vertical-align:top}}"
+      for cell in ("th", "td")),
+    "tr:nth-child(odd){background:none}", "code{background:none;padding:0}", "summary{cursor:pointer}")) + "</style>"
 
 
 def _json(value) -> str:
@@ -144,7 +144,8 @@ def show_languages(table: pd.DataFrame, code: str = "language", digits: int = 3,
     ids = [f"lang-{c}" for c in df[code]] if df[code].is_unique else None
     display(HTML(f"<div id='{html.escape(anchor)}'></div>" + interactive_table(
         [str(c) for c in df.columns], rows, row_ids=ids, mark="language-table", digits=digits, max_height=640,
-        placeholder="filter: language name, code or tier")))
+        placeholder="filter: language name, code or tier",
+        significant=tuple(str(c) for c in df.columns if str(c).startswith(("p ", "p_", "q_")))))
 
 
 def language_scores(out: dict, cfg) -> pd.DataFrame:

@@ -45,31 +45,34 @@ _SCRIPT = """<script>(function (box) {
   input.addEventListener('input', update); update();
 })(document.currentScript.parentNode);</script>"""
 
+# the class twice outweighs JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td` (right-aligned, fixed)
 STYLE = """<style>
-div.rxlt-table table{border-collapse:collapse;font-size:13px;margin:0;table-layout:auto}
-div.rxlt-table table th,div.rxlt-table table td{border:none;border-bottom:1px solid #e3e3e3;padding:3px 8px;
+.rxlt-table.rxlt-table table{border-collapse:collapse;font-size:13px;margin:0;table-layout:auto}
+.rxlt-table.rxlt-table table th,.rxlt-table.rxlt-table table td{border:none;border-bottom:1px solid #e3e3e3;padding:3px 8px;
   text-align:left;vertical-align:top;white-space:nowrap}
-div.rxlt-table table td.wrap{white-space:normal;min-width:12em}
-div.rxlt-table table td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-div.rxlt-table table thead th{position:sticky;top:0;background:#f3f4f6;z-index:1;vertical-align:bottom;max-width:9em}
-.rxlt-table th.rxlt-sortable{cursor:pointer}
-.rxlt-table th[aria-sort=ascending]::after{content:" \\25B2";font-size:9px}
-.rxlt-table th[aria-sort=descending]::after{content:" \\25BC";font-size:9px}
-.rxlt-table tr:target td{background:#fff3b0}
-.rxlt-table input{margin:0 8px 6px 0;padding:3px 6px;width:22em;font-size:13px}
-.rxlt-table .rxlt-count{color:#555;font-size:12px}
-.rxlt-table .rxlt-scroll{overflow:auto}
+.rxlt-table.rxlt-table table td.wrap{white-space:normal;min-width:12em}
+.rxlt-table.rxlt-table table td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.rxlt-table.rxlt-table table thead th{position:sticky;top:0;background:#f3f4f6;z-index:1;vertical-align:bottom;
+  white-space:normal}
+.rxlt-table.rxlt-table th.rxlt-sortable{cursor:pointer}
+.rxlt-table.rxlt-table th[aria-sort=ascending]::after{content:" \\25B2";font-size:9px}
+.rxlt-table.rxlt-table th[aria-sort=descending]::after{content:" \\25BC";font-size:9px}
+.rxlt-table.rxlt-table tr:target td{background:#fff3b0}
+.rxlt-table.rxlt-table input{margin:0 8px 6px 0;padding:3px 6px;width:22em;font-size:13px}
+.rxlt-table.rxlt-table .rxlt-count{color:#555;font-size:12px}
+.rxlt-table.rxlt-table .rxlt-scroll{overflow:auto}
 </style>"""
 
 
-def cell(value, digits: int = 3) -> tuple[str, str]:
-    """(shown text, sort key) of one value: numbers rounded for the eye, sorted by their full value."""
+def cell(value, digits: int = 3, significant: bool = False) -> tuple[str, str]:
+    """(shown text, sort key) of one value: numbers rounded for the eye (`significant`: to 3 significant digits,
+    as p-values are), sorted by their full value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—", ""
     if isinstance(value, bool):
         return ("yes" if value else "no"), ("1" if value else "0")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    if isinstance(value, (int, float)):
+        text = (f"{value:.3g}" if significant else f"{value:.{digits}f}") if isinstance(value, float) else str(value)
         return text, repr(float(value))
     return str(value), ""
 
@@ -77,10 +80,12 @@ def cell(value, digits: int = 3) -> tuple[str, str]:
 def interactive_table(columns: list[str], rows: list[list], *, row_ids: list[str] | None = None,
                       row_classes: list[str] | None = None, mark: str = "",
                       placeholder: str = "filter rows", max_height: int = 0, digits: int = 3,
-                      titles: dict[str, str] | None = None, wrap: tuple[str, ...] = ()) -> str:
+                      titles: dict[str, str] | None = None, wrap: tuple[str, ...] = (),
+                      significant: tuple[str, ...] = ()) -> str:
     """A sortable, filterable HTML table. `rows` hold plain values (escaped here) or `(html, sort_key)` pairs
     (trusted HTML, e.g. links); `mark` sets `data-rxlt` on the wrapper (tests find the table by it); cells of the
-    `wrap` columns may break lines, the others do not."""
+    `wrap` columns may break lines, the others do not; numbers of the `significant` columns keep 3 significant
+    digits (p-values), the others `digits` decimals."""
     titles = titles or {}
     # long headers ("intermediate+adversarial") may break after '+' or '_' rather than widen the table
     head = "".join(f"<th title='{html.escape(titles.get(c, ''))}'>"
@@ -93,9 +98,9 @@ def interactive_table(columns: list[str], rows: list[list], *, row_ids: list[str
                 text, key = value
                 cls = ""
             else:
-                shown, key = cell(value, digits)
+                shown, key = cell(value, digits, name in significant)
                 text = html.escape(shown)
-                cls = " class='num'" if key and not isinstance(value, bool) else ""
+                cls = " class='num'" if (key or shown == "—") and not isinstance(value, bool) else ""
             if name in wrap:
                 cls = " class='wrap'"
             sort = f" data-sort='{html.escape(key)}'" if key else ""
