@@ -107,7 +107,7 @@ def test_index_page_answer_first_compact_runs_failures_flagged(tmp_path):
     assert "href='s/02_finetune/intermediate-erm-s0.log.txt'>log</a>" in failed
     skipped = re.search(r"<tr id='run-03_evaluate-intermediate-erm-s0' class='skipped'>.*?</tr>", page).group(0)
     assert "href='#run-02_finetune-intermediate-erm-s0'>upstream</a>" in skipped
-    assert "2 run(s) did not finish" in page and "RuntimeError: boom" in page
+    assert "1 run(s) failed, 1 skipped" in page and "RuntimeError: boom" in page
     assert "<script src" not in page and "http" not in page.split("<body>")[1]
 
 

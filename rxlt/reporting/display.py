@@ -145,7 +145,7 @@ def show_languages(table: pd.DataFrame, code: str = "language", digits: int = 3,
     display(HTML(f"<div id='{html.escape(anchor)}'></div>" + interactive_table(
         [str(c) for c in df.columns], rows, row_ids=ids, mark="language-table", digits=digits, max_height=640,
         placeholder="filter: language name, code or tier",
-        significant=tuple(str(c) for c in df.columns if str(c).startswith(("p ", "p_", "q_")))))
+        significant=tuple(str(c) for c in df.columns if str(c).startswith(("p ", "p_", "q_"))))))
 
 
 def language_scores(out: dict, cfg) -> pd.DataFrame:

@@ -68,10 +68,11 @@ def write_index(reports_dir: Path) -> Path:
 
 def record_run(reports_dir: Path, study: str, *, phase: str, run_id: str, status: str, params: dict,
                notebook: Path, seconds: float | None = None, error: str = "", log: str = "", needs=(),
-               smoke: bool = False, code: str = "hide") -> dict:
+               smoke: bool = False, code: str = "hide", condition: str = "") -> dict:
     """Render one run's report (when new, missing or rendered with other options), copy its headline figure and
     log next to it, and record its index entry. `status`: complete, cached (finished earlier), failed, skipped;
-    `seconds` None = take the original wall time from the run's files."""
+    `seconds` None = take the original wall time from the run's files; `condition` names the run's condition when
+    it has no results to read it from (a failed fine-tuning run)."""
     if code not in CODE_DISPLAY:
         raise ValueError(f"report code display {code!r}: choose one of {list(CODE_DISPLAY)}")
     run_dir = Path(params["run_dir"])
@@ -100,6 +101,7 @@ def record_run(reports_dir: Path, study: str, *, phase: str, run_id: str, status
     entry["results"] = shown_path(str(run_dir / RESULTS), root)
     results = read_results(run_dir) if done else None
     entry.update(lineage(phase, params, results))
+    entry["condition"] = entry["condition"] or condition
     entry["metric"] = headline_metric(phase, results) if results else None
     entry["seconds"] = (round(seconds, 1) if seconds else wall_seconds(notebook, results)) if status != "skipped" else None
     if done and phase in ("04_tiers", "05_report"):
@@ -158,7 +160,7 @@ def headline_metric(phase: str, results: dict) -> dict | None:
         scores = [(t, v["english_dev_score"]) for t, v in m.items() if isinstance(v, dict) and "english_dev_score" in v]
         if not scores:
             return None
-        metric = next(iter(m.values())).get("dev_metric", "score")
+        metric = next(v for v in m.values() if isinstance(v, dict) and "english_dev_score" in v).get("dev_metric", "score")
         return {"label": f"en dev {metric}", "value": scores[-1][1],
                 "text": f"en dev {metric} " + " · ".join(f"{s:.3f}" for _, s in scores),
                 "title": ", ".join(f"{t} {s:.3f}" for t, s in scores)}

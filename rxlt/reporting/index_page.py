@@ -146,6 +146,10 @@ def _value(v) -> str:
 
 
 def _runs_block(study: str, runs: dict) -> str:
+    for r in runs.values():  # a run that never ran has the condition of the run it waited for
+        up = [runs[k] for k in r.get("needs", []) if k in runs and runs[k]["phase"] == "02_finetune"]
+        if not r.get("condition") and up and up[0].get("condition"):
+            r["condition"] = up[0]["condition"]
     rows = sorted(runs.values(), key=_sort_key)
     for r in rows:
         r["shown"] = _params(r)
@@ -157,11 +161,19 @@ def _runs_block(study: str, runs: dict) -> str:
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     out = [f"<h3>Runs</h3><p class='muted'>{len(rows)} runs: {summary}; {seconds / 60:.1f} min of run time "
            "(wall seconds per run; runs finished earlier keep their original time). Click a header to sort.</p>"]
-    bad = [r for r in rows if r.get("status") in ("failed", "skipped")]
-    if bad:
-        items = "".join(f"<li>{_status_html(r, runs)} <code>{html.escape(r['phase'])}/{html.escape(r['run_id'])}</code>"
-                        f"{(' — ' + html.escape(r['error'])) if r.get('error') else ''}</li>" for r in bad)
-        out.append(f"<div class='problems' data-rxlt='problems'><b>{len(bad)} run(s) did not finish</b><ul>{items}</ul></div>")
+    failed = [r for r in rows if r.get("status") == "failed"]
+    skipped = [r for r in rows if r.get("status") == "skipped"]
+    if failed or skipped:
+        def item(r):
+            return (f"<li>{_status_html(r, runs)} <a href='#run-{html.escape(r['phase'])}-{html.escape(r['run_id'])}'>"
+                    f"<code>{html.escape(r['phase'])}/{html.escape(r['run_id'])}</code></a>"
+                    f"{(' — ' + html.escape(r['error'])) if r.get('error') else ''}</li>")
+        box = f"<b>{len(failed)} run(s) failed, {len(skipped)} skipped</b> (a skipped run waited for one that failed)"
+        box += f"<ul>{''.join(item(r) for r in failed)}</ul>" if failed else ""
+        if skipped:
+            box += (f"<details><summary>the {len(skipped)} skipped runs</summary>"
+                    f"<ul>{''.join(item(r) for r in skipped)}</ul></details>")
+        out.append(f"<div class='problems' data-rxlt='problems'>{box}</div>")
     if shared:
         out.append("<div class='shared'><b>Shared by every run that has the key:</b> "
                    + " ".join(f"<code>{html.escape(k)}={html.escape(_value(v))}</code>" for k, v in sorted(shared.items()))

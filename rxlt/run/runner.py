@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from rxlt.params.strict import to_dict
+from rxlt.phases.finetune import condition_of
 from rxlt.progress import BATCH_ENV
 from rxlt.reporting.index import record_run, write_index
 from rxlt.run.execution import NOTEBOOK_NAME, Outcome, execute, kernel_name
@@ -35,7 +36,8 @@ def _record(outcome: Outcome, cfg: StudyParams, reports_dir: Path) -> None:
     record_run(reports_dir, cfg.study, phase=spec.phase, run_id=spec.run_id, status=outcome.status,
                params=to_dict(spec.params), notebook=Path(spec.params.run_dir) / NOTEBOOK_NAME,
                seconds=None if outcome.status == "cached" else outcome.seconds, error=outcome.error,
-               log=outcome.log, needs=spec.needs, smoke=cfg.smoke, code=cfg.report_code)
+               log=outcome.log, needs=spec.needs, smoke=cfg.smoke, code=cfg.report_code,
+               condition=condition_of(spec.params) if spec.phase == "02_finetune" else "")
 
 
 def _interrupt(signum, frame):
