@@ -30,7 +30,7 @@ h3{font-size:15px;margin:4px 0 6px}code{font-size:12.5px;background:#f3f4f6;padd
 .smoke{display:inline-block;background:#b00;color:#fff;font-size:12px;font-weight:700;padding:2px 8px;border-radius:3px;
        vertical-align:middle;margin-left:6px}
 .lead{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:22px;align-items:start}
-@media (max-width:1000px){.lead{grid-template-columns:minmax(0,1fr)}}
+.lead.solo{grid-template-columns:minmax(0,1fr)}@media (max-width:1000px){.lead{grid-template-columns:minmax(0,1fr)}}
 .answer ul{margin:4px 0;padding-left:20px}.answer li{margin:0 0 4px}
 .answer blockquote{margin:0 0 6px;padding:4px 10px;background:#fde8e8;border-left:4px solid #b00;color:#700}
 .answer blockquote p{margin:0}
@@ -113,7 +113,7 @@ def _answer_block(final: dict) -> str:
     title = answer.more_title + (f" ({bullets} more comparisons)" if bullets else "")
     folded = (f"<details class='more'><summary>{html.escape(title)}</summary>"
               f"{''.join(to_html(b) for b in more)}</details>" if more else "")
-    return (f"<div class='lead'>{text}{figure}</div>{folded}"
+    return (f"<div class='lead{'' if figure else ' solo'}'>{text}{figure}</div>{folded}"
             + "".join(f"<div class='conventions'>{to_html(b)}</div>" for b in notes))
 
 
