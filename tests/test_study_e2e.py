@@ -98,7 +98,7 @@ def test_reports_are_offline_html_with_figures_and_an_index(smoke):
         text = page.read_text()
         assert re.search("data-rxlt=[\"']parameters", text).start() < text.index("<table"), page
         assert "celltag_parameters" not in text and "celltag_injected-parameters" not in text, page
-        assert "jp-InputArea-editor" not in text, page
+        assert 'class="jp-CodeMirrorEditor' not in text, page  # code cells hidden
     index = (tmp / "reports" / "index.html").read_text()
     assert index.count("<tr id='run-") == 19 and "smoke study" in index and "Full study report" in index
     assert "embedded-smoke/05_report/" in index and "embedded-smoke/05_report/report-" in index
