@@ -43,8 +43,13 @@ details.more ul{margin:4px 0;padding-left:20px}
 .shared{font-size:12px;color:#333;margin:4px 0 8px}.shared code{font-size:11.5px;margin-right:2px;white-space:nowrap}
 .rxlt-table tr.failed td,.rxlt-table tr.skipped td{background:#fde8e8}
 td .bad{color:#b00;font-weight:700}
-.cfg{white-space:normal;max-width:520px;font-size:11.5px;line-height:1.35}.cfg code{background:none;padding:0}
+.cfgbox{position:relative}
+.cfg{position:absolute;right:0;top:1.5em;z-index:5;width:min(1000px,90vw);column-count:3;column-gap:18px;background:#fff;
+     border:1px solid #d0d7de;border-radius:4px;box-shadow:0 4px 14px rgba(0,0,0,.15);padding:8px 10px;
+     white-space:normal;font-size:11.5px;line-height:1.4;word-break:break-all}
+.cfg code{background:none;padding:0}
 details.config>summary{cursor:pointer;color:#0969da}
+[data-rxlt=run-table][data-rxlt=run-table] .rxlt-scroll{overflow:visible}
 td.run code{background:none;font-size:12px}
 """
 
@@ -187,13 +192,16 @@ def _runs_block(study: str, runs: dict) -> str:
         metric = r.get("metric") or {}
         shown_metric = (f"<span title='{html.escape(metric.get('title', ''))}'>{html.escape(metric.get('text', ''))}</span>"
                         if metric else "—", repr(float(metric["value"])) if metric.get("value") is not None else "")
-        config = "".join(f"<code>{html.escape(k)}</code>=<code>{html.escape(_value(v))}</code><br>"
-                         for k, v in r["shown"].items())
+        config = (f"<b style='column-span:all;display:block;margin-bottom:4px'>Configuration of "
+                  f"{html.escape(r['phase'])}/{html.escape(r['run_id'])}</b>")
+        config += "".join(f"<code>{html.escape(k)}</code>=<code>{html.escape(_value(v))}</code><br>"
+                          for k, v in r["shown"].items())
         config += f"<code>results</code>=<code>{html.escape(r.get('results', ''))}</code>"
         table.append([r["phase"], (run, r["run_id"]), r.get("condition") or "—", r.get("objective") or "—",
                       r.get("seed"), (_status_html(r, runs), r.get("status", "")), shown_metric, r.get("seconds"),
                       *[_cell(r["shown"].get(k)) for k in differ],
-                      (f"<details class='config'><summary>config</summary><div class='cfg'>{config}</div></details>", "")])
+                      (f"<div class='cfgbox'><details class='config'><summary>config</summary>"
+                       f"<div class='cfg'>{config}</div></details></div>", "")])
     ids = [f"run-{r['phase']}-{r['run_id']}" for r in rows]
     classes = [r.get("status", "") for r in rows]
     out.append(interactive_table(columns, table, row_ids=ids, row_classes=classes, mark="run-table", digits=1,
