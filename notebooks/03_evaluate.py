@@ -59,8 +59,8 @@ retrieval_max_length = 0
 run_dir = ""
 
 # %%
-from rxlt.notebook import (EvaluateParams, from_namespace, run_evaluation, show_config, show_generalized, start_run,
-                          summarize_evaluation)
+from rxlt.notebook import (EvaluateParams, from_namespace, run_evaluation, show_config, show_generalized, show_languages,
+                           start_run, summarize_evaluation)
 
 cfg = from_namespace(EvaluateParams, globals())
 show_config(cfg)
@@ -77,7 +77,8 @@ summarize_evaluation(table)
 show_generalized(run)
 
 # %% [markdown]
-# ## Every language (accuracy, 95% bootstrap CI, test items)
+# ## Every language (score, 95% bootstrap CI, test items)
+# Type a name or code to filter, click a header to sort; `#lang-<code>` in the address opens the page at that language.
 
 # %%
-table.round(3)
+show_languages(table)

@@ -41,12 +41,19 @@ run_dir = ""
 
 # %%
 from rxlt.notebook import (ReportParams, from_namespace, robustness_overview, run_report, show_conclusion, show_config,
-                           show_links, show_table, start_run)
+                           show_language_scores, show_links, show_other_conditions, show_table, start_run)
 from rxlt.notebook import study_figures as fig
 
 cfg = from_namespace(ReportParams, globals())
 out = run_report(start_run("05_report", cfg))
 show_conclusion(out, cfg)
+
+# %% tags=["headline-figure"]
+fig.study_overview(out, cfg, cfg.bootstrap_samples);
+
+# %%
+show_other_conditions(out, cfg)
+show_config(cfg)
 
 # %% [markdown]
 # ## The hypothesis test per condition (one per task)
@@ -96,6 +103,12 @@ show_table(out["power"], max_rows=200)
 
 # %% [markdown]
 # ## Per-language scores and gains
+# Every language: score per condition (mean over seeds), the headline condition's gain over the baseline and its
+# per-language Holm p-value (accuracy only). Type a name, code or tier to filter; click a header to sort;
+# `#lang-<code>` in the address opens the page at that language.
+
+# %%
+show_language_scores(out, cfg)
 
 # %%
 fig.scores_by_resource(out["per_language"], out["covariates"], out["resource_predictor"],
@@ -133,9 +146,3 @@ show_table(out["covariates"], max_rows=400)
 
 # %%
 show_links(out["links"])
-
-# %% [markdown]
-# ## Parameters of this report
-
-# %%
-show_config(cfg)

@@ -12,7 +12,7 @@ from IPython.display import Markdown, display
 
 from rxlt.params.phases import (EvaluateParams, ExploreParams, FinetuneParams, IntermediateParams, ReportParams,
                                 TiersParams)
-from rxlt.params.strict import build, to_dict
+from rxlt.params.strict import build
 from rxlt.phases.evaluate import GENERALIZED, run_evaluation
 from rxlt.phases.finetune import run_finetune
 from rxlt.phases.intermediate import run_intermediate
@@ -20,14 +20,16 @@ from rxlt.phases.report import robustness_overview, run_report
 from rxlt.phases.tiers import run_tiers
 from rxlt.reporting import phase_figures as plots
 from rxlt.reporting import study_figures
-from rxlt.reporting.display import show_conclusion, show_links, show_table
+from rxlt.reporting.display import (show_conclusion, show_config, show_language_scores, show_languages, show_links,
+                                    show_other_conditions, show_table)
 from rxlt.phases.explore import load_tidy, metric_column, select, summarize
 from rxlt.results import repo_root, start_run
 
 __all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "IntermediateParams", "ReportParams", "TiersParams",
            "from_namespace", "load_tidy", "metric_column", "plots", "robustness_overview", "run_evaluation",
            "run_finetune", "run_intermediate", "run_report", "run_tiers", "select", "show_answer", "show_conclusion",
-           "show_config", "show_generalized", "show_links", "show_table", "start_run", "study_figures", "summarize",
+           "show_config", "show_generalized", "show_language_scores", "show_languages", "show_links",
+           "show_other_conditions", "show_table", "start_run", "study_figures", "summarize",
            "summarize_evaluation"]
 
 
@@ -53,11 +55,6 @@ def resolve_paths(value):
     if isinstance(value, str) and value and not Path(value).is_absolute():
         return str(repo_root() / value)
     return value
-
-
-def show_config(cfg) -> None:
-    rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in to_dict(cfg).items())
-    display(Markdown(f"**{type(cfg).__name__}** (resolved)\n\n| key | value |\n|---|---|\n{rows}"))
 
 
 def summarize_evaluation(table: pd.DataFrame) -> None:

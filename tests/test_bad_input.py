@@ -148,7 +148,7 @@ F = "{tmp}/s.yaml"
 
 CASES = [
     # ---- the study file itself ----
-    Case("missing file", "study", lambda tmp: [str(tmp / "nope.yaml")], (f"{{tmp}}/nope.yaml",), ("no such",)),
+    Case("missing file", "study", lambda tmp: [str(tmp / "nope.yaml")], ("{tmp}/nope.yaml",), ("no such",)),
     Case("directory as study file", "study", lambda tmp: [str(tmp)], ("{tmp}",), ("is a directory",)),
     Case("non-UTF-8 study file", "study", raw(NON_UTF8), (F + ":3",), ("not UTF-8",)),
     Case("UTF-16 study file", "study", raw(study_text().encode("utf-16")), (F + ":1",), ("not UTF-8",)),

@@ -6,7 +6,7 @@ import pytest
 
 from rxlt.languages.covariates import WIKIPEDIA, covariate_table, predictor_values
 from rxlt.lookup import UnknownNameError
-from rxlt.reporting.render import record_report, write_index
+from rxlt.reporting.index import record_report, write_index
 
 
 def test_covariates_golden_values_and_explicit_unknowns():
@@ -39,7 +39,7 @@ def test_index_leads_with_the_study_report_and_lists_params(tmp_path):
     assert "href='demo/05_report/report-1.html'" in page and "tiers answer" not in page
     assert "<h3>Does it?</h3>" in page and "<strong>yes</strong>" in page
     assert "<script>x</script>" not in page  # markdown answers are escaped
-    assert "resource_predictor=&quot;log2_cc100_gib&quot;" in page and "smoke study" in page
+    assert "<code>resource_predictor=log2_cc100_gib</code>" in page and "smoke study" in page
     assert json.loads((tmp_path / "index.json").read_text())["studies"]["demo"]["05_report/report-1"]["phase"] == "05_report"
 
 

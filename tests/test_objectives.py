@@ -9,7 +9,7 @@ import torch
 from rxlt.features.batching import collate, encode
 from rxlt.model.checkpoint import EncoderClassifier
 from rxlt.train.augmentation import augment, perturb_text
-from rxlt.train.loop import Stream, predict_logits, train_streams
+from rxlt.train.loop import Stream, train_streams
 from rxlt.train.objectives import (OBJECTIVES, Adversarial, FreeAdversarial, UniversalAdversarial, ascent_step,
                                    embedding_noise, make_objective, perturbation_scale, project)
 from rxlt.train.synonyms import PROTECTED_WORDS, JsonSynonyms

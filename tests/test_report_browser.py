@@ -8,13 +8,11 @@ Chromium (Debian's `chromium`, installed with apt-get when missing) paints it he
 """
 import base64
 import json
-import os
 import re
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
+import headless
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,14 +123,40 @@ def test_report_answers_the_planted_effect_and_writes_tidy_tables(report):
     assert res["english_in_averages"] is False and "English dev" in res["model_selection"]
 
 
+def _at(html: str, mark: str) -> int:
+    """Where the element marked data-rxlt=<mark> starts (nbconvert may rewrite the attribute's quotes)."""
+    return re.search(f"data-rxlt=[\"']{mark}[\"']", html).start()
+
+
 def test_report_html_is_offline_with_figures_links_and_watermark(report):
-    _, html_path = report
+    run_dir, html_path = report
     html = html_path.read_text()
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 5
+    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 6
     assert not re.search(r"<script[^>]+src=", html), "the report must not load external scripts"
     assert "SMOKE STUDY — NOT EVIDENCE" in html
-    assert html.index("Conclusion") < html.index("Robustness checks") < html.index("What the design can detect")
+    assert html.index("Conclusion") < html.index("celltag_headline-figure") < _at(html, "parameters") \
+        < html.index("Robustness checks") < html.index("What the design can detect")
     assert "../03_evaluate/intermediate-s0.html" in html and "../02_finetune/direct-s1.html" in html
+    # the answer's bullets before the figure, the other conditions after it
+    assert html.index("<strong>Effect size:</strong>") < html.index("celltag_headline-figure") \
+        < html.index("<code>direct+rs_rp</code> vs")
+    # the per-language table has every language, by code and name
+    table = re.search(r"data-rxlt=.language-table..*?</table>", html, re.S).group(0)
+    assert all(re.search(f"id=.lang-{code}.", table) for code in LANGS) and ">Swahili<" in table and ">Yoruba<" in table
+    # paths as the repository shows them, never this machine's (the study lives in a temporary folder)
+    assert str(run_dir.parents[1]) not in html and "/03_evaluate/intermediate-s0/results.json" in html
+
+
+def test_report_with_code_shows_the_values_the_run_used_first(report, tmp_path):
+    """report_code: show — the notebook's defaults cell is dropped, papermill's injected values come first."""
+    run_dir, _ = report
+    html = render_html(run_dir / "notebook.ipynb", tmp_path / "shown.html", code="show").read_text()
+    assert "celltag_parameters" not in html and "runs/scratch/03_evaluate" not in html[:_at(html, "parameters")]
+    injected = html.index("celltag_injected-parameters")
+    assert injected < _at(html, "parameters") and injected < html.index("<span class=\"nn\">rxlt.notebook")
+    assert str(run_dir.parents[1]) not in html and "/03_evaluate/intermediate-s0" in html
+    folded = render_html(run_dir / "notebook.ipynb", tmp_path / "folded.html", code="fold").read_text()
+    assert folded.count("<details class=\"rxlt-code\"><summary>code</summary>") >= 10
 
 
 def test_report_params_and_study_dag():
@@ -146,55 +170,20 @@ def test_report_params_and_study_dag():
     assert set(report.params.evaluation_runs) == {s.params.run_dir for s in specs if s.phase == "03_evaluate"}
 
 
-def _chromium() -> str:
-    """Debian's chromium, installed with apt-get when missing (best effort); skip the test otherwise."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update"], capture_output=True, timeout=300, env=env)
-        subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, timeout=600, env=env)
-        found = shutil.which("chromium")
-    if not found:
-        pytest.skip("Debian chromium is not installed and `apt-get install chromium` failed or is not allowed "
-                    "(needs root and network to the Debian mirror): browser rendering not checked")
-    return found
-
-
-def _screenshot(browser: str, page: Path, png: Path, size="1200,1800") -> None:
-    profile = tempfile.mkdtemp(prefix="rxlt-chromium-")
-    try:  # flags verified on this machine: ../shared/reference/toolchain.md §4
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--no-first-run", f"--user-data-dir={profile}", f"--window-size={size}", "--hide-scrollbars",
-                        f"--screenshot={png}", page.as_uri()], capture_output=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert png.is_file(), f"chromium wrote no screenshot of {page}"
-
-
-def _ink(png: Path) -> float:
-    from PIL import Image
-
-    a = np.asarray(Image.open(png).convert("L"), dtype=float)
-    return float((a < 200).mean())  # share of clearly non-white pixels
-
-
 def test_report_paints_in_headless_chromium(report, tmp_path):
-    browser = _chromium()
+    browser = headless.chromium()
     _, html_path = report
-    _screenshot(browser, html_path, tmp_path / "report.png")
-    assert _ink(tmp_path / "report.png") > 0.01, "the report screenshot is blank"
+    headless.screenshot(browser, html_path, tmp_path / "report.png")
+    assert headless.ink(tmp_path / "report.png") > 0.01, "the report screenshot is blank"
     # every embedded figure must decode and paint: put each on its own page and look at it
     images = re.findall(r"src=\"(data:image/png;base64,[^\"]+)\"", html_path.read_text())
-    assert len(images) >= 5
+    assert len(images) >= 6
     for i, src in enumerate(images):
         base64.b64decode(src.split(",", 1)[1], validate=True)
         page = tmp_path / f"fig{i}.html"
         page.write_text(f"<html><body style='margin:0;background:#fff'><img src='{src}' style='width:1000px'></body></html>")
-        _screenshot(browser, page, tmp_path / f"fig{i}.png", size="1000,900")
-        assert _ink(tmp_path / f"fig{i}.png") > 0.005, f"figure {i} painted blank"
+        headless.screenshot(browser, page, tmp_path / f"fig{i}.png", size="1000,900")
+        assert headless.ink(tmp_path / f"fig{i}.png") > 0.005, f"figure {i} painted blank"
 
 
 def test_single_condition_study_says_there_is_no_comparison(tmp_path):

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -90,15 +91,76 @@ def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     assert tiers_page.count("data:image/png;base64") >= 3
     assert "SMOKE RUN" in tiers_page
     report_page = next(p for p in reports if p.parent.name == "05_report").read_text()
-    assert report_page.count("data:image/png;base64") >= 5 and "SMOKE STUDY — NOT EVIDENCE" in report_page
+    assert report_page.count("data:image/png;base64") >= 6 and "SMOKE STUDY — NOT EVIDENCE" in report_page
     assert "../03_evaluate/" in report_page  # links to every run's report
     # progress bars end as one final text line, not one line per refresh
     ft_page = next(p for p in reports if p.parent.name == "02_finetune" and p.name.startswith("direct-erm")).read_text()
     assert ft_page.count("cldr-territory: 100%") == 1
+    for page in reports:  # for reading: the run's resolved parameters are its first table, no defaults cell, no code
+        text = page.read_text()
+        assert re.search("data-rxlt=[\"']parameters", text).start() < text.index("<table"), page
+        assert "celltag_parameters" not in text and "celltag_injected-parameters" not in text, page
+        assert 'class="jp-CodeMirrorEditor' not in text, page  # code cells hidden
     index = (tmp / "reports" / "index.html").read_text()
-    assert index.count("<tr>") == 20 and "smoke study" in index and "Study report" in index
-    assert "embedded-smoke/05_report/" in index
-    assert "seed=0" in index and "init_from" in index
+    assert index.count("<tr id='run-") == 19 and "smoke study" in index and "Full study report" in index
+    assert "embedded-smoke/05_report/" in index and "embedded-smoke/05_report/report-" in index
+    assert len(list((tmp / "reports" / "embedded-smoke" / "05_report").glob("*-headline-figure.png"))) == 1
+    assert "<code>init_from</code>=<code>runs/embedded-smoke/01_intermediate/inter-s0-" in index  # folded config
+    entries = json.loads((tmp / "reports" / "index.json").read_text())["studies"]["embedded-smoke"]
+    assert all(isinstance(e["seconds"], float) and e["seconds"] > 0 for e in entries.values())  # wall time of each run
+    assert {e["condition"] for e in entries.values() if e["phase"] == "03_evaluate"} == \
+        {f"{c}{o}" for c in ("direct", "intermediate") for o in ("", "+adversarial", "+rs_rp", "+rs_da")}
+
+
+def test_reports_folder_reads_first_and_travels_in_chromium(smoke, tmp_path):
+    """reports/ zipped and unpacked elsewhere, opened offline in headless Chromium at 1400 px: the index shows the
+    answer and the headline figure on its first screen (900 px) before a run table of a few screens; every link and
+    image resolves inside the moved folder; no file there names a folder of this machine; the study report's
+    per-language table filters by language name and sorts by code."""
+    from urllib.parse import unquote, urlparse
+
+    import headless
+
+    browser = headless.chromium()
+    tmp, _, _ = smoke
+    archive = shutil.make_archive(str(tmp_path / "reports"), "zip", tmp / "reports")
+    moved = tmp_path / "elsewhere" / "reports"
+    shutil.unpack_archive(archive, moved)
+    machine = [str(REPO), str(tmp), str(Path.home()), str(tmp_path)]
+    for f in moved.rglob("*"):
+        if f.suffix in (".html", ".json", ".txt"):
+            text = f.read_text()
+            assert not [m for m in machine if m in text], f"{f.relative_to(moved)} names a folder of this machine"
+    index = moved / "index.html"
+    report = next((moved / "embedded-smoke" / "05_report").glob("report-*.html"))
+    filter_and_sort = """var box = document.querySelector('[data-rxlt=language-table]'); if (!box) return {};
+      var input = box.querySelector('input'); input.value = 'swahili'; input.dispatchEvent(new Event('input'));
+      var shown = Array.prototype.filter.call(box.querySelectorAll('tbody tr'), function (r) {
+        return r.style.display !== 'none'; }).map(function (r) { return r.id; });
+      input.value = ''; input.dispatchEvent(new Event('input'));
+      var th = box.querySelector('thead th'); th.click(); th.click();
+      return {shown: shown, first: box.querySelector('tbody tr').id};"""
+    paths = {"index": index, "report": report}
+    pages = {"index": headless.probe(browser, index), "report": headless.probe(browser, report, script=filter_and_sort)}
+    for name, m in pages.items():
+        marks = m["marks"]
+        assert marks["answer"][0] < marks["run-table"][0] and marks["headline-figure"][0] < marks["run-table"][0], name
+        for url in m["links"] + [i["src"] for i in m["images"] if not i["src"].startswith("data:")] + m["scripts"]:
+            parsed = urlparse(url)
+            assert parsed.scheme == "file", f"{name}: {url} leaves the folder (offline reports only)"
+            target = Path(unquote(parsed.path))
+            assert target.is_relative_to(moved) and target.exists(), f"{name}: {url} does not resolve after the move"
+            if parsed.fragment:  # an anchor: on this page (as laid out) or in the linked one
+                ids = m["ids"] if target == paths[name] else re.findall(r"id=['\"]([^'\"]+)", target.read_text())
+                assert {parsed.fragment, unquote(parsed.fragment)} & set(ids), f"{name}: {url} points at no element"
+        assert all(i["width"] > 0 for i in m["images"]), f"{name}: an image did not decode"
+    first = pages["index"]["marks"]
+    assert first["answer"][1] <= 900 and first["headline-figure"][1] <= 900, first  # the first screen at 1400 × 900
+    table = first["run-table"]
+    assert table[1] - table[0] < 2 * 900, "the run table of 19 runs should fit in two screens"
+    assert pages["report"]["extra"] == {"shown": ["lang-sw"], "first": "lang-zu"}
+    headless.screenshot(browser, index, tmp_path / "index.png", size="1400,900")
+    assert headless.ink(tmp_path / "index.png") > 0.02, "the index's first screen painted (nearly) blank"
 
 
 def test_rerun_recomputes_nothing(smoke):

@@ -100,3 +100,70 @@ def seed_spread(scores: pd.DataFrame, metric: str):
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     return fig
+
+
+_TIER_COLORS = {"unseen": "#7b3294", "low": "#d6604d", "mid": "#f4a582", "high": "#4393c3", "unclassified": "#999999",
+                "all": "#000000"}
+
+
+def _unit_label(predictor: str) -> str:
+    return f"per doubling ({predictor})" if predictor.startswith("log2_") else f"per unit of {predictor}"
+
+
+def study_overview(out: dict, cfg, n_boot: int = 1000):
+    """The whole study in one forest plot: per condition (the question's condition on top), the gain over the
+    baseline per resource tier and over all languages (mean over languages, 95% percentile bootstrap over
+    languages, rxlt.stats.intervals), and the resource slope of the gain with the report's 95% CI (mixed model).
+    Points of the metric (× 100) for scores in [0, 1], as the answer states them. None for a single condition."""
+    from rxlt.stats.intervals import bootstrap_mean_ci
+
+    gains, tests = out["language_gains"], out["interaction"]
+    if gains.empty:
+        return None
+    scale = 100.0 if out["design"].get("value_max", 1.0) <= 1.0 else 1.0
+    unit = "points" if scale == 100.0 else out["metric"]
+    head = out["headline"]
+    conditions = [head] + sorted(c for c in gains.condition.unique() if c != head)
+    tiers = [t for t in TIER_ORDER if t in set(gains.tier)] + ["all"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.6, 1.5 + 0.42 * len(conditions)), sharey=True,
+                                      gridspec_kw={"width_ratios": [1.5, 1]})
+    offsets = np.linspace(-0.3, 0.3, len(tiers))
+    for i, cond in enumerate(conditions):
+        g = gains[gains.condition == cond].groupby("language", as_index=False).agg(gain=("gain", "mean"), tier=("tier", "first"))
+        for tier, dy in zip(tiers, offsets):
+            values = (g.gain if tier == "all" else g[g.tier == tier].gain).to_numpy(dtype=float) * scale
+            if not len(values):
+                continue
+            lo, hi = bootstrap_mean_ci(values, n_boot, seed=0) if len(values) > 1 else (np.nan, np.nan)
+            y = i + dy
+            if np.isfinite(lo):
+                left.plot([lo, hi], [y, y], color=_TIER_COLORS[tier], lw=1.4)
+            left.plot(values.mean(), y, "D" if tier == "all" else "o", color=_TIER_COLORS[tier], ms=5,
+                      label=f"{tier} ({len(values)})" if i == 0 else None)
+        row = tests[tests.condition == cond]
+        if len(row) and np.isfinite(float(row.estimate.iloc[0])):
+            est, lo, hi = (float(row[c].iloc[0]) * scale for c in ("estimate", "ci_low", "ci_high"))
+            right.plot([lo, hi], [i, i], color="black", lw=1.4)
+            right.plot(est, i, "s", color="black", ms=5)
+        else:
+            right.text(0, i, "not testable", ha="center", va="center", fontsize=8, color="#777")
+    for ax in (left, right):
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.axhspan(-0.45, 0.45, color="#fff3b0", zorder=0)  # the question's condition
+        ax.grid(axis="x", color="#eee")
+    left.set_yticks(range(len(conditions)))
+    left.set_yticklabels(conditions)
+    left.get_yticklabels()[0].set_fontweight("bold")
+    left.invert_yaxis()
+    left.set_xlabel(f"gain over {cfg.baseline_condition}, {unit} (English {'in' if cfg.include_english else 'out'})",
+                    fontsize=9)
+    left.set_title("Gain per resource tier (95% CI)", fontsize=10, loc="left")
+    right.set_xlabel(f"{unit} of gain {_unit_label(cfg.resource_predictor)}\n< 0: more gain where data are scarce",
+                     fontsize=9)
+    right.set_title("Resource slope of the gain (95% CI)", fontsize=10, loc="left")
+    left.tick_params(axis="y", labelsize=9)
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower left", ncol=len(labels), frameon=False, fontsize=8, title="tier (languages):",
+               title_fontsize=8, alignment="left", bbox_to_anchor=(0.01, 0))
+    fig.tight_layout(rect=(0, 0.5 / (1.5 + 0.42 * len(conditions)), 1, 1))
+    return fig

@@ -22,13 +22,14 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from rxlt.params.strict import to_dict
+from rxlt.phases.finetune import condition_of
 from rxlt.progress import BATCH_ENV
-from rxlt.reporting.render import record_report, render_html, write_index
+from rxlt.reporting.index import record_run, write_index
+from rxlt.results import is_complete
 from rxlt.run import execution
 from rxlt.run.execution import NOTEBOOK_NAME, Outcome, execute, kernel_name
 from rxlt.run.executors import check_executor, make_executor
 from rxlt.run.ledger import Ledger, read_ledger
-from rxlt.results import is_complete, read_results
 from rxlt.run.study import RunSpec, StudyParams, expand
 
 
@@ -37,22 +38,13 @@ def report_path(reports_dir: Path, study: str, spec: RunSpec) -> Path:
 
 
 def _record(outcome: Outcome, cfg: StudyParams, reports_dir: Path) -> None:
+    """Render the run's report and record it in reports/index.json (rxlt.reporting.index: locked, atomic)."""
     spec = outcome.spec
-    run_dir = Path(spec.params.run_dir)
-    html_path = report_path(reports_dir, cfg.study, spec)
-    nb = run_dir / NOTEBOOK_NAME
-    if nb.is_file() and (outcome.status != "cached" or not html_path.is_file()):
-        render_html(nb, html_path)
-    entry = {"phase": spec.phase, "run_id": spec.run_id, "status": "complete" if outcome.status == "cached" else outcome.status,
-             "params": {k: v for k, v in to_dict(spec.params).items() if k != "run_dir"},
-             "report": str(html_path.relative_to(reports_dir)) if html_path.is_file() else "",
-             "results": str(run_dir / "results.json"), "smoke": cfg.smoke,
-             "seconds": round(outcome.seconds, 1) if outcome.seconds else ""}
-    if outcome.error:
-        entry["error"] = outcome.error
-    if spec.phase in ("04_tiers", "05_report") and entry["status"] == "complete":
-        entry["answer"] = read_results(run_dir)["metrics"]["answer"]
-    record_report(reports_dir, cfg.study, entry)
+    record_run(reports_dir, cfg.study, phase=spec.phase, run_id=spec.run_id, status=outcome.status,
+               params=to_dict(spec.params), notebook=Path(spec.params.run_dir) / NOTEBOOK_NAME,
+               seconds=None if outcome.status == "cached" else outcome.seconds, error=outcome.error,
+               log=outcome.log, needs=spec.needs, smoke=cfg.smoke, code=cfg.report_code,
+               condition=condition_of(spec.params) if spec.phase == "02_finetune" else "")
 
 
 # after Ctrl-C: how long an interrupted kernel may take to stop before it is killed (a kernel still starting ignores

@@ -20,6 +20,7 @@ from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediatePara
                                 check_known, check_model, check_tasks, check_training_task)
 from rxlt.params.strict import ParamsError, build, check_seed, param, read_yaml, require, to_dict
 from rxlt.phases import kind_handlers
+from rxlt.reporting.render import CODE_DISPLAY
 from rxlt.results import repo_root
 from rxlt.train.objectives import OBJECTIVES
 from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
@@ -107,6 +108,8 @@ class StudyParams:
     tier_scheme: str = param("joshi", "resource tier scheme (rxlt.languages.tier_schemes.TIER_SCHEMES)")
     max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
     smoke: bool = param(False, "smoke study (set by --smoke)")
+    report_code: str = param("hide", "code cells in the rendered HTML reports: hide, fold (under a 'code' toggle) or "
+                             "show; rendering only, so it changes no run id (a failed run's report always shows them)")
     # --executor slurm (rxlt.run.slurm): resources of each run's Slurm job; one array job per phase
     slurm_partition: str = param("", "Slurm partition ('' = the cluster's default)")
     slurm_array_parallelism: int = param(8, "Slurm: at most this many runs of one phase at once")
@@ -187,6 +190,7 @@ class StudyParams:
         for key in ("lr", "head_lr"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
+        require(self.report_code in CODE_DISPLAY, "report_code", f"one of {list(CODE_DISPLAY)}, got {self.report_code!r}")
         for f in fields(self):
             if f.name.startswith("slurm_") and f.type == "int":
                 low = 0 if f.name in ("slurm_gpus_per_run", "slurm_ddp_processes") else 1
