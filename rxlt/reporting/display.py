@@ -90,7 +90,7 @@ def show_other_conditions(out: dict, cfg) -> None:
         "\n\n".join(answer.more) + "\n\n"
         f"*Design:* tasks {', '.join(d['tasks'])}; conditions {', '.join(d['conditions'])}; {d['seeds']} seed(s) per "
         f"condition; {d['languages']} languages (median {d['items_per_language_median']:.0f} test items each). "
-        f"*Resource predictor:* `{out.get('resource_predictor', cfg.resource_predictor)}`; *tiers:* `{cfg.tier_scheme}`. "
+        f"*Resource predictor:* `{out['resource_predictor']}`; *tiers:* `{cfg.tier_scheme}`. "
         f"*English in averages:* {'yes' if cfg.include_english else 'no'} (never in the slopes: it is the source language). "
         f"*Model selection:* English dev {'/'.join(d.get('dev_metrics', ['accuracy']))} only (zero-shot; no "
         "target-language dev data used)."))
@@ -158,7 +158,8 @@ def language_scores(out: dict, cfg) -> pd.DataFrame:
     keys = ["task", "language"] if per.task.nunique() > 1 else ["language"]
     scores = per.pivot_table(index=keys, columns="condition", values="value").reindex(columns=order).reset_index()
     scores.columns.name = None
-    info = cov[["language", "name", "tier", cfg.resource_predictor]]
+    predictor = out["resource_predictor"]  # cfg says "auto"; the report phase resolved it from the model family
+    info = cov[["language", "name", "tier", predictor]]
     items = per.groupby(keys, as_index=False).n.first()
     df = scores.merge(info, on="language", how="left").merge(items, on=keys, how="left")
     gains = out["language_gains"]
@@ -169,7 +170,7 @@ def language_scores(out: dict, cfg) -> pd.DataFrame:
         if len(tests) and "p_holm" in tests:
             t = tests[tests.condition == head][keys + ["p_holm"]].rename(columns={"p_holm": "p Holm"})
             df = df.merge(t, on=keys, how="left")
-    first = keys + ["name", "tier", cfg.resource_predictor, "n"]
+    first = keys + ["name", "tier", predictor, "n"]
     return df[first + [c for c in df.columns if c not in first]].rename(columns={"n": "test items"})
 
 

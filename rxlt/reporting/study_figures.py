@@ -158,7 +158,7 @@ def study_overview(out: dict, cfg, n_boot: int = 1000):
     left.set_xlabel(f"gain over {cfg.baseline_condition}, {unit} (English {'in' if cfg.include_english else 'out'})",
                     fontsize=9)
     left.set_title("Gain per resource tier (95% CI)", fontsize=10, loc="left")
-    right.set_xlabel(f"{unit} of gain {_unit_label(cfg.resource_predictor)}\n< 0: more gain where data are scarce",
+    right.set_xlabel(f"{unit} of gain {_unit_label(out['resource_predictor'])}\n< 0: more gain where data are scarce",
                      fontsize=9)
     right.set_title("Resource slope of the gain (95% CI)", fontsize=10, loc="left")
     left.tick_params(axis="y", labelsize=9)
