@@ -50,8 +50,9 @@ def chromium() -> str:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update"], capture_output=True, timeout=300, env=env)
-        subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, timeout=600, env=env)
+        wait = ["-o", "DPkg::Lock::Timeout=600"]  # the Slurm test may hold dpkg's lock: wait for it
+        subprocess.run(["apt-get", *wait, "update"], capture_output=True, timeout=300, env=env)
+        subprocess.run(["apt-get", *wait, "install", "-y", "chromium"], capture_output=True, timeout=600, env=env)
         found = shutil.which("chromium")
     if not found:
         pytest.skip("Debian chromium is not installed and `apt-get install chromium` failed or is not allowed "

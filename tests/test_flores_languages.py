@@ -100,7 +100,10 @@ def test_tiers_and_predictor_coverage_cover_all_205_without_dropping_any():
     assert len(cov) == 205
     coverage = predictor_coverage(cov).set_index("predictor")
     assert coverage.loc["log2_cc100_gib", "with_value"] == 90 and coverage.loc["joshi", "with_value"] == 170
-    assert coverage.loc["log2_wiki_tokens_m", "with_value"] == 166
+    # a size predictor is defined only for languages the model's corpus saw (XLM-R's CC-100 here): never imputed
+    assert coverage.loc["log2_wiki_tokens_m", "with_value"] == 90 and cov.wiki_tokens_m.notna().sum() == 166
+    mbert = predictor_coverage(covariate_table(FLORES_VARIETIES, "wikipedia")).set_index("predictor")
+    assert mbert.loc["log2_wiki_tokens_m", "with_value"] == 87 and mbert.loc["log2_cc100_gib", "with_value"] == 72
     assert (coverage.with_value + coverage.without_value == 205).all()
     assert "acm_Arab" in coverage.loc["joshi", "missing"]
     assert cov.set_index("language").wiki_tokens_m["ace_Latn"] == pytest.approx(0.370318)  # an edition only here

@@ -66,9 +66,13 @@ import os, signal, subprocess, sys, time
 from rxlt.run import execution
 from rxlt.run.runner import _Stop
 
-child = subprocess.Popen(["sh", "-c", 'trap "echo interrupted > {mark}" INT; while :; do sleep 0.1; done'],
+child = subprocess.Popen(["sh", "-c", 'trap "echo interrupted > {mark}" INT; touch {mark}.ready; '
+                          'while :; do sleep 0.1; done'],
                          start_new_session=True)  # a kernel runs in a session of its own, as jupyter_client starts it
 print(child.pid, flush=True)
+deadline = time.time() + 60  # the trap must be set before the first Ctrl-C (a loaded machine starts sh slowly)
+while not os.path.exists("{mark}.ready") and time.time() < deadline:
+    time.sleep(0.05)
 manager = type("Manager", (), {{"provisioner": type("Provisioner", (), {{"pid": child.pid, "pgid": child.pid}})()}})()
 execution._KERNELS["02_finetune/x"] = manager
 with _Stop("rxlt study s.yaml"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rxlt.params.strict import ParamsError
-from rxlt.reporting.answer import split_answer
+from rxlt.reporting.answer import split_answer, split_bullets
 from rxlt.reporting.index import read_index, record_report, record_run, write_index
 from rxlt.reporting.paths import display_root, shown_path
 from rxlt.results import repo_root
@@ -64,6 +64,10 @@ def test_answer_is_cut_into_question_headline_and_the_rest():
     assert a.more_title == "Robust and combined conditions" and any("rs_rp" in b for b in a.more)
     whole = split_answer("Only one condition was run: there is no comparison to report.")
     assert whole.question == "" and whole.headline.startswith("Only one condition")
+    first, rest, labels = split_bullets(a.headline)  # the index's first screen: answer and effect size
+    assert "**Answer:**" in first and "**Effect size:**" in first and "Power" not in first
+    assert rest.startswith("- **Power:**") and labels == ["Power"]
+    assert split_bullets("- **Answer:** yes") == ("- **Answer:** yes", "", [])
 
 
 def test_paths_are_shown_relative_to_the_repository_or_the_runs_folder(tmp_path):

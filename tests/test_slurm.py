@@ -35,7 +35,9 @@ def _install() -> str:
     if os.geteuid() != 0:
         return "slurm-wlm/munge are not installed and installing them needs root"
     try:
-        res = subprocess.run(["apt-get", "install", "-y", "slurm-wlm", "munge"], capture_output=True, text=True,
+        # another test may be installing chromium at the same moment: wait for dpkg's lock instead of failing
+        res = subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "slurm-wlm", "munge"],
+                             capture_output=True, text=True,
                              timeout=600, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     except (OSError, subprocess.SubprocessError) as exc:
         return f"apt-get install slurm-wlm munge failed: {exc}"

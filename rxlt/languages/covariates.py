@@ -329,7 +329,7 @@ def predictor_coverage(cov: pd.DataFrame, languages=None) -> pd.DataFrame:
     predictor, languages (evaluated), with_value, without_value, missing (codes, sorted), description."""
     df = cov if languages is None else cov[cov.language.isin(list(languages))]
     rows = []
-    for name, description in {**PREDICTORS, "seen": "in XLM-R's CC-100 pretraining languages (always known)"}.items():
+    for name, description in {**PREDICTORS, "seen": "in the model's pretraining corpus (always known)"}.items():
         known = df[name].notna() if name != "seen" else pd.Series(True, index=df.index)
         rows.append({"predictor": name, "languages": int(len(df)), "with_value": int(known.sum()),
                      "without_value": int((~known).sum()), "missing": sorted(df.language[~known]),

@@ -41,6 +41,22 @@ def split_answer(text: str) -> Answer:
     return Answer("\n\n".join(banner), question, headline, more, title)
 
 
+def split_bullets(markdown: str, keep: int = 2) -> tuple[str, str, list[str]]:
+    """A bullet list cut after its first `keep` bullets: (first bullets, the rest, the rest's bold labels).
+
+    The index shows the answer and its effect size on the first screen and folds the test, coverage, readings,
+    robustness and power bullets under their labels; the cut is by bullet, never inside one."""
+    lines = markdown.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("- ")]
+    if len(starts) <= keep:
+        return markdown, "", []
+    cut = starts[keep]
+    rest = lines[cut:]
+    labels = [m.group(1).rstrip(":") for line in rest if line.startswith("- ")
+              if (m := re.match(r"- \*\*(.+?)\*\*", line))]
+    return "\n".join(lines[:cut]), "\n".join(rest), labels
+
+
 def to_html(markdown: str) -> str:
     return _MARKDOWN(markdown or "")
 

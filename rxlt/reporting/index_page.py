@@ -13,7 +13,7 @@ import html
 import json
 from datetime import datetime
 
-from rxlt.reporting.answer import inline_html, split_answer, to_html
+from rxlt.reporting.answer import inline_html, split_answer, split_bullets, to_html
 from rxlt.reporting.paths import display_root, shown_value
 from rxlt.reporting.tables import interactive_table
 
@@ -38,6 +38,7 @@ figure{margin:0}figure img{width:100%;height:auto;border:1px solid #d0d7de;borde
 figcaption{font-size:12px;color:#57606a;margin-top:2px}
 details.more{margin:8px 0}details.more>summary{cursor:pointer;font-weight:600}
 details.more ul{margin:4px 0;padding-left:20px}
+details.how{margin:4px 0 8px}details.how>summary{cursor:pointer;color:#0969da}
 .conventions{font-size:12.5px;color:#57606a}
 .problems{background:#fde8e8;border:1px solid #b00;border-radius:4px;padding:6px 10px;margin:6px 0}
 .shared{font-size:12px;color:#333;margin:4px 0 8px}.shared code{font-size:11.5px;margin-right:2px;white-space:nowrap}
@@ -103,7 +104,11 @@ def _answer_block(final: dict) -> str:
     links = (f"<p><a href='{report}'><b>Full study report</b></a> (evidence, robustness checks, power) · "
              f"<a href='{report}#languages'>per-language scores</a></p>" if report else "")
     question = f"<h3>{inline_html(answer.question)}</h3>" if answer.question else ""
-    text = (f"<div class='answer' data-rxlt='answer'>{to_html(answer.banner)}{question}{to_html(answer.headline)}"
+    first, details, labels = split_bullets(answer.headline)
+    how = (f"<details class='how'><summary>The evidence: {html.escape(', '.join(labels).lower() or 'how it was tested')}"
+           "</summary>"
+           f"{to_html(details)}</details>" if details else "")
+    text = (f"<div class='answer' data-rxlt='answer'>{to_html(answer.banner)}{question}{to_html(first)}{how}"
             f"{links}</div>")
     figure = ""
     if final.get("figure"):
