@@ -45,6 +45,7 @@ tag_subword = "first"
 n_best = 20
 max_answer_length = 30
 freeze_word_embeddings = True
+frozen_layers = 0
 precision = "auto"
 length_grouping = 0
 trim_vocabulary = False

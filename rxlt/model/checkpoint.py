@@ -14,6 +14,7 @@ from torch import nn
 
 from rxlt.model.aliases import MODELS
 from rxlt.model.embedded import resolve_model
+from rxlt.model.frozen_prefix import freeze_prefix
 from rxlt.model.heads import SequenceClassifier, TaskHead, build_head
 
 ENCODER_WEIGHTS = "encoder_delta.safetensors"
@@ -149,7 +150,8 @@ def load_model(source: str | Path, keep_ids=None) -> tuple[TaskHead, object, lis
     if not (source / HEAD_META).is_file():
         raise FileNotFoundError(f"{source}: no {HEAD_META}; expected a fine-tuned model directory (phase 2 output)")
     head_meta = json.loads((source / HEAD_META).read_text())
-    encoder, tokenizer, _ = load_encoder(str(source), keep_ids=keep_ids)
+    encoder, tokenizer, meta = load_encoder(str(source), keep_ids=keep_ids)
+    freeze_prefix(encoder, meta.get("frozen_layers", 0))  # as trained: its frozen layers' outputs can be cached
     model = build_head(head_meta.get("kind", "classification"), encoder, head_meta.get("labels"),
                        head_meta.get("pooling", "mean"), tag_subword=head_meta.get("tag_subword", "first"),
                        lengths=(head_meta.get("query_length", 64), head_meta.get("candidate_length", 64)))

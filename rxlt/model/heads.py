@@ -81,8 +81,14 @@ class TaskHead(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, out_features)
 
-    def encode(self, input_ids, attention_mask, inputs_embeds, token_type_ids=None):
-        """The encoder's outputs; segment ids only where the batch has them (BERT-family tokenizers' pairs)."""
+    def encode(self, input_ids, attention_mask, inputs_embeds, token_type_ids=None, prefix_states=None):
+        """The encoder's outputs; segment ids only where the batch has them (BERT-family tokenizers' pairs).
+        `prefix_states`: the cached output of the encoder's frozen lower layers (rxlt.features.prefix_cache), from
+        which only the layers above them run (rxlt.model.frozen_prefix)."""
+        if prefix_states is not None:
+            from rxlt.model.frozen_prefix import top_outputs
+
+            return top_outputs(self.encoder, prefix_states, attention_mask)
         segments = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, **segments)
 
@@ -93,6 +99,8 @@ class TaskHead(nn.Module):
         extra = {k: batch[k] for k in self.forward_keys}
         if "token_type_ids" in batch:  # sentence pairs of BERT-family tokenizers (rxlt.features.batching)
             extra["token_type_ids"] = batch["token_type_ids"]
+        if "prefix_states" in batch and inputs_embeds is None:  # cached frozen layers (perturbed inputs recompute them)
+            extra["prefix_states"] = batch["prefix_states"]
         outputs = self(input_ids=None if inputs_embeds is not None else batch["input_ids"],
                        attention_mask=batch["attention_mask"], inputs_embeds=inputs_embeds, **extra)
         return self.loss(outputs, batch)
@@ -114,9 +122,10 @@ class SequenceClassifier(TaskHead):
         super().__init__(encoder, num_labels, dropout)
         self.pooling = pooling
 
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None) -> torch.Tensor:
-        pooled = pool(self.encode(input_ids, attention_mask, inputs_embeds, token_type_ids), attention_mask, self.pooling)
-        return self.head(self.dropout(pooled))
+    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, token_type_ids=None,
+                prefix_states=None) -> torch.Tensor:
+        outputs = self.encode(input_ids, attention_mask, inputs_embeds, token_type_ids, prefix_states)
+        return self.head(self.dropout(pool(outputs, attention_mask, self.pooling)))
 
     def loss(self, outputs, batch):
         return F.cross_entropy(outputs.float(), batch["labels"])

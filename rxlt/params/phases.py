@@ -26,18 +26,22 @@ def check_known(value: str, table, key: str, what: str, allow_paths: bool = Fals
                       + (" (or a hub id / local path containing '/')" if allow_paths else ""))
 
 
-def check_model(model: str, encoder_layers: int, key: str = "model") -> None:
-    """A local model path must be a model directory; encoder_layers must not exceed the model's layers where they
-    are known offline (rxlt.model.availability)."""
+def check_model(model: str, encoder_layers: int, key: str = "model", frozen_layers: int = 0) -> None:
+    """A local model path must be a model directory; encoder_layers and frozen_layers must not exceed the model's
+    layers where they are known offline (rxlt.model.availability)."""
     from rxlt.model.availability import layer_count, local_model_problem
 
     problem = local_model_problem(model)
     if problem:
         raise ParamsError(f"key {key!r}: {problem}")
-    layers = layer_count(model) if encoder_layers > 0 else None
+    layers = layer_count(model) if encoder_layers > 0 or frozen_layers > 0 else None
     if layers is not None and encoder_layers > layers:
         raise ParamsError(f"key 'encoder_layers': {encoder_layers}, but {model} has {layers} layers: "
                           f"use 1..{layers} (0 = all)")
+    kept = encoder_layers or layers
+    if frozen_layers > 0 and encoder_layers >= 0 and kept is not None and frozen_layers > kept:
+        raise ParamsError(f"key 'frozen_layers': {frozen_layers}, but the encoder keeps {kept} layers "
+                          f"({model}, encoder_layers {encoder_layers}): use 0..{kept}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,10 @@ class TrainingParams:
     tag_subword: str = param("first", "tagging: the sub-word that carries a word's tag: first (XTREME's utils_tag.py) or "
                              "first_content (skip a bare '▁' piece, as XLM-R's vocabulary gives most CJK/Thai words)")
     freeze_word_embeddings: bool = param(True, "keep the 250k-row word embedding matrix fixed (embedded-encoder.md: 2.4 vs 4.5 GB)")
+    # 0 = the behaviour before the key existed (existing run ids hold); rxlt.model.frozen_prefix cites why freezing
+    frozen_layers: int = param(0, "freeze the embeddings and the first N transformer layers (no dropout there); "
+                               "classification then computes their output once per machine for all runs "
+                               "(rxlt.features.prefix_cache) and trains only the layers above")
     # bf16 autocast: ~2x faster with bf16 matrix units, accuracy change inside seed noise (embedded-pilot.md);
     # emulated (slower) without them, hence "auto".
     precision: str = param("auto", "auto (bf16 where the hardware has fast bf16; fp16 + loss scaling on GPUs "
@@ -86,6 +94,7 @@ class TrainingParams:
         require(0 <= self.doc_stride < self.qa_max_length // 2, "doc_stride",
                 f"must be in [0, qa_max_length/2) so windows advance, got {self.doc_stride}")
         require(self.encoder_layers >= 0, "encoder_layers", "must be >= 0 (0 = all layers)")
+        require(self.frozen_layers >= 0, "frozen_layers", f"must be >= 0 (0 = none frozen), got {self.frozen_layers}")
         require(self.tag_subword in SUBWORD_POSITIONS, "tag_subword",
                 f"one of {', '.join(SUBWORD_POSITIONS)}, got {self.tag_subword!r}")
         for key in ("lr", "head_lr", "max_grad_norm"):
@@ -94,7 +103,7 @@ class TrainingParams:
         require(self.precision in PRECISIONS, "precision", f"{self.precision!r}: expected one of {PRECISIONS}")
         require(self.length_grouping >= 0, "length_grouping", f"must be >= 0 (0 = off), got {self.length_grouping}")
         check_seed(self.seed, "seed")
-        check_model(self.model, self.encoder_layers)
+        check_model(self.model, self.encoder_layers, frozen_layers=self.frozen_layers)
 
 
 def check_tasks(tasks, key: str, embedded_only: bool = False) -> None:
@@ -175,6 +184,8 @@ class FinetuneParams(TrainingParams):
 
     task: str = param("cldr-territory", "target task (its English train/dev splits are used)")
     init_from: str = param("", "phase-1 run directory whose encoder to start from; empty = the plain `model`")
+    linear_probe: bool = param(False, "train the head only: every encoder layer frozen, a linear classifier on the "
+                               "pooled features (the frozen-encoder baseline; objective erm)")
     objective: str = param("erm", "training objective: erm, adversarial (PGD-K), adversarial_free (Shafahi et al.'s "
                            "free AT: minibatch replay, per-example δ), adversarial_universal (one carried universal δ), "
                            "rs_rp, rs_da (rxlt.train.objectives; citations and suggested values in each docstring)")
@@ -223,6 +234,9 @@ class FinetuneParams(TrainingParams):
         for key in ("retrieval_query_length", "retrieval_candidate_length"):
             require(getattr(self, key) >= 0, key, f"must be >= 0 (0 = the task's upstream length), got {getattr(self, key)}")
         check_known(self.objective, OBJECTIVES, "objective", "objective")
+        require(not self.linear_probe or (self.objective == "erm" and not self.init_from), "linear_probe",
+                f"trains a head on the plain frozen encoder: objective erm and no init_from (got objective "
+                f"{self.objective!r}, init_from {self.init_from!r})")
         check_training_task(self.task, self.objective)
         from rxlt.data.catalog import training_task
         from rxlt.data.kinds import task_kind

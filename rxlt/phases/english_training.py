@@ -8,6 +8,7 @@ from rxlt.data import catalog
 from rxlt.data.kinds import task_kind
 from rxlt.data.xtreme_loader import split_by_item
 from rxlt.model.checkpoint import freeze_word_embeddings, load_encoder
+from rxlt.model.frozen_prefix import freeze_prefix, layer_count
 from rxlt.model.heads import build_head
 from rxlt.phases.kind_handlers import check_columns, dev_scorer, handler, run_settings, task_examples, task_labels
 from rxlt.results import history_rows
@@ -26,9 +27,12 @@ def english(task: str, split: str) -> pd.DataFrame:
     return df
 
 
-def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.DataFrame | None = None):
+def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.DataFrame | None = None,
+                clean_inputs: bool = True):
     """A fresh head of the task's kind on `encoder`, with its English train/dev data (train_df overrides
-    train). Classification streams select on dev accuracy of the logits; other kinds on their own metric."""
+    train). Classification streams select on dev accuracy of the logits; other kinds on their own metric.
+    With frozen lower layers, classification rows carry those layers' cached output (rxlt.features.prefix_cache):
+    dev rows always, training rows when the objective reads clean inputs only (`clean_inputs`)."""
     kind = task_kind(task)
     labels = task_labels(task)
     h = handler(kind)
@@ -42,8 +46,13 @@ def make_stream(encoder, tokenizer, task: str, cfg, pooling: str, train_df: pd.D
     model = build_head(kind, encoder, labels, pooling, tag_subword=getattr(cfg, "tag_subword", "first"),
                        lengths=settings.retrieval_lengths)
     score = None if kind == "classification" else dev_scorer(kind, tokenizer, dev_df, labels, settings)
-    stream = Stream(task, model, h.encode(tokenizer, train_df, labels, settings), h.encode(tokenizer, dev_df, labels, settings),
-                    score=score)
+    train, dev = h.encode(tokenizer, train_df, labels, settings), h.encode(tokenizer, dev_df, labels, settings)
+    if kind == "classification":
+        from rxlt.features.prefix_cache import with_prefix
+
+        dev = with_prefix(encoder, dev, cfg.batch_size * 2, cfg.precision)
+        train = with_prefix(encoder, train, cfg.batch_size * 2, cfg.precision) if clean_inputs else train
+    stream = Stream(task, model, train, dev, score=score)
     stream.kind, stream.n_train = kind, len(train_df)
     return stream, labels, dev_df
 
@@ -78,11 +87,15 @@ def sample_counts(stream, dev_df) -> dict:
 
 
 def prepare_encoder(cfg, source: str, keep_ids=None):
+    """The encoder a training phase starts from, with its word embeddings and lower layers frozen as `cfg` asks
+    (every layer for a linear probe); `meta` records the frozen layers with the saved encoder."""
     seed_everything(cfg.seed)
     encoder, tokenizer, meta = load_encoder(source, cfg.encoder_layers if source == cfg.model else 0, keep_ids)
     if cfg.freeze_word_embeddings:
         freeze_word_embeddings(encoder)
-    return encoder, tokenizer, meta
+    frozen = layer_count(encoder) if getattr(cfg, "linear_probe", False) else cfg.frozen_layers
+    freeze_prefix(encoder, frozen)
+    return encoder, tokenizer, {**meta, "frozen_layers": frozen}
 
 
 def vocabulary(cfg, frames: list[tuple[str, pd.DataFrame | None]]):

@@ -23,6 +23,7 @@ import torch
 from rxlt.data import catalog, cldr
 from rxlt.data.kinds import task_kind
 from rxlt.features.batching import encode_frame
+from rxlt.features.prefix_cache import with_prefix
 from rxlt.model.checkpoint import load_classifier, load_model
 from rxlt.model.precision import compute_device
 from rxlt.phases.kind_handlers import evaluation_languages, handler, headline, task_examples, task_labels
@@ -110,7 +111,9 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
                          f"{catalog.labels(task)}")
     data = encode_frame(tokenizer, used, index, max_length)
-    logits = predict_logits(model, data, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
+    # with frozen lower layers, their output per language comes from the cache the study's runs share
+    cached = with_prefix(model.encoder, data, cfg.batch_size, cfg.precision, groups=used.language.to_numpy())
+    logits = predict_logits(model, cached, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
     predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])
     predictions["correct"] = (predictions.prediction == predictions.label).astype(int)
     smoothing = {}

@@ -60,7 +60,8 @@ def run_finetune(run: Run) -> pd.DataFrame:
     trained = training_task(cfg.task)
     encoder, tokenizer, meta = prepare_encoder(cfg, source, vocabulary(cfg, english_rows(trained, train_df)))
     torch.manual_seed(cfg.seed)  # seed right before the head is built (embedded-pilot.md)
-    stream, labels, dev_df = make_stream(encoder, tokenizer, trained, cfg, default_pooling(cfg.model), train_df)
+    stream, labels, dev_df = make_stream(encoder, tokenizer, trained, cfg, default_pooling(cfg.model), train_df,
+                                         clean_inputs=getattr(objective, "clean_inputs", False))
     history = train_streams([stream], objective, cfg, cfg.seed, desc=trained)
     if "features" in sample_counts(stream, dev_df)["train"]:
         train_counts = {**train_counts, "features": len(stream.train)}
@@ -102,7 +103,10 @@ def run_finetune(run: Run) -> pd.DataFrame:
 
 
 def condition_of(cfg) -> str:
-    """'direct' or 'intermediate' (encoder from phase 1), plus the objective when it is not plain ERM."""
+    """'probe' (a linear probe of the frozen encoder), or 'direct' / 'intermediate' (encoder from phase 1) plus the
+    objective when it is not plain ERM."""
+    if getattr(cfg, "linear_probe", False):
+        return "probe"
     base = "intermediate" if cfg.init_from else "direct"
     return base if cfg.objective == "erm" else f"{base}+{cfg.objective}"
 

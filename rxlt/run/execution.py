@@ -94,6 +94,19 @@ def _kernel_manager_class(key: str):
             if _stop_signal:  # the study is being stopped: this run never gets going
                 _signal_kernel(self, signal.SIGKILL)
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            """Fork the kernel from the study's warm zygote where it can (rxlt.run.kernel_zygote), else launch it."""
+            from rxlt.run import kernel_zygote
+
+            zygote = kernel_zygote.active()
+            process = zygote.spawn(kernel_cmd, kw.get("env"), kw.get("cwd")) if zygote else None
+            if process is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner
+            provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
+
         async def _async_interrupt_kernel(self):
             if self.shutting_down:
                 return

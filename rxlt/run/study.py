@@ -32,7 +32,9 @@ REPO_PATH_KEYS = (*SYNONYM_PATH_KEYS, "model")  # relative paths start at the re
 STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 STUDY_NAME_MAX = 100
 
-CONDITIONS = ("direct", "intermediate")
+# direct fine-tuning, intermediate-then-fine-tune, and the linear probe of the frozen encoder (a baseline: does
+# fine-tuning beat it, and where?)
+CONDITIONS = ("direct", "intermediate", "probe")
 ADV_EPS_SCALED = ("adversarial", "adversarial_free")  # objectives with per-example (relative) radii
 
 # --smoke: the same pipeline on tiny settings, for tests (minutes, not evidence).
@@ -59,7 +61,8 @@ class StudyParams:
     encoder_layers: int = param(0, "keep only the first N layers (0 = all)")
     target_task: str = param("cldr-territory", "task fine-tuned on English and evaluated zero-shot")
     intermediate_tasks: tuple[str, ...] = param(("cldr-unit", "cldr-reltime"), "English intermediate tasks (in order)")
-    conditions: tuple[str, ...] = param(CONDITIONS, "direct fine-tuning and/or intermediate-then-fine-tune")
+    conditions: tuple[str, ...] = param(("direct", "intermediate"), "direct fine-tuning, intermediate-then-fine-tune "
+                                        "and/or probe (a linear head on the frozen encoder, one run per seed)")
     objectives: tuple[str, ...] = param(("erm",), "fine-tuning objectives, each run under every condition (rxlt.train.objectives)")
     adv_eps: float = param(1.0, "adversarial: perturbation radius on the word embeddings")
     adv_alpha: float = param(0.5, "adversarial: ascent step size")
@@ -93,6 +96,10 @@ class StudyParams:
     lr: float = param(5e-5, "encoder learning rate")
     head_lr: float = param(1e-3, "head learning rate")
     max_length: int = param(32, "max tokens per input")
+    frozen_layers: int = param(0, "freeze the embeddings and the first N layers in every condition; their output is "
+                               "computed once for all runs (classification targets; rxlt.features.prefix_cache)")
+    probe_epochs: int = param(30, "probe: epochs of the linear head (it converges more slowly than fine-tuning)")
+    probe_head_lr: float = param(1e-2, "probe: learning rate of the linear head")
     # optimiser settings of phases 1 and 2: defaults = the phases' own, so a study that leaves them out keeps its
     # run ids; XTREME's and Robust-XLT's scripts use weight decay 0, warm-up 0 and train every weight (params/*.yaml)
     weight_decay: float = param(0.01, "AdamW weight decay of the 01_intermediate and 02_finetune runs "
@@ -129,7 +136,7 @@ class StudyParams:
                 f"letter or digit (runs go to runs/<study>/)")
         require(len(self.study) <= STUDY_NAME_MAX, "study", f"at most {STUDY_NAME_MAX} characters, got {len(self.study)}")
         check_known(self.model, MODELS, "model", "model alias", allow_paths=True)
-        check_model(model_path(self.model), self.encoder_layers)
+        check_model(model_path(self.model), self.encoder_layers, frozen_layers=self.frozen_layers)
         require(self.encoder_layers >= 0, "encoder_layers", f"must be >= 0 (0 = all layers), got {self.encoder_layers}")
         check_tasks([self.target_task], "target_task", embedded_only=True)
         check_tasks(self.intermediate_tasks, "intermediate_tasks")
@@ -187,7 +194,9 @@ class StudyParams:
             check_seed(seed, "seeds")
         for key in ("epochs", "intermediate_epochs", "batch_size", "max_length"):
             require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
-        for key in ("lr", "head_lr"):
+        require(self.probe_epochs >= 1, "probe_epochs", f"must be >= 1, got {self.probe_epochs}")
+        require(self.frozen_layers >= 0, "frozen_layers", f"must be >= 0 (0 = none frozen), got {self.frozen_layers}")
+        for key in ("lr", "head_lr", "probe_head_lr"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
         require(self.max_workers >= 1, "max_workers", "must be >= 1")
         require(self.report_code in CODE_DISPLAY, "report_code", f"one of {list(CODE_DISPLAY)}, got {self.report_code!r}")
@@ -240,9 +249,21 @@ def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
     validate_runs(cfg, str(path))
     if smoke:
         source = f"{path} (--smoke)"
-        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, "smoke": True, "study": cfg.study + "-smoke"}, source=source)
+        smaller = {"frozen_layers": min(cfg.frozen_layers, SMOKE["encoder_layers"] - 1),  # the same path, smaller
+                   "languages": smoke_languages(cfg.target_task)}
+        cfg = build(StudyParams, {**to_dict(cfg), **SMOKE, **smaller, "smoke": True, "study": cfg.study + "-smoke"},
+                    source=source)
         validate_runs(cfg, source)
     return cfg
+
+
+def smoke_languages(task: str) -> list[str]:
+    """SMOKE's languages as the task codes them (SIB-200's FLORES varieties: `de` -> `deu_Latn`), those it has."""
+    from rxlt.languages.metadata import flores_code
+
+    available = set(kind_handlers.evaluation_languages(task))
+    codes = [c if c in available else flores_code(c) for c in SMOKE["languages"]]
+    return [c for c in codes if c in available]
 
 
 def validate_runs(cfg: StudyParams, source: str) -> None:
@@ -285,7 +306,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
     train = dict(model=model_path(cfg.model), encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
                  head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
                  weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
-                 freeze_word_embeddings=cfg.freeze_word_embeddings)
+                 freeze_word_embeddings=cfg.freeze_word_embeddings, frozen_layers=cfg.frozen_layers)
     specs: list[RunSpec] = []
 
     def add(phase: str, prefix: str, params, needs=()):
@@ -298,12 +319,23 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
         return specs[-1]
 
     evaluations = []
+
+    def evaluate(ft: RunSpec, name: str, seed: int) -> None:
+        evaluations.append(add("03_evaluate", name, EvaluateParams(
+            finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
+            precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key]))
+
     for seed in cfg.seeds:
         inter = None
         if "intermediate" in cfg.conditions:
             inter = add("01_intermediate", f"inter-s{seed}", IntermediateParams(
                 **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs))
-        for condition in cfg.conditions:
+        if "probe" in cfg.conditions:  # no objective: a linear head on the frozen encoder, trained with plain ERM
+            probe = add("02_finetune", f"probe-s{seed}", FinetuneParams(
+                **{**train, "head_lr": cfg.probe_head_lr}, task=cfg.target_task, seed=seed, epochs=cfg.probe_epochs,
+                linear_probe=True))
+            evaluate(probe, f"probe-s{seed}", seed)
+        for condition in (c for c in cfg.conditions if c != "probe"):
             up = inter if condition == "intermediate" else None
             for objective in cfg.objectives:
                 name = f"{condition}-{objective}-s{seed}"
@@ -321,10 +353,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     wordnet_dir=(synonyms_path(cfg.wordnet_dir) if objective == "rs_da" and not cfg.synonyms_file
                                  else DEFAULT_WORDNET_DIR),  # only where it is read: no new ids otherwise
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
-                ev = add("03_evaluate", name, EvaluateParams(
-                    finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
-                    precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
-                evaluations.append(ev)
+                evaluate(ft, name, seed)
     tiers = add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],

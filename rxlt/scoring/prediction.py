@@ -23,6 +23,8 @@ def predict_outputs(model, data: Encoded, batch_size: int, precision: str, desc:
         extra = {k: batch[k] for k in model.forward_keys}
         if "token_type_ids" in batch:  # sentence pairs of BERT-family tokenizers (rxlt.features.batching)
             extra["token_type_ids"] = batch["token_type_ids"]
+        if "prefix_states" in batch:  # the frozen lower layers' cached output (rxlt.features.prefix_cache)
+            extra["prefix_states"] = batch["prefix_states"]
         with autocast(precision):
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], **extra).float().cpu().numpy()
         for j, i in enumerate(index):

@@ -103,6 +103,9 @@ class ERM:
     """Empirical risk minimisation: cross-entropy on clean inputs (the baseline)."""
 
     name = "erm"
+    # reads the clean token rows only: cached outputs of frozen lower layers can stand in for them
+    # (rxlt.features.prefix_cache); objectives that perturb the input embeddings recompute those layers
+    clean_inputs = True
 
     def __init__(self, **_):
         pass
