@@ -9,7 +9,7 @@ identical training procedures, so every rejection (or interval that leaves out 0
 it runs, with the same functions the phases call:
 
 - per language (phases 4 and 5): the pooled item × seed sign test rxlt used before issue 14, and the run-level
-  t-test over seeds / exact sign-flip test over seeds (rxlt.stats.hypotheses.seed_level_tests), per language and
+  t-test over seeds / exact sign-flip test over seeds (rxlt.stats.per_language.seed_level_tests), per language and
   as a family (any language significant after Holm);
 - phase 4: the low-minus-high interval (old: percentile bootstrap over language means; new: seed_robust_contrast)
   and the high tier's mean-gain interval (old: percentile bootstrap over language means; new: language_seed_interval);
@@ -37,9 +37,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sps
 
-from rxlt.stats.hypotheses import balanced_slope_test, holm, seed_level_tests, seed_robust_contrast
-from rxlt.stats.intervals import language_seed_interval
+from rxlt.stats.hypotheses import balanced_slope_test, seed_robust_contrast
+from rxlt.stats.intervals import holm, language_seed_interval
 from rxlt.stats.meta_regression import empirical_logit, weighted_slope_test
+from rxlt.stats.per_language import TIED, seed_level_tests
 from rxlt.stats.power import minimum_detectable_slope, simulate_gains, simulated_design_se
 from rxlt.stats.simulation import StudyDesign, draw_study
 
@@ -104,9 +105,10 @@ def _one_study(st, rng, S: int) -> dict:
     out["family_old"] = float((holm(p_old) < ALPHA).any())
     if S >= 2:
         r = seed_level_tests(st.gains)
-        out["lang_t"] = float(np.mean(r["p_t"] < ALPHA))
+        out["lang_t"] = float(np.mean(r["p_value"] < ALPHA))
         out["lang_signflip"] = float(np.mean(r["p_sign_flip"] < ALPHA))
-        out["family_t"] = float((holm(r["p_t"]) < ALPHA).any())
+        out["family_t"] = float((holm(r["p_value"]) < ALPHA).any())
+        out["tied"] = float(np.mean(r["method"] == TIED))
     # phase 4: low − high and the high tier's mean gain
     means = st.gains.mean(1)
     if st.low.sum() >= 2 and st.high.sum() >= 2:
@@ -186,15 +188,18 @@ def markdown(rows, ceiling, power, reps, seconds) -> str:
         "'large seed shifts' = run shift SD 0.20).", "",
         "## Identical procedures: false-positive rates", "",
         "Per language: share of (language, study) tests that reject; *family*: share of studies with any language "
-        "significant after Holm. Old = the pooled item × seed sign test rxlt used before issue 14. New per-language "
+        "significant after Holm. Old = the pooled item × seed sign test rxlt used before issue 14. New = the reported "
+        "p-value of seed_level_tests: the t-test over seeds, or the exact sign-flip test where the seeds' gains are "
+        "tied up to rounding (the t-test is undefined there; *tied* = share of such language tests). New per-language "
         "tests are reported by the phases only from 6 seeds; they are shown here for 2-3 seeds too.", "",
-        "| design | per language: old pooled | new t over seeds | sign flip over seeds | family: old | family: new |",
-        "|---|---|---|---|---|---|"]
+        "| design | per language: old pooled | new (t over seeds) | tied | sign flip over seeds | family: old | "
+        "family: new |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         q = r["rates"]
+        tied = q.get("tied")
         lines.append(f"| {r['design']} | {_fmt(q.get('lang_old'), reps)} | {_fmt(q.get('lang_t'), reps)} | "
-                     f"{_fmt(q.get('lang_signflip'), reps)} | {_fmt(q.get('family_old'), reps)} | "
-                     f"{_fmt(q.get('family_t'), reps)} |")
+                     f"{'—' if tied is None else f'{tied:.3f}'} | {_fmt(q.get('lang_signflip'), reps)} | "
+                     f"{_fmt(q.get('family_old'), reps)} | {_fmt(q.get('family_t'), reps)} |")
     lines += ["", "Phase 4 (share of intervals that leave out the true 0): low − high and the high tier's mean gain.", "",
               "| design | low + high languages | low − high: old bootstrap | new (Welch + seed part) | "
               "high tier mean: old bootstrap | new (language × seed) |", "|---|---|---|---|---|---|"]

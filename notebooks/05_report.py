@@ -22,7 +22,7 @@
 # **Outputs** in `run_dir`: `tidy_results.{csv,parquet}` (one row per task × language × condition ×
 # objective × seed × metric, with n and the run), `items.parquet` (per-item scores: 0/1 correctness, (EM+F1)/2 per question, AP/RR per query),
 # `covariates.{csv,parquet}` (resource predictors; sources in `rxlt/languages/covariates.py`), `results.json`.
-# Statistics: `rxlt/stats/hypotheses.py` (validated against statsmodels/scipy and by simulation in the tests).
+# Statistics: `rxlt/stats/hypotheses.py` and `rxlt/stats/per_language.py` (validated against statsmodels/scipy and by simulation in the tests).
 
 # %% tags=["parameters"]
 evaluation_runs = ["runs/scratch/03_evaluate"]  # relative paths start at the repository

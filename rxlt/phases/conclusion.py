@@ -11,7 +11,7 @@ import pandas as pd
 
 from rxlt.languages.covariates import CORPORA
 from rxlt.phases.tiers import model_selection, per_language_note
-from rxlt.stats.hypotheses import min_seeds_for_sign_flip
+from rxlt.stats.per_language import min_seeds_for_sign_flip
 
 
 def verdict(m: dict, cfg, primary: bool) -> str:

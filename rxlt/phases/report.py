@@ -20,9 +20,10 @@ from rxlt.phases.conclusion import conclusion
 from rxlt.phases.tiers import check_complete_grid, model_selection  # noqa: F401  (model_selection: re-exported)
 from rxlt.reporting.tidy import export_table, item_results, tidy_results
 from rxlt.results import is_complete, read_results
-from rxlt.stats.hypotheses import (gain_regression, holm, mixed_slope_test, per_language_tests, seed_robust_contrast,
-                                   seed_spread, variance_components)
+from rxlt.stats.hypotheses import gain_regression, mixed_slope_test, seed_robust_contrast, seed_spread, variance_components
+from rxlt.stats.intervals import holm
 from rxlt.stats.meta_regression import empirical_logit, weighted_slope_test
+from rxlt.stats.per_language import per_language_tests
 from rxlt.stats.power import design_power
 
 LOW_TIERS = ("unseen", "low")

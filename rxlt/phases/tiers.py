@@ -25,8 +25,9 @@ from rxlt.languages.metadata import language
 from rxlt.languages.tier_schemes import TIER_ORDER, assign_tiers
 from rxlt.reporting.tidy import ITEM_COLUMNS
 from rxlt.results import read_results
-from rxlt.stats.hypotheses import min_seeds_for_sign_flip, per_language_tests, seed_robust_contrast
+from rxlt.stats.hypotheses import seed_robust_contrast
 from rxlt.stats.intervals import language_seed_interval, spearman_with_ci
+from rxlt.stats.per_language import min_seeds_for_sign_flip, per_language_tests
 
 ITEM_PAIRED = tuple(ITEM_COLUMNS)  # metrics whose predictions carry per-item scores (rxlt.reporting.tidy)
 
@@ -233,7 +234,7 @@ def seed_gains(scores: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def run_level_gains(scores: pd.DataFrame, baseline: str, alpha: float = 0.05) -> pd.DataFrame:
     """Per language and condition: mean over the shared seeds of the seed-paired gain, and the run-level test.
 
-    The test (rxlt.stats.hypotheses.per_language_tests) is the t-test over seeds with an exact sign-flip check,
+    The test (rxlt.stats.per_language.per_language_tests) is the t-test over seeds with an exact sign-flip check,
     reported only from min_seeds_for_sign_flip(alpha) seeds; Holm across languages within each condition."""
     per_seed = seed_gains(scores, baseline)
     parts = [per_language_tests(g, cond, baseline, alpha) for cond, g in per_seed.groupby("condition")]
