@@ -10,7 +10,8 @@ from rxlt.data import catalog, suite_loader
 from rxlt.data.kinds import task_kind
 from rxlt.data.readers import DataFileError
 from rxlt.lookup import UnknownNameError
-from rxlt.scoring.metrics import METRICS, ndcg
+from rxlt.data.metric_directions import METRICS
+from rxlt.scoring.metrics import ndcg
 
 from conftest import REPO
 

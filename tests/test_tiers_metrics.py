@@ -201,7 +201,7 @@ def test_unknown_metric_is_refused_before_analysis(tagging_runs, tmp_path):
         res = json.loads((Path(run) / "results.json").read_text())
         res["metrics"]["metric"] = "bleu"
         write_json_atomic(Path(run) / "results.json", res)
-    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.scoring.metrics.METRICS"):
+    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.data.metric_directions.METRICS"):
         load_evaluations(tagging_runs)
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from rxlt.data import cldr, hub_tasks, package_tasks, sib200, suite_loader, xtreme_loader, xtreme_tasks
 from rxlt.data.cldr_tasks import TASKS, task_spec
 from rxlt.data.kinds import task_kind
+from rxlt.data.metric_directions import METRICS
 from rxlt.lookup import UnknownNameError, suggest
 
 SOURCE_LANGUAGE = cldr.SOURCE_LANGUAGE
@@ -55,8 +56,6 @@ def check_task(task: str) -> None:
 def catalogue() -> pd.DataFrame:
     """Every task by name: role (target | intermediate), kind, domain, source, number of languages, metric and its
     direction."""
-    from rxlt.scoring.metrics import METRICS
-
     rows = []
     for role, table in (("target", target_tasks()), ("intermediate", intermediate_tasks())):
         for name, spec in table.items():

@@ -23,6 +23,7 @@ import pandas as pd
 
 from rxlt.data import hub_tasks, provenance, suite_readers
 from rxlt.data.lowres_tasks import ENGLISH_SOURCES, LOWRES_TASKS
+from rxlt.data.metric_directions import METRICS
 from rxlt.data.readers import DataFileError
 from rxlt.data.xglue_tasks import FILE_LABELS, XGLUE_TASKS
 from rxlt.lookup import UnknownNameError, lookup, suggest
@@ -317,8 +318,6 @@ def summary(task: str, data_dir=None) -> pd.DataFrame:
 
 def catalogue() -> pd.DataFrame:
     """One row per suite task: suite, kind, metric and its direction, languages, English training source."""
-    from rxlt.scoring.metrics import METRICS
-
     return pd.DataFrame([{"task": t, "suite": s["suite"], "kind": s["kind"], "metric": s["metric"],
                           "higher_is_better": METRICS[s["metric"]]["higher_is_better"],
                           "languages": len(s["languages"]), "english_task": s["english_task"]}

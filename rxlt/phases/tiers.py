@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from rxlt.data.catalog import SOURCE_LANGUAGE
+from rxlt.data.metric_directions import METRICS
 from rxlt.languages.covariates import CORPORA, pretraining_corpus
 from rxlt.languages.metadata import language
 from rxlt.languages.tier_schemes import TIER_ORDER, assign_tiers
@@ -39,11 +40,9 @@ def run_metric(res: dict) -> tuple[str, str]:
 
 
 def metric_info(metric: str) -> dict:
-    """Name, direction and pairing of a metric (directions: rxlt.scoring.metrics.METRICS)."""
-    from rxlt.scoring.metrics import METRICS
-
+    """Name, direction and pairing of a metric (directions: rxlt.data.metric_directions.METRICS)."""
     if metric not in METRICS:
-        raise ValueError(f"metric {metric!r} is not in rxlt.scoring.metrics.METRICS ({', '.join(METRICS)}): phase 4 does not "
+        raise ValueError(f"metric {metric!r} is not in rxlt.data.metric_directions.METRICS ({', '.join(METRICS)}): phase 4 does not "
                          "know whether higher is better")
     return {"metric": metric, "higher_is_better": bool(METRICS[metric]["higher_is_better"]),
             "pairing": "seed (run level)", "item_paired": metric in ITEM_PAIRED}
