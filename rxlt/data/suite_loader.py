@@ -128,12 +128,10 @@ def load(task: str, split: str, languages=None, data_dir=None, revision: str | N
             tried = [str(root / _fill(spec, p, missing[0])) for p in (local or [])]
             raise FileNotFoundError(f"{task} {split} {missing}: no file under {root}; tried {tried} "
                                     f"(layouts: rxlt.data.suite_loader / the task table's 'local')")
-        for lg in want:
-            rows = _read_local(task, spec, split, lg, _find(root, spec, local, lg))
-            if rows:
-                frames.append(_frame(spec, rows, lg))
+        for lg in want:  # a file without rows is a DataFileError naming it (rxlt.data.suite_readers)
+            frames.append(_frame(spec, _read_local(task, spec, split, lg, _find(root, spec, local, lg)), lg))
         if not frames:
-            raise FileNotFoundError(f"{task} {split}: the files under {root} hold no rows")
+            raise FileNotFoundError(f"{task} {split}: no file under {root}")
         return pd.concat(frames, ignore_index=True)
     return _load_hub(task, spec, spec["hub"], split, langs or list(spec["languages"]), root, revision)
 
@@ -293,6 +291,24 @@ def available_languages(task: str, split: str = "test", data_dir=None) -> list[s
     if root is None or not local:
         return []
     return [lg for lg in spec["languages"] if _find(root, spec, local, lg)]
+
+
+def local_files(task: str, split: str, data_dir=None) -> list[Path]:
+    """The files of the data directory that `load(task, split)` reads (English train/dev, every language's dev and
+    test), for checks before any run; AmericasNLI's English rows are XNLI's (rxlt.data.xtreme_loader.local_files)."""
+    spec, root = suite_task(task), _root(data_dir)
+    if root is None:
+        return []
+    if spec["english_task"] == "mnli-xnli-dev" and split in ("train", "dev"):
+        from rxlt.data import xtreme_loader
+
+        english = xtreme_loader.local_files("xnli", split, data_dir=root)
+    else:
+        patterns = (_english_source(task).get("local") or {}).get(split) if split != "test" else None
+        english = [_find(root, spec, patterns, ENGLISH)] if patterns else []
+    local = spec["local"].get(split) if spec["local"] and split != "train" else None
+    others = [_find(root, spec, local, lg) for lg in spec["languages"]] if local else []
+    return sorted({p for p in [*english, *others] if p is not None})
 
 
 def evaluation_languages(task: str, data_dir=None) -> list[str]:
