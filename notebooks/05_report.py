@@ -78,7 +78,7 @@ fig.gain_vs_resource(out["language_gains"], out["resource_predictor"]);
 # (random-effects meta-regression, Knapp–Hartung), other resource predictors, a distance-from-English
 # covariate, categorical tiers (unseen languages included) and unseen vs seen (Welch SE, conservative df,
 # plus the seed part), each seed alone, and the OLS slope on language means with a bootstrap CI over
-# languages (no seed part). Grid: estimate per check and condition, `*` = 95% interval excludes 0 (slopes
+# languages (no seed part: a description, liberal in every simulated design of benchmarks/results/stats_calibration.md). Grid: estimate per check and condition, `*` = 95% interval excludes 0 (slopes
 # are per unit of the predictor, contrasts are differences in gain).
 
 # %%

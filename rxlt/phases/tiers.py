@@ -189,8 +189,8 @@ def tier_summary(values: pd.DataFrame, value: str, include_english: bool, level:
 
     `values`: rows (condition, language, tier, seed, value), one per run and language (no `seed`: one seed). The
     interval is language_seed_interval of the tier's language × seed table: a shift common to every language of one
-    seed does not average out over languages (a percentile bootstrap over 2-5 language means leaves out the true mean
-    in 11-33 % of draws and ignores seeds; benchmarks/results/stats_calibration.md)."""
+    seed does not average out over languages (a percentile bootstrap over the tier's language means ignores seeds and
+    left out the true mean in 23-74 % of simulated studies; benchmarks/results/stats_calibration.md)."""
     df = values if include_english else values[values.language != SOURCE_LANGUAGE]
     df = df.assign(seed=0) if "seed" not in df else df
     rows = []
