@@ -132,7 +132,8 @@ def conclusion(analyses: dict, headline: str, cfg, n_languages: int, design: dic
             lines.append(f"- **`{cond}` vs `{cfg.baseline_condition}`** (mean gain {r['mean_gain'] * k:+.2f} points): "
                          f"{verdict(m, cfg, False)}; slope "
                          f"**{m['estimate'] * k:+.2f}** {_ci(m['ci_low'], m['ci_high'], k)}, p = {m['p_value']:.3g} "
-                         f"(Holm {m['p_holm']:.3g}); OLS bootstrap over languages (no seed part: a description) {_ci(reg['boot_ci_low'], reg['boot_ci_high'], k)}, "
+                         f"(Holm {m['p_holm']:.3g}); OLS bootstrap over languages (no seed part: a description) "
+                         f"{_ci(reg['boot_ci_low'], reg['boot_ci_high'], k)}, "
                          f"Spearman ρ {reg['spearman_rho']:+.2f}; detectable with {cfg.target_power:.0%} power: ±{mde * k:.2f}.")
             continue
         span = float(r["x_range"][1] - r["x_range"][0])
