@@ -77,8 +77,8 @@ def main() -> None:
                          f"{v['gain_over_erm']:+.3f} | {v['texts_changed']:.1%} |")
     o = over_langs
     lines += ["", f"matched − faithful: per seed {', '.join(f'{d:+.3f}' for d in seed_diffs)}; over languages "
-              f"{o['diff']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}], p = {o['p_value']:.3f} (paired bootstrap, "
-              f"n = {o['n']})."]
+              f"{o['diff']:+.3f} [{o['ci_low']:+.3f}, {o['ci_high']:+.3f}], {o['p_text']} (paired bootstrap, "
+              f"{o['resamples']} resamples, n = {o['n']}: a p below 1/resamples is written as p < 1/B)."]
     (OUT / "rs_da_length.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

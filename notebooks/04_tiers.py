@@ -20,7 +20,7 @@
 #
 # **Metric.** Any XTREME-R task: the value is each run's headline metric from phase 3 (accuracy for
 # classification and multiple choice, seqeval F1 for udpos/panx, (EM+F1)/2 for QA, P@1 / mAP@20 /
-# MRR@20 for retrieval; directions in `rxlt.scoring.metrics.METRICS`). All runs must share one metric (a mix is refused,
+# MRR@20 for retrieval; directions in `rxlt.data.metric_directions.METRICS`). All runs must share one metric (a mix is refused,
 # naming the runs). For every metric a condition's gain is **paired by seed** (its run minus the baseline's run
 # of the same seed, same test items) and tested **at the run level**: per language a t-test over seeds (with an
 # exact sign-flip check), reported only from 6 seeds; tier means with an interval that counts languages and

@@ -22,7 +22,7 @@
 # **Outputs** in `run_dir`: `tidy_results.{csv,parquet}` (one row per task × language × condition ×
 # objective × seed × metric, with n and the run), `items.parquet` (per-item scores: 0/1 correctness, (EM+F1)/2 per question, AP/RR per query),
 # `covariates.{csv,parquet}` (resource predictors; sources in `rxlt/languages/covariates.py`), `results.json`.
-# Statistics: `rxlt/stats/hypotheses.py` (validated against statsmodels/scipy and by simulation in the tests).
+# Statistics: `rxlt/stats/hypotheses.py` and `rxlt/stats/per_language.py` (validated against statsmodels/scipy and by simulation in the tests).
 
 # %% tags=["parameters"]
 evaluation_runs = ["runs/scratch/03_evaluate"]  # relative paths start at the repository
@@ -78,7 +78,7 @@ fig.gain_vs_resource(out["language_gains"], out["resource_predictor"]);
 # (random-effects meta-regression, Knapp–Hartung), other resource predictors, a distance-from-English
 # covariate, categorical tiers (unseen languages included) and unseen vs seen (Welch SE, conservative df,
 # plus the seed part), each seed alone, and the OLS slope on language means with a bootstrap CI over
-# languages (no seed part). Grid: estimate per check and condition, `*` = 95% interval excludes 0 (slopes
+# languages (no seed part: a description, liberal in every simulated design of benchmarks/results/stats_calibration.md). Grid: estimate per check and condition, `*` = 95% interval excludes 0 (slopes
 # are per unit of the predictor, contrasts are differences in gain).
 
 # %%

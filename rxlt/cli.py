@@ -5,6 +5,7 @@ import argparse
 import os
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 from rxlt.data.readers import DataFileError
@@ -33,6 +34,12 @@ def _directory(value: str, option: str, create: bool) -> Path:
                 raise ParamsError(f"{option} {value}: {p} is not a directory")
             if create and not os.access(p, os.W_OK | os.X_OK):
                 raise ParamsError(f"{option} {value}: {p} is not writable")
+            if create:  # can a directory be made there? (root passes os.access on /proc, sysfs, …)
+                try:
+                    os.rmdir(tempfile.mkdtemp(prefix=".rxlt-probe-", dir=p))
+                except OSError as exc:
+                    raise ParamsError(f"{option} {value}: cannot create a directory in {p} "
+                                      f"({exc.strerror or exc}); give a writable directory") from None
             break
     return path
 
@@ -42,7 +49,7 @@ def _study(args) -> int:
     from rxlt.run.study import default_runs_dir, expand, load_study
 
     cfg = load_study(args.params, smoke=args.smoke)
-    if args.max_workers:
+    if args.max_workers is not None:
         from dataclasses import replace
 
         if args.max_workers < 1:
@@ -145,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where runs execute: local (this machine, the default) or slurm (job arrays; see README)")
     s.add_argument("--retry-failed", action="store_true",
                    help="run only the runs that failed, were skipped after a failure, or were interrupted last time")
-    s.add_argument("--max-workers", type=int, default=0, help="override the study's max_workers")
+    s.add_argument("--max-workers", type=int, default=None, help="override the study's max_workers (>= 1)")
     s.add_argument("--runs-dir", default="", help="default: <repo>/runs")
     s.add_argument("--reports-dir", default="", help="default: next to the runs dir, reports/")
     s.add_argument("--dry-run", action="store_true", help="list the runs and their dependencies, run nothing")

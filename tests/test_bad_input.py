@@ -22,6 +22,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 XTREME = REPO / "tests" / "fixtures" / "xtreme"
+SUITES = REPO / "tests" / "fixtures" / "suites" / "upstream"
+SIB200 = REPO / "tests" / "fixtures" / "sib200"
 
 # a valid, tiny study every row edits
 BASE = {
@@ -91,6 +93,22 @@ def data(task: str, layout: str = "download", edit=None):
             edit(root)
         return [task, "--data-dir", str(root)]
     return setup
+
+
+def suite_data(task: str, edit=None, fixture: Path = SUITES):
+    """`rxlt data summary TASK --data-dir <copy of the suites' upstream fixture>` (or another fixture), edited."""
+    def setup(tmp):
+        root = tmp / "data"
+        shutil.copytree(fixture, root)
+        if edit:
+            edit(root)
+        return [task, "--data-dir", str(root)]
+    return setup
+
+
+def study_on(data_setup, **edits):
+    """A study reading the data directory `data_setup` builds ({tmp}/data: the row sets RXLT_DATA_DIR to it)."""
+    return lambda tmp: data_setup(tmp) and [str(write(tmp, "s.yaml", study_text(**edits)))]
 
 
 def corrupt(rel: str, at_line: int = 2, pad_to: int = 0):
@@ -254,6 +272,22 @@ CASES = [
          ("applies to objective 'rs_da'",)),
     Case("missing synonyms_file", "study", study(objectives="[rs_da]", synonyms_file="/no/such/neighbors.json"),
          (F, "'synonyms_file'"), ("does not exist",)),
+    Case("synonyms_file a directory", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text(
+         objectives="[rs_da]", synonyms_file=str(mkdir(tmp, "neighbors")))))], (F, "'synonyms_file'", "{tmp}/neighbors"),
+         ("is a directory",)),
+    Case("non-UTF-8 synonyms_file", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text(
+         objectives="[rs_da]", synonyms_file=str(write(tmp, "n.json", b'{"movie": ["film"],\n "caf\xe9": []}')))))],
+         (F, "'synonyms_file'", "{tmp}/n.json:2"), ("not UTF-8",)),
+    Case("synonyms_file not JSON", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text(
+         objectives="[rs_da]", synonyms_file=str(write(tmp, "n.json", '{"movie": ["film"],\n oops}')))))],
+         (F, "'synonyms_file'", "{tmp}/n.json:2"), ("not valid JSON",)),
+    Case("languages: only English", "study", study(languages="[en]"), (F, "'languages'"),
+         ("only the source language", "at least one other language")),
+    Case("max_length 1", "study", study(max_length="1"), (F, "'max_length'"), (">= 2",)),
+    Case("max_length above the model's positions", "study", study(max_length="600"), (F, "'max_length'", "e5-small"),
+         ("512 tokens", "2..512")),
+    Case("bootstrap_samples absurd", "study", study(bootstrap_samples="10000000"), (F, "'bootstrap_samples'"),
+         ("at most 100,000",)),
     Case("rs_da_length_match without rs_da", "study", study(rs_da_length_match="true"), (F, "'rs_da_length_match'"),
          ("applies to objective 'rs_da'",)),
     # ---- the command line ----
@@ -265,6 +299,10 @@ CASES = [
          "--reports-dir", str(write(tmp, "rep.txt", "x"))], ("--reports-dir", "rep.txt"), ("not a directory",)),
     Case("--max-workers negative", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--max-workers",
          "-1"], ("--max-workers",), (">= 1",)),
+    Case("--max-workers 0", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--max-workers", "0"],
+         ("--max-workers 0",), (">= 1",)),
+    Case("--runs-dir in /proc", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--runs-dir",
+         "/proc/rxlt-runs"], ("--runs-dir", "/proc/rxlt-runs"), ("cannot create a directory",)),
     Case("--max-workers text", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--max-workers",
          "two"], ("--max-workers",), ("invalid int",)),
     Case("unknown executor", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--executor", "slurmm"],
@@ -277,6 +315,15 @@ CASES = [
          tmp) and [str(write(tmp, "s.yaml", study_text(target_task="xnli", intermediate_tasks="[squad]",
                                                         languages="[de]")))],
          ("dev-de.tsv",), ("empty file",), env={"RXLT_DATA_DIR": "{tmp}/data"}),
+    Case("empty local file of a suite target task", "study", study_on(suite_data(
+         "xglue-nc", empty("xglue_full_dataset/NC/xglue.nc.de.test")), target_task="xglue-nc", languages="[de]"),
+         ("xglue.nc.de.test",), ("empty file", "xglue-nc test"), env={"RXLT_DATA_DIR": "{tmp}/data"}),
+    Case("empty local file of a suite's English training set", "study", study_on(suite_data(
+         "afrisenti", empty("tweeteval/datasets/sentiment/train_text.txt")), target_task="afrisenti",
+         languages="[all]"), ("train_text.txt",), ("empty file", "afrisenti train"), env={"RXLT_DATA_DIR": "{tmp}/data"}),
+    Case("empty local SIB-200 file", "study", study_on(suite_data(
+         "sib200", empty("data/annotated/yor_Latn/test.tsv"), SIB200), target_task="sib200", languages="[yor_Latn]"),
+         ("yor_Latn/test.tsv",), ("empty file", "sib200 test"), env={"RXLT_DATA_DIR": "{tmp}/data"}),
     Case("corrupt ledger", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--runs-dir",
          str(write(tmp, "runs/bad/ledger.json", "{not json").parents[1])], ("ledger.json",), ("not valid JSON",)),
     # ---- --smoke: the full study is validated before it is shrunk ----
@@ -383,6 +430,19 @@ CASES = [
          ("test.et.jsonl",), ("empty",), warn=True),
     Case("summary, empty SQuAD JSON", "summary", data("xquad", edit=empty("xquad/xquad.de.json")),
          ("xquad.de.json",), ("empty",), warn=True),
+    Case("summary, empty XGLUE file", "summary", suite_data("xglue-nc", empty("xglue_full_dataset/NC/xglue.nc.de.test")),
+         ("xglue.nc.de.test",), ("empty file",), warn=True),
+    Case("summary, empty Belebele JSONL", "summary", suite_data("belebele", empty("Belebele/hau_Latn.jsonl")),
+         ("hau_Latn.jsonl",), ("empty file",), warn=True),
+    Case("summary, AfriSenti TSV with a header only", "summary", suite_data("afrisenti", lambda root: (
+         root / "afrisent-semeval-2023/data/hau/test.tsv").write_text("tweet\tlabel\n")), ("hau/test.tsv",),
+         ("empty file",), warn=True),
+    Case("summary, empty MasakhaNER 2.0 file", "summary", suite_data("masakhaner2", empty(
+         "MasakhaNER2.0/data/hau/test.txt")), ("hau/test.txt",), ("empty file",), warn=True),
+    Case("summary, empty AmericasNLI TSV", "summary", suite_data("americasnli", empty(
+         "americasnli/data/anli_final/test/aym.tsv")), ("aym.tsv",), ("empty file",), warn=True),
+    Case("summary, empty NusaX CSV", "summary", suite_data("nusax", empty(
+         "nusax/datasets/sentiment/javanese/test.csv")), ("javanese/test.csv",), ("empty file",), warn=True),
     # ---- controls: valid input that must get through ----
     Case("control: the base study", "study", study(), good=True),
     Case("control: UTF-8 with a byte-order mark", "study", raw(b"\xef\xbb\xbf" + study_text().encode()), good=True),
@@ -392,6 +452,15 @@ CASES = [
     Case("control: --smoke", "smoke", study(), good=True),
     Case("control: launch", "launch", lambda tmp: ["02_finetune", str(write(tmp, "p.yaml", LAUNCH_OK))], good=True),
     Case("control: summary", "summary", data("xnli"), good=True),
+    Case("control: the paper's synonym list", "study", study(objectives="[rs_da]", synonyms_file=str(
+        REPO / "rxlt/train/robust_xlt/counterfitted_neighbors.json")), good=True),
+    Case("control: --max-workers 2", "study", lambda tmp: [str(write(tmp, "s.yaml", study_text())), "--max-workers",
+         "2"], good=True),
+    Case("control: summary of a suite task", "summary", suite_data("xglue-nc"), good=True),
+    Case("control: a suite target task with local files", "study", study_on(suite_data("xglue-nc"),
+         target_task="xglue-nc", languages="[de]"), good=True, env={"RXLT_DATA_DIR": "{tmp}/data"}),
+    Case("control: SIB-200 with local files", "study", study_on(suite_data("sib200", fixture=SIB200),
+         target_task="sib200", languages="[yor_Latn]"), good=True, env={"RXLT_DATA_DIR": "{tmp}/data"}),
 ]
 
 

@@ -42,6 +42,40 @@ def test_values_match_their_sources():
     assert language("yor_Latn")["family"] == "Atlantic-Congo" and language("eus_Latn")["family"] == "Isolate"
 
 
+def _evaluated_languages() -> list[str]:
+    """Every row a SIB-200, Belebele or suite task evaluates (the suites' codes resolved as the loaders do)."""
+    from rxlt.data.suite_loader import SUITE_TASKS
+
+    codes = {language(lg)["code"] for spec in SUITE_TASKS.values() for lg in spec["languages"]}
+    return sorted(codes | set(FLORES_VARIETIES))
+
+
+def test_every_evaluated_language_has_a_family_and_a_joshi_class_or_its_reason():
+    """Glottolog 5.1 gives every family (luo: Nilotic, pcm: Indo-European, where it places Nigerian Pidgin); a missing
+    Joshi class says why in the row's note — ambiguous entries, or the hand review (rxlt.languages.joshi_review) —
+    or inherits from a language-level row that says why."""
+    from rxlt.languages.joshi_review import JOSHI_REVIEW
+
+    assert (language("luo")["family"], language("pcm")["family"]) == ("Nilotic", "Indo-European")
+    assert language("luo_Latn")["family"] == language("luo")["family"]
+    unexplained = []
+    for code in _evaluated_languages():
+        r = language(code)
+        assert r["family"], code
+        if r["joshi"] is not None:
+            continue
+        base = LANGUAGES.get(r["rxlt_code"]) if f"joshi = row {r['rxlt_code']}" in r["note"] else None
+        why = (base or r)["note"]
+        if "joshi ambiguous" not in why and "joshi (reviewed" not in why:
+            unexplained.append(code)
+    assert not unexplained, f"no Joshi class and no reason: {unexplained}"
+    # reviewed classes: the taxonomy names the same language (a group's name; a spelling with k)
+    assert (language("nah")["joshi"], language("shp")["joshi"]) == (1, 0)
+    assert language("quy_Latn")["joshi"] is None and "macrolanguage que" in language("quy_Latn")["note"]
+    assert language("bbj")["joshi"] is None and "babungo" in language("bbj")["note"]  # an LLM code is no evidence
+    assert all(code in LANGUAGES for code in JOSHI_REVIEW)
+
+
 def test_varieties_agree_with_their_language_level_rows():
     for code in FLORES_VARIETIES:
         r = language(code)

@@ -3,6 +3,7 @@ import random
 
 import pytest
 
+from rxlt.data.metric_directions import METRICS
 from rxlt.data.xtreme_tasks import XTREME_TASKS, IncompleteGridError, aggregate, task_score
 from rxlt.scoring import metrics
 
@@ -91,8 +92,8 @@ def test_average_precision_at_k_matches_utils_lareqa_cases():
 
 
 def test_metric_table_names_every_task_metric():
-    assert {spec["metric"] for spec in XTREME_TASKS.values()} <= set(metrics.METRICS)
-    assert all(m["higher_is_better"] for m in metrics.METRICS.values())
+    assert {spec["metric"] for spec in XTREME_TASKS.values()} <= set(METRICS)
+    assert all(m["higher_is_better"] for m in METRICS.values())
 
 
 def test_aggregation_refuses_incomplete_grids_and_states_english():

@@ -4,6 +4,7 @@ draw for draw on seeded PAWS-X sentences; each rxlt deviation is an explicit key
 touches capitalised tokens, keeps to one part of speech and frequent senses, and never draws a lemma of a sense
 WordNet marks offensive."""
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -117,12 +118,30 @@ def _wordnet():
         pytest.skip(str(exc))
 
 
+# How WordNet 3.0's glosses say a sense is offensive, as plain phrases (read from its data.* files; independent of
+# rxlt.train.synonyms.OFFENSIVE_GLOSS, which must catch every one): searched in the definition, examples removed.
+OFFENCE_PHRASES = (
+    "(ethnic slur)", "ethnic slur", "(offensive)", "(vulgar)", "(obscene)", "(disparaging)", "(derogatory)",
+    "offensive term", "offensive name", "offensive word", "obscene term", "obscene word", "vulgar term", "vulgar slang",
+    "vulgar word", "disparaging term", "disparaging name", "derogatory term", "contemptuous term", "insulting term",
+    "pejorative term", "term of abuse", "terms of abuse", "term of contempt", "terms of contempt",
+    "now considered offensive", "used pejoratively", "used disparagingly",
+)
+# and in a usage example: "in England `fanny' is vulgar slang for female genitals"
+OFFENCE_IN_EXAMPLE = ("' is vulgar slang", "' is offensive slang", "' is an offensive term", "' is obscene slang")
+
+
 def _marked_lemmas(root: Path) -> tuple[set[str], set[str]]:
     """(lemmas of every synset with a usage-domain pointer to WordNet's ethnic slur, disparagement or obscenity
-    synsets — found by their lemmas, independently of rxlt's offsets — or a gloss labelled "(ethnic slur)"; every
-    lemma sharing a synset with one of them: the only words for which a marked lemma could be a candidate)."""
+    synsets — found by their lemmas, independently of rxlt's offsets — or whose gloss says it is offensive
+    (OFFENCE_PHRASES, OFFENCE_IN_EXAMPLE); every lemma sharing a synset with one of them: the only words for which a
+    marked lemma could be a candidate)."""
     def words(p):
         return [w.split("(")[0].lower() for w in p[4: 4 + 2 * int(p[3], 16): 2]]
+
+    def offensive(gloss):
+        definition = re.sub(r'"[^"]*"', " ", gloss).lower()
+        return any(ph in definition for ph in OFFENCE_PHRASES) or any(ph in gloss for ph in OFFENCE_IN_EXAMPLE)
 
     data = {pos: (root / f"data.{pos}").read_text(encoding="utf-8").splitlines() for pos in ("noun", "verb", "adj", "adv")}
     domains = set()
@@ -135,10 +154,11 @@ def _marked_lemmas(root: Path) -> tuple[set[str], set[str]]:
     marked = set()
     for lines in data.values():
         for line in lines:
-            if line.startswith("  ") or (";u " not in line and "(ethnic slur)" not in line):
+            if line.startswith("  "):
                 continue
-            p = line.split("|")[0].split()
-            if any(p[j] == ";u" and int(p[j + 1]) in domains for j in range(len(p) - 1)) or "(ethnic slur)" in line:
+            head, _, gloss = line.partition("|")
+            p = head.split()
+            if any(p[j] == ";u" and int(p[j + 1]) in domains for j in range(len(p) - 1)) or offensive(gloss):
                 marked.update(words(p))
     neighbours = set()
     for pos, lines in data.items():
@@ -157,14 +177,35 @@ def _marked_lemmas(root: Path) -> tuple[set[str], set[str]]:
 def test_no_wordnet_substitute_is_ever_a_lemma_of_an_offensive_sense():
     wn = _wordnet()
     marked, words = _marked_lemmas(wn.root)
-    assert {"wop", "dago", "greaseball", "ginzo"} <= marked <= wn.banned_lemmas and len(words) > 500
+    assert {"wop", "dago", "greaseball", "ginzo", "colored", "wanker", "gonif", "loony_bin", "fanny"} <= marked
+    missed = sorted(marked - wn.banned_lemmas)
+    assert not missed, f"lemmas of senses WordNet labels offensive that rxlt would offer: {missed}"
+    assert len(words) > 500
     assert wn("guinea") == () and wn("italian") == ()  # issue 14: guinea → wop, dago, greaseball
+    assert "colored" not in wn("dark-skinned")  # "a United States term for Blacks that is now considered offensive"
+    assert "use" in wn("apply")  # "a racial slur" in a usage example of `apply` is no mark
     offered = {c for w in words for c in wn(w)}  # every word that shares a synset with a marked lemma
     assert len(offered) > 100 and not offered & marked and not offered & wn.banned_lemmas
-    texts = ["a guinea for the italian man", "Guinea Turkey China turkey china", "the black cat is a bastard"]
+    texts = ["a guinea for the italian man", "Guinea Turkey China turkey china", "the black cat is a bastard",
+             "a dark-skinned man"]
     out = augment(pd.DataFrame({"text": texts}), wn, 50, seed=0)
     drawn = {t for new, old in zip(out.text, texts * 50) for t, o in zip(new.split(" "), old.split(" ")) if t != o}
     assert not drawn & marked
+
+
+def test_offensive_gloss_labels_are_read_from_the_definition():
+    from rxlt.train.synonyms import offensive_gloss
+
+    for gloss in ("a United States term for Blacks that is now considered offensive", "terms of abuse for a masturbator",
+                  "pejorative terms for an insane asylum", "(ethnic slur) offensive term for a person of X descent",
+                  "(used pejoratively) out of fashion; old fashioned", "a thief (often used as a general term of abuse)",
+                  'external female sex organs; "in England `fanny\' is vulgar slang for female genitals"'):
+        assert offensive_gloss(gloss), gloss
+    for gloss in ('refer (a word or name) to a person or thing; "He applied this racial slur to me!"',
+                  "an inoffensive or indirect expression that is substituted for one that is considered offensive",
+                  'being appropriate to everyday language; "the technical and vulgar names for an animal species"',
+                  "a rude or vulgar fool", "slang for a jail"):
+        assert not offensive_gloss(gloss), gloss
 
 
 def test_wordnet_keeps_proper_nouns_one_part_of_speech_and_frequent_senses():

@@ -117,6 +117,23 @@ def test_a_malformed_file_is_a_data_file_error_with_file_and_line(tmp_path, body
         sib200.read_tsv(path)
 
 
+def test_local_files_of_the_upstream_layout_and_an_empty_one(tmp_path, offline):
+    """The runner's pre-run check sees the upstream copy's files (not the shipped copy, which the tests above check)."""
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(UPSTREAM, root)
+    base = root / "data/annotated"
+    assert sorted(catalog.local_files("sib200", root)) == sorted(  # N'Ko from its zip archive, as upstream ships it
+        (s, p) for s in ("train", "dev", "test")
+        for p in (base / "eng_Latn" / f"{s}.tsv", base / "yor_Latn" / f"{s}.tsv", base / "nqo_Nkoo.zip"))
+    catalog.check_local_files("sib200", root)
+    (root / "data/annotated/yor_Latn/test.tsv").write_text("")
+    with pytest.raises(DataFileError, match=r"yor_Latn/test.tsv: empty file \(sib200 test\)"):
+        catalog.check_local_files("sib200", root)
+    assert sib200.local_files("test", root, source="shipped") == []
+
+
 def test_non_parallel_languages_are_refused(tmp_path, offline):
     for lang, ids in (("eng_Latn", [1, 2]), ("yor_Latn", [1, 3])):
         (tmp_path / "data" / "annotated" / lang).mkdir(parents=True)

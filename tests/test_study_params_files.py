@@ -44,6 +44,12 @@ EXPECTED = {
         phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
         model="xlm-roberta-base", task="xglue-wpr", intermediate=("squad", "hellaswag"), epochs=5, intermediate_epochs=3,
         lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2), objectives={"erm"}, **XTREME_OPTIMIZER),
+    # microsoft/Unicoder@b3d4afd understanding/unicoder/xglue.sh: the XGLUE authors' NC / QADSM / QAM settings
+    **{f"xglue-{t}.yaml": dict(
+        phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task=f"xglue-{t}", intermediate=("squad", "hellaswag"), epochs=10,
+        intermediate_epochs=3, lr=5e-6, head_lr=5e-6, max_length=256, batch_size=32, seeds=(0, 1, 2),
+        objectives={"erm"}, **XTREME_OPTIMIZER) for t in ("nc", "qadsm", "qam")},
     "belebele.yaml": dict(
         phases={"01_intermediate": 3, "02_finetune": 6, "03_evaluate": 6, "04_tiers": 1, "05_report": 1},
         model="xlm-roberta-base", task="belebele", intermediate=("squad", "hellaswag"), epochs=3, intermediate_epochs=3,

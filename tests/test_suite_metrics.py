@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rxlt.scoring.metrics import METRICS, dcg, macro_f1, ndcg, ndcg_score, weighted_f1
+from rxlt.data.metric_directions import METRICS
+from rxlt.scoring.metrics import dcg, macro_f1, ndcg, ndcg_score, weighted_f1
 
 G = ["pos", "neg", "neu", "pos", "neg", "pos", "neu", "neu", "pos", "neg"]
 P = ["pos", "neg", "pos", "pos", "neu", "neg", "neu", "pos", "pos", "neg"]

@@ -8,9 +8,10 @@ import pytest
 
 from rxlt.data import catalog, suite_loader
 from rxlt.data.kinds import task_kind
+from rxlt.data.metric_directions import METRICS
 from rxlt.data.readers import DataFileError
 from rxlt.lookup import UnknownNameError
-from rxlt.scoring.metrics import METRICS, ndcg
+from rxlt.scoring.metrics import ndcg
 
 from conftest import REPO
 
@@ -119,6 +120,37 @@ def test_bad_input_is_named(quiet, tmp_path):
     (tmp_path / "QAM" / "xglue.qam.de.test").write_text("q\tpassage\n")
     with pytest.raises(DataFileError, match="expected 3 tab-separated fields"):
         suite_loader.load("xglue-qam", "test", ["de"], data_dir=tmp_path)
+
+
+EMPTY_FILES = {  # task: a file of its upstream fixture; emptied, it must be an error naming it, never a lost language
+    "xglue-nc": "xglue_full_dataset/NC/xglue.nc.de.test", "belebele": "Belebele/hau_Latn.jsonl",
+    "afrisenti": "afrisent-semeval-2023/data/hau/test.tsv", "masakhaner2": "MasakhaNER2.0/data/hau/test.txt",
+    "americasnli": "americasnli/data/anli_final/test/aym.tsv", "nusax": "nusax/datasets/sentiment/javanese/test.csv",
+}
+
+
+@pytest.mark.parametrize("task", sorted(EMPTY_FILES))
+def test_an_empty_local_file_is_named_not_skipped(task, quiet, tmp_path):
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(UP, root)
+    path = root / EMPTY_FILES[task]
+    assert path in [p for split, p in catalog.local_files(task, root) if split == "test"]
+    catalog.check_local_files(task, root)  # every file of the fixture holds rows
+    path.write_text("")
+    with pytest.raises(DataFileError, match=rf"{path}: empty file \({task} test\)"):
+        catalog.check_local_files(task, root)
+    with pytest.raises(DataFileError, match=rf"{path}: empty file \(no data line\)"):
+        suite_loader.load(task, "test", data_dir=root)
+    assert "empty file" in suite_loader.summary(task, data_dir=root).set_index("split").loc["test", "problem"]
+
+
+def test_local_files_include_the_english_source_and_every_language(quiet):
+    files = catalog.local_files("afrisenti", UP)
+    assert ("train", UP / "tweeteval/datasets/sentiment/train_text.txt") in files
+    assert {p.parent.name for s, p in files if s == "test"} == {"hau", "orm"}
+    assert ("train", UP / "xnli/train-en.tsv") in catalog.local_files("americasnli", UP)  # MNLI via XNLI's layout
 
 
 def test_catalog_kinds_and_phase_columns(quiet, monkeypatch):

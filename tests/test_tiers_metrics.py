@@ -201,7 +201,7 @@ def test_unknown_metric_is_refused_before_analysis(tagging_runs, tmp_path):
         res = json.loads((Path(run) / "results.json").read_text())
         res["metrics"]["metric"] = "bleu"
         write_json_atomic(Path(run) / "results.json", res)
-    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.scoring.metrics.METRICS"):
+    with pytest.raises(ValueError, match="metric 'bleu' is not in rxlt.data.metric_directions.METRICS"):
         load_evaluations(tagging_runs)
 
 
@@ -229,6 +229,10 @@ def test_report_phase_on_f1_runs_names_the_metric(tagging_runs, tmp_path):
     assert res["metrics"]["languages_significant_after_holm"] == []
     assert res["samples"]["test_items"] == sum(N.values()) and res["model_selection"] == "English dev seqeval_f1 only (zero-shot)"
     assert "points of seqeval_f1" in out["answer"] and "No per-language claim: 2 seed(s)" in out["answer"]
+    # what the calibration found is said where it applies: the main test with 2 seeds, the OLS bootstrap always
+    assert "With 2 seeds the seed-specific slope has one degree of freedom" in out["answer"]
+    boot = out["robustness"][out["robustness"].check.str.startswith("OLS on language means")]
+    assert len(boot) and boot.note.str.contains("a description, not a test").all()
     # the model is XLM-R: `auto` takes CC-100 sizes and XLM-R's seen list
     assert res["metrics"]["resource_predictor"] == "log2_cc100_gib" and res["metrics"]["pretraining_corpus"] == "cc100"
     assert "accuracy" not in out["answer"].lower()

@@ -22,6 +22,8 @@ import pandas as pd
 from rxlt.data import cldr, hub_tasks, package_tasks, sib200, suite_loader, xtreme_loader, xtreme_tasks
 from rxlt.data.cldr_tasks import TASKS, task_spec
 from rxlt.data.kinds import task_kind
+from rxlt.data.metric_directions import METRICS
+from rxlt.data.readers import DataFileError, is_blank
 from rxlt.lookup import UnknownNameError, suggest
 
 SOURCE_LANGUAGE = cldr.SOURCE_LANGUAGE
@@ -52,11 +54,29 @@ def check_task(task: str) -> None:
         raise UnknownNameError(f"unknown task {task!r}: {suggest(task, known_tasks())}")
 
 
+def local_files(task: str, data_dir=None) -> list[tuple[str, Path]]:
+    """(split, file) of every local file that loading `task` reads from the data directory (XTREME-R, the XGLUE and
+    low-resource suites, SIB-200's upstream layout); other tasks read the hub, packages or rxlt's own copies."""
+    if task in xtreme_tasks.XTREME_TASKS:
+        return [(s, p) for s in xtreme_loader.splits(task) for p in xtreme_loader.local_files(task, s, data_dir)]
+    if task in suite_loader.SUITE_TASKS:
+        return [(s, p) for s in suite_loader.SPLITS for p in suite_loader.local_files(task, s, data_dir)]
+    if task in sib200.SIB200_TASKS:
+        return [(s, p) for s in sib200.SPLITS for p in sib200.local_files(s, data_dir)]
+    return []
+
+
+def check_local_files(task: str, data_dir=None) -> None:
+    """An empty local file of `task` (a failed download) is a DataFileError naming it: `rxlt study` checks before any
+    run, so that no run hours later reads it (an empty file once made a language vanish from the evaluation)."""
+    for split, path in local_files(task, data_dir):
+        if is_blank(path):
+            raise DataFileError(f"{path}: empty file ({task} {split}); download it again, or delete it to leave it out")
+
+
 def catalogue() -> pd.DataFrame:
     """Every task by name: role (target | intermediate), kind, domain, source, number of languages, metric and its
     direction."""
-    from rxlt.scoring.metrics import METRICS
-
     rows = []
     for role, table in (("target", target_tasks()), ("intermediate", intermediate_tasks())):
         for name, spec in table.items():

@@ -1,7 +1,7 @@
 """Low-resource zero-shot suites as data: Belebele, AfriSenti, MasakhaNER 2.0, AmericasNLI, NusaX-Senti.
 Loader: rxlt.data.suite_loader.
 
-Every entry names its English (or stated) training source, its metric and direction (rxlt.scoring.metrics.METRICS),
+Every entry names its English (or stated) training source, its metric and direction (rxlt.data.metric_directions.METRICS),
 its languages and, per language, the code upstream files and hub configs use and the ISO 639-3 code (`codes`; the
 language table rxlt.languages resolves both). In frames the English variety is always "en" (the project's source
 language, so averages "excluding English" mean it); every other language keeps its upstream code.

@@ -298,6 +298,15 @@ def _present(kind: str, where: Path | None, split: str) -> list[str]:
     return list(VARIETIES)
 
 
+def local_files(split: str, data_dir=None, source: str | None = None) -> list[Path]:
+    """The upstream-layout files under the data directory that `load(split)` reads (N'Ko's zip archive included), for
+    checks before any run; [] where the split comes from a hub snapshot, the hub or the shipped copy."""
+    kind, where = _plan(split, data_dir, _check_source(source))
+    if kind != "upstream":
+        return []
+    return sorted({_upstream_file(where, v, split)[0] for v in _present(kind, where, split)})
+
+
 def available_languages(split: str = "test", data_dir=None, source: str | None = None) -> list[str]:
     """Frame codes (`en`, `yor_Latn`, ...) of the varieties whose `split` the chosen source has."""
     kind, where = _plan(split, data_dir, _check_source(source))

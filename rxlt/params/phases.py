@@ -378,7 +378,7 @@ class ReportParams:
     tier_scheme: str = param("joshi", "categorical tiers for the robustness checks: " + "; ".join(f"{k}: {v}" for k, v in TIER_SCHEMES.items()))
     include_english: bool = param(False, "include English in averages (it is the source language; never in the slopes)")
     permutation_samples: int = param(2000, "kept for finished studies' run ids; per-language tests are now over seeds "
-                                     "(exact sign flips, rxlt.stats.hypotheses.seed_level_tests) and do not use it")
+                                     "(exact sign flips, rxlt.stats.per_language.seed_level_tests) and do not use it")
     bootstrap_samples: int = param(1000, "bootstrap resamples over languages")
     alpha: float = param(0.05, "significance level of every test and of the power statement")
     target_power: float = param(0.8, "power at which the minimum detectable effect is stated")

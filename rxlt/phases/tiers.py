@@ -20,13 +20,15 @@ import numpy as np
 import pandas as pd
 
 from rxlt.data.catalog import SOURCE_LANGUAGE
+from rxlt.data.metric_directions import METRICS
 from rxlt.languages.covariates import CORPORA, pretraining_corpus
 from rxlt.languages.metadata import language
 from rxlt.languages.tier_schemes import TIER_ORDER, assign_tiers
 from rxlt.reporting.tidy import ITEM_COLUMNS
 from rxlt.results import read_results
-from rxlt.stats.hypotheses import min_seeds_for_sign_flip, per_language_tests, seed_robust_contrast
+from rxlt.stats.hypotheses import seed_robust_contrast
 from rxlt.stats.intervals import language_seed_interval, spearman_with_ci
+from rxlt.stats.per_language import min_seeds_for_sign_flip, per_language_tests
 
 ITEM_PAIRED = tuple(ITEM_COLUMNS)  # metrics whose predictions carry per-item scores (rxlt.reporting.tidy)
 
@@ -38,11 +40,9 @@ def run_metric(res: dict) -> tuple[str, str]:
 
 
 def metric_info(metric: str) -> dict:
-    """Name, direction and pairing of a metric (directions: rxlt.scoring.metrics.METRICS)."""
-    from rxlt.scoring.metrics import METRICS
-
+    """Name, direction and pairing of a metric (directions: rxlt.data.metric_directions.METRICS)."""
     if metric not in METRICS:
-        raise ValueError(f"metric {metric!r} is not in rxlt.scoring.metrics.METRICS ({', '.join(METRICS)}): phase 4 does not "
+        raise ValueError(f"metric {metric!r} is not in rxlt.data.metric_directions.METRICS ({', '.join(METRICS)}): phase 4 does not "
                          "know whether higher is better")
     return {"metric": metric, "higher_is_better": bool(METRICS[metric]["higher_is_better"]),
             "pairing": "seed (run level)", "item_paired": metric in ITEM_PAIRED}
@@ -189,8 +189,8 @@ def tier_summary(values: pd.DataFrame, value: str, include_english: bool, level:
 
     `values`: rows (condition, language, tier, seed, value), one per run and language (no `seed`: one seed). The
     interval is language_seed_interval of the tier's language × seed table: a shift common to every language of one
-    seed does not average out over languages (a percentile bootstrap over 2-5 language means leaves out the true mean
-    in 11-33 % of draws and ignores seeds; benchmarks/results/stats_calibration.md)."""
+    seed does not average out over languages (a percentile bootstrap over the tier's language means ignores seeds and
+    left out the true mean in 23-74 % of simulated studies; benchmarks/results/stats_calibration.md)."""
     df = values if include_english else values[values.language != SOURCE_LANGUAGE]
     df = df.assign(seed=0) if "seed" not in df else df
     rows = []
@@ -233,7 +233,7 @@ def seed_gains(scores: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def run_level_gains(scores: pd.DataFrame, baseline: str, alpha: float = 0.05) -> pd.DataFrame:
     """Per language and condition: mean over the shared seeds of the seed-paired gain, and the run-level test.
 
-    The test (rxlt.stats.hypotheses.per_language_tests) is the t-test over seeds with an exact sign-flip check,
+    The test (rxlt.stats.per_language.per_language_tests) is the t-test over seeds with an exact sign-flip check,
     reported only from min_seeds_for_sign_flip(alpha) seeds; Holm across languages within each condition."""
     per_seed = seed_gains(scores, baseline)
     parts = [per_language_tests(g, cond, baseline, alpha) for cond, g in per_seed.groupby("condition")]

@@ -117,18 +117,12 @@ def preflight(cfg: StudyParams, runs_dir: Path, executor: str) -> None:
 
 
 def _check_data_files(tasks) -> None:
-    """An empty local file of an XTREME-R task (a failed download) stops the study now, not hours later in the
-    run that reads it (empty files once made a language vanish from the evaluation)."""
-    from rxlt.data.readers import DataFileError, is_blank
-    from rxlt.data.xtreme_loader import local_files, splits
-    from rxlt.data.xtreme_tasks import XTREME_TASKS
+    """An empty local file of a task (XTREME-R, the XGLUE and low-resource suites, SIB-200's local copy: a failed
+    download) stops the study now, not hours later in the run that reads it (rxlt.data.catalog.check_local_files)."""
+    from rxlt.data.catalog import check_local_files
 
     for task in tasks:
-        for split in splits(task) if task in XTREME_TASKS else ():
-            for path in local_files(task, split):
-                if is_blank(path):
-                    raise DataFileError(f"{path}: empty file ({task} {split}); download it again, or delete it to "
-                                        f"leave it out")
+        check_local_files(task)
 
 
 def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str = "local",

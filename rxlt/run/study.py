@@ -22,6 +22,7 @@ from rxlt.params.strict import ParamsError, build, check_seed, param, read_yaml,
 from rxlt.phases import kind_handlers
 from rxlt.reporting.render import CODE_DISPLAY
 from rxlt.results import repo_root
+from rxlt.run.study_checks import check_study_values, check_synonyms_file
 from rxlt.train.objectives import OBJECTIVES
 from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
 
@@ -181,11 +182,7 @@ class StudyParams:
                 f"applies to objectives {' and '.join(ADV_EPS_SCALED)}, neither of which is among objectives "
                 f"{list(self.objectives)}")
         require(bool(self.wordnet_dir), "wordnet_dir", f"give a directory (default {DEFAULT_WORDNET_DIR})")
-        if self.synonyms_file and not Path(synonyms_path(self.synonyms_file)).is_file():
-            raise ParamsError(f"key 'synonyms_file': {synonyms_path(self.synonyms_file)} does not exist (relative paths "
-                              f"start at the repository {repo_root()}); give the path of counterfitted_neighbors.json "
-                              f"(uclanlp/Robust-XLT, or SAFER's lushleaf/Structure-free-certified-NLP) or leave it "
-                              f"empty for WordNet")
+        check_synonyms_file(self.synonyms_file, synonyms_path(self.synonyms_file), repo_root())
         require(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
         require(0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}")
         require(len(self.seeds) >= 1, "seeds", "name at least one seed")
@@ -206,6 +203,7 @@ class StudyParams:
                 require(getattr(self, f.name) >= low, f.name, f"must be >= {low}")
         require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
                 f"must not contain the target task {self.target_task!r}")
+        check_study_values(self)  # a zero-shot language, the model's longest input, bootstrap_samples' cap
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Resampling is over test items (per language) or over languages (across languages); every function
 takes an explicit seed so reports are reproducible. Intervals over languages that must hold their level with
 few languages per group are t-based, with a conservative df (`welch_contrast`, `language_seed_interval`):
-a percentile bootstrap over 2-5 languages leaves out a true 0 in 11-33 % of draws
+the percentile bootstraps over language means rxlt used before left out a true 0 in 8-74 % of simulated studies
 (benchmarks/results/stats_calibration.md).
 """
 from __future__ import annotations

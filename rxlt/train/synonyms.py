@@ -43,17 +43,37 @@ he she we they me him her us them my your his its our their or if then than so a
 """.split())
 
 # How WordNet 3.0 marks a sense offensive. (1) Usage-domain pointers (`;u`) to these data.noun synsets (offset:
-# first lemma; checked when the files load): 51 synsets point to them. WordNet 3.0 has no "profanity" usage domain;
-# "vulgarism" is a lemma of the obscenity synset. (2) Gloss labels, for the many offensive senses without a
-# pointer ("obscene terms for …", "a disparaging term for …", "(ethnic slur) …"): OFFENSIVE_GLOSS. Every lemma of
-# a marked sense is dropped as a candidate for any word (so "snatch" or "slit" never come back through another
-# sense), and a marked sense gives no candidates.
+# first lemma; checked when the files load): 63 synsets point to them (13 ethnic slur, 41 disparagement, 9
+# obscenity). WordNet 3.0 has no "profanity" usage domain; "vulgarism" is a lemma of the obscenity synset; its other
+# usage domains (slang 91, colloquialism 286, …) label register, not offence, and are not used. (2) Labels in the
+# definition part of the gloss (quoted usage examples removed first: "a racial slur" in an example of `apply` is no
+# mark), for the many offensive senses without a pointer — the wordings WordNet 3.0 uses, read from its data.* files:
+# "(ethnic slur)", "obscene terms for …", "a disparaging term for …", "pejorative terms for an insane asylum", "terms
+# of abuse for a masturbator", "(used as terms of contempt …)", "a United States term for Blacks that is now
+# considered offensive", "(used pejoratively)": OFFENSIVE_GLOSS. (3) A usage example that calls a lemma offensive
+# ("in England `fanny' is vulgar slang for female genitals"): OFFENSIVE_EXAMPLE. Every lemma of a marked sense is
+# dropped as a candidate for any word (so "snatch" or "slit" never come back through another sense), and a marked
+# sense gives no candidates. Not marks: "slang for …" without an offence label (WordNet's own slang domain is
+# register), "vulgar" of manners ("a rude or vulgar fool") — the lemma there is not a term of abuse.
 OFFENSIVE_USAGE_DOMAINS = {6718862: "ethnic_slur", 6717170: "disparagement", 7124340: "obscenity"}
+_OFFENCE = r"(?:offensive|obscene|vulgar|disparaging|derogatory|contemptuous|abusive|insulting|pejorative)"
 OFFENSIVE_GLOSS = re.compile(
-    r"ethnic slur|\((?:offensive|vulgar|obscene|disparaging|derogatory)\)|"
-    r"\b(?:offensive|obscene|vulgar|disparaging|derogatory|contemptuous|abusive|insulting)\s+"
-    r"(?:\w+\s+){0,2}?(?:term|terms|word|words|name|names|slang|expression|reference)\b", re.I)
-_MARK_HINT = re.compile(rb";u |slur|offensive|obscene|vulgar|disparag|derogat|contempt|abusive|insult")  # prefilter
+    r"ethnic slur|\((?:offensive|vulgar|obscene|disparaging|derogatory|pejorative)\)|"
+    rf"\b{_OFFENCE}\s+(?:\w+\s+){{0,2}}?(?:term|terms|word|words|name|names|slang|expression|reference)\b|"
+    r"\bterms? of (?:abuse|contempt|disparagement|opprobrium|reproach)\b|"
+    r"\b(?:term|word|name|expression)s? for [^;]{0,60}?\b(?:is|are) (?:now |still |often |generally |usually )?"
+    rf"(?:considered|regarded as) (?:\w+ )?{_OFFENCE}|"
+    r"\bused (?:pejoratively|disparagingly|contemptuously|offensively|derogatorily|as an insult)\b", re.I)
+OFFENSIVE_EXAMPLE = re.compile(rf"`[^`']+' is (?:\w+ )?{_OFFENCE} (?:slang|term|word|usage)\b", re.I)
+_EXAMPLE = re.compile(r'"[^"]*"')
+_MARK_HINT = re.compile(rb";u |slur|offensive|obscene|vulgar|disparag|derogat|contempt|abusive|insult|pejorativ|abuse|"
+                        rb"opprobrium|reproach")  # a prefilter of the lines to parse: every mark above contains one
+
+
+def offensive_gloss(gloss: str) -> bool:
+    """Whether a WordNet gloss (definition; "usage examples") labels its sense offensive (marks (2) and (3) above)."""
+    return bool(OFFENSIVE_GLOSS.search(_EXAMPLE.sub(" ", gloss)) or OFFENSIVE_EXAMPLE.search(gloss))
+
 
 # Without a tagger: a word's part of speech is the one carrying at least MIN_POS_SHARE of its SemCor tags (else it
 # is ambiguous and never replaced), and its senses are those tagged at least MIN_SENSE_SHARE as often as its most
@@ -99,7 +119,7 @@ def _load_wordnet(root: str) -> tuple[dict, dict, frozenset, frozenset]:
             n_words = int(p[3], 16)
             i = 4 + 2 * n_words
             pointers = [(p[j], int(p[j + 1])) for j in range(i + 1, i + 1 + 4 * int(p[i]), 4)]
-            if any(sym == ";u" and off in OFFENSIVE_USAGE_DOMAINS for sym, off in pointers) or OFFENSIVE_GLOSS.search(gloss):
+            if any(sym == ";u" and off in OFFENSIVE_USAGE_DOMAINS for sym, off in pointers) or offensive_gloss(gloss):
                 marked.add((pos, int(p[0])))
                 banned.update(_strip_marker(w).lower() for w in p[4: 4 + 2 * n_words: 2])
     return index, counts, frozenset(marked), frozenset(banned)
@@ -126,7 +146,7 @@ class WordNetSynonyms:
     - frequent senses: tagged ≥ MIN_SENSE_SHARE as often as the word's most frequent sense of that POS;
     - candidates are lower-case single words for which the shared sense is itself one of their frequent senses
       (by the same rules: "film" for "movie", not the untagged "flick"), never a lemma of a sense WordNet marks
-      offensive (usage domain ethnic slur / disparagement / obscenity, or a gloss label: OFFENSIVE_GLOSS), never a
+      offensive (usage domain ethnic slur / disparagement / obscenity, or a gloss label: offensive_gloss), never a
       PROTECTED_WORDS word.
     Candidates come most frequent sense first. `folds_case = False`: rs_da_tokens: normalized does not
     lower-case for it (so capitalised tokens stay).
