@@ -1,13 +1,17 @@
-"""Wall time and peak memory of a whole study: once fresh, once again cached (every run already finished).
+"""Wall time, peak memory and compute efficiency of a whole study: once fresh, once again cached (every run finished).
 
-    PYTHONPATH=. .venv/bin/python benchmarks/study_timing.py [params/embedded.yaml] [--smoke] [--keep DIR]
+    PYTHONPATH=. .venv/bin/python benchmarks/study_timing.py [params/embedded.yaml] [--smoke] [--keep DIR] [--cold]
 
 Runs `rxlt study PARAMS --runs-dir <tmp>/runs --reports-dir <tmp>/reports` twice in a fresh temporary
 directory, sampling every 0.5 s the summed resident memory (RSS) of the whole process tree (the CLI, its
 executor, every papermill kernel and worker); peak = the largest sum seen. RSS counts shared pages (the torch
 libraries) once per process, so the sum overstates physical memory somewhat: it is the conservative number.
-The converted encoder and the token cache (`$RXLT_CACHE`) are reused, as they are by any second study on a
-machine. Writes benchmarks/results/study_timing{,_smoke}.{md,json}.
+The converted encoder, the token cache and the frozen layers' cache (`$RXLT_CACHE`) are reused, as they are by any
+second study on a machine; `--cold` starts from an empty cache, as a fresh machine does (the encoder is converted,
+every text tokenised, the frozen layers computed). Next to the wall time: where it went (the runs' seconds summed by
+phase), and the study's useful FLOPs (benchmarks/study_flops.py: what its design requires, counted once) ÷ (wall ×
+the machine's fp32 matrix-product peak from benchmarks/results/speed.json). Writes
+benchmarks/results/study_timing{,_smoke}.{md,json}.
 """
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from pathlib import Path
 
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from study_flops import study_flops  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,11 +42,26 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def timed_study(params: str, smoke: bool, workdir: Path, log: Path) -> dict:
+def phase_seconds(log: Path) -> dict:
+    """Seconds of the runs that completed in this invocation, summed by phase (from the study's log lines)."""
+    import re
+
+    out: dict[str, float] = {}
+    for phase, secs in re.findall(r"complete (\d\d_\w+)/\S+ \((\d+)s\)", log.read_text()):
+        out[phase] = out.get(phase, 0.0) + float(secs)
+    return out
+
+
+def fp32_peak() -> float:
+    speed = ROOT / "benchmarks" / "results" / "speed.json"
+    return json.loads(speed.read_text())["peaks"]["fp32"]["peak_gflops"] * 1e9 if speed.is_file() else float("nan")
+
+
+def timed_study(params: str, smoke: bool, workdir: Path, log: Path, env_extra: dict | None = None) -> dict:
     rxlt = Path(sys.executable).parent / "rxlt"
     cmd = [str(rxlt) if rxlt.exists() else sys.executable, *([] if rxlt.exists() else ["-m", "rxlt"]), "study", params,
            "--runs-dir", str(workdir / "runs"), "--reports-dir", str(workdir / "reports"), *(["--smoke"] if smoke else [])]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **(env_extra or {})}
     peak, samples = 0, 0
     t0 = time.perf_counter()
     with open(log, "w") as out:
@@ -52,7 +74,8 @@ def timed_study(params: str, smoke: bool, workdir: Path, log: Path) -> dict:
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"`{' '.join(cmd)}` failed (exit {proc.returncode}); log: {log}")
-    return {"command": " ".join(cmd), "wall_s": wall, "peak_tree_rss_mb": peak / 2**20, "samples": samples}
+    return {"command": " ".join(cmd), "wall_s": wall, "peak_tree_rss_mb": peak / 2**20, "samples": samples,
+            "run_seconds_by_phase": phase_seconds(log)}
 
 
 def main() -> None:
@@ -61,18 +84,25 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="the study's --smoke variant (a pipeline check, ~2-3 min)")
     ap.add_argument("--keep", default="", help="run in this directory and keep it (default: a temporary one)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    ap.add_argument("--cold", action="store_true", help="an empty $RXLT_CACHE, as on a fresh machine")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rxlt-study-timing-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        fresh = timed_study(args.params, args.smoke, work, work / "fresh.log")
+        cache = {"RXLT_CACHE": str(work / "cache")} if args.cold else {}
+        fresh = timed_study(args.params, args.smoke, work, work / "fresh.log", cache)
         print(f"fresh: {fresh['wall_s']:.1f} s, peak {fresh['peak_tree_rss_mb']:.0f} MB", flush=True)
-        cached = timed_study(args.params, args.smoke, work, work / "cached.log")
+        cached = timed_study(args.params, args.smoke, work, work / "cached.log", cache)
         print(f"cached: {cached['wall_s']:.1f} s, peak {cached['peak_tree_rss_mb']:.0f} MB", flush=True)
         runs = sum(1 for _ in (work / "runs").rglob("results.json"))
+        study_dir = next(d for d in (work / "runs").iterdir() if d.is_dir())
+        flops = study_flops(study_dir) if not args.smoke else {}
     name = "study_timing_smoke" if args.smoke else "study_timing"
-    payload = {"params": args.params, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(),
-               "fresh": fresh, "cached": cached, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    peak = fp32_peak()
+    efficiency = flops["total"] / (fresh["wall_s"] * peak) if flops else float("nan")
+    payload = {"params": args.params, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(), "cold_cache": args.cold,
+               "fresh": fresh, "cached": cached, "useful_flops": flops, "fp32_peak_flops": peak,
+               "flops_per_wall_peak": efficiency, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(payload, indent=2))
@@ -82,7 +112,14 @@ def main() -> None:
         "(CLI + kernels), sampled every 0.5 s.", "",
         "| run | wall | peak memory (process tree RSS) |", "|---|---|---|",
         f"| fresh runs dir | {fresh['wall_s']:.1f} s ({fresh['wall_s'] / 60:.1f} min) | {fresh['peak_tree_rss_mb']:.0f} MB |",
-        f"| cached re-run | {cached['wall_s']:.1f} s | {cached['peak_tree_rss_mb']:.0f} MB |", ""]))
+        f"| cached re-run | {cached['wall_s']:.1f} s | {cached['peak_tree_rss_mb']:.0f} MB |", "",
+        f"Cache: {'empty at the start (a fresh machine)' if args.cold else 'the machine’s (encoder converted before)'}.", "",
+        "Runs' seconds by phase (summed over the runs; two run at a time): "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(fresh["run_seconds_by_phase"].items())) + ".", "",
+        *([f"Useful FLOPs (benchmarks/study_flops.py): {flops['total'] / 1e12:.1f} TFLOP — "
+           + ", ".join(f"{k} {v / 1e12:.1f}" for k, v in flops.items() if k not in ("total", "layers", "hidden", "ffn"))
+           + f". ÷ (wall × fp32 peak {peak / 1e9:.0f} GFLOP/s) = **{100 * efficiency:.0f} %** of the machine's "
+           "fp32 matrix-product capacity over the whole study, set-up excluded.", ""] if flops else [])]))
     print((out / f"{name}.md").read_text())
 
 

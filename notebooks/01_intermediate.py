@@ -22,7 +22,11 @@
 # train/dev splits. **Outputs** in `run_dir`: `encoder/` (the encoder only — phase 2 puts a
 # fresh head on it) and `results.json` (config, versions, git hash, seeds, sample counts, dev scores).
 #
-# The embedded tasks are word/phrase-level classification derived from Unicode CLDR (not XTREME-R).
+# Offline English tasks: WordNet glosses and fortune texts (sentence-level, from Debian packages:
+# `rxlt.data.package_tasks`) and the CLDR word/phrase tasks; with a network, the hub tasks (MNLI, SQuAD, ...).
+# `frozen_layers` = K keeps the embeddings and the first K layers fixed, as in phase 2, so the encoder this run
+# passes on shares its frozen part (and its cached output) with every other run of the study; `max_train_items`
+# trains on a seeded sample of each task (the same items for every seed).
 
 # %% tags=["parameters"]
 model = "e5-small"
@@ -30,6 +34,7 @@ encoder_layers = 0
 tasks = ["cldr-unit", "cldr-reltime"]
 mixing = "sequence"
 mixture_temperature = 1.0
+max_train_items = 0
 seed = 0
 epochs = 10
 batch_size = 32

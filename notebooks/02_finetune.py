@@ -24,7 +24,10 @@
 # smoothing by random perturbation (`rs_rp`) or by synonym data augmentation (`rs_da`: the paper's RS-DA with its
 # synonym list `synonyms_file`, "WordNet synonym augmentation" without) — Huang et al. 2021; each method's
 # docstring in `rxlt.train.objectives` cites it. For classification, `model/embedding_scale.json` stores the English
-# training embedding RMS, the unit of phase 3's smoothing sigma.
+# training embedding RMS, the unit of phase 3's smoothing sigma. `frozen_layers` = K keeps the embeddings and the
+# first K layers fixed (no dropout there; for classification their output is computed once per machine and shared by
+# every run, `rxlt.features.prefix_cache`); `linear_probe` trains the head alone on the frozen encoder (the study's
+# `probe` condition).
 #
 # **Inputs.** The parameters below; `init_from` = a phase-1 run directory or empty.
 # **Outputs** in `run_dir`: `model/` (encoder delta + head) and `results.json`.

@@ -56,6 +56,15 @@ show_other_conditions(out, cfg)
 show_config(cfg)
 
 # %% [markdown]
+# ## How the study was sized
+# Read back from the runs: the encoder and the part of it that trained, epochs and learning rates, each objective's
+# settings, the intermediate tasks, the seeds, and the test items per language the numbers rest on.
+
+# %%
+show_table(out["setup"])
+print(out["design"]["items_note"])
+
+# %% [markdown]
 # ## The hypothesis test per condition (one per task)
 # Mixed model `gain ~ resource + C(seed) + (1 | language) + (0 + resource | seed)` on every (language, seed)
 # gain over the baseline (English excluded; REML, closed form for the complete language × seed grid); the

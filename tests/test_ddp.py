@@ -18,7 +18,7 @@ def _run(cmd, tmp):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def runs(tmp_path_factory):
     single, ddp = tmp_path_factory.mktemp("single"), tmp_path_factory.mktemp("ddp")
     _run([sys.executable, str(WORKER), str(single)], single)

@@ -42,7 +42,7 @@ def _cmdlines(pid: int) -> dict[int, str]:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def lab(tmp_path_factory):
     """JupyterLab started as a user starts it: `make lab` (its setup prerequisite taken as done: `make -o setup`)."""
     port = _free_port()

@@ -18,7 +18,8 @@ def _yaml(tmp_path, text):
 
 def test_default_study_file_is_valid():
     cfg = load_study(REPO / "params" / "embedded.yaml")
-    assert cfg.conditions == ("direct", "intermediate") and len(cfg.seeds) >= 2
+    assert cfg.target_task == "sib200" and cfg.languages == ("all",) and len(cfg.seeds) >= 3
+    assert cfg.conditions == ("probe", "direct", "intermediate") and cfg.objectives[0] == "erm" and len(cfg.objectives) >= 3
 
 
 def test_unknown_key_names_file_key_and_close_match(tmp_path):
@@ -101,7 +102,8 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
         assert all(n in seen for n in s.needs), s.key
         seen.add(s.key)
     n = len(cfg.seeds)
-    assert [s.phase for s in specs].count("03_evaluate") == 2 * n * len(cfg.objectives) and [s.phase for s in specs[-2:]] == ["04_tiers", "05_report"]
+    fine_tuned = len([c for c in cfg.conditions if c != "probe"]) * len(cfg.objectives) + ("probe" in cfg.conditions)
+    assert [s.phase for s in specs].count("03_evaluate") == n * fine_tuned and [s.phase for s in specs[-2:]] == ["04_tiers", "05_report"]
     assert [s.key for s in expand(cfg, tmp_path / "elsewhere")] == [s.key for s in specs]  # ids do not depend on location
     other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})
     changed = {s.key for s in expand(other, tmp_path)} - seen

@@ -113,3 +113,23 @@ def test_training_is_identical_with_the_cache_on_or_off(tiny_encoder, e5_tokeniz
     for a, b, c in zip(off, miss, hit):
         assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-5) == pytest.approx(c["train_loss"], abs=1e-5)
         assert a["dev_score"] == b["dev_score"] == c["dev_score"]
+
+
+def test_a_probe_shares_the_cache_of_the_studys_frozen_layers(tiny_encoder, e5_tokenizer, prefix_dir):
+    """The linear probe freezes every layer but reads the study's cached layer K and runs the frozen layers above it:
+    one cache for every run, and the same logits as the whole frozen encoder."""
+    data = encode(e5_tokenizer, TEXTS, None, max_length=16)
+    other = copy.deepcopy(tiny_encoder)
+    freeze_prefix(other, 1)
+    with_prefix(other, data, 4, "fp32")
+    freeze_prefix(tiny_encoder, 2, cached=1)
+    assert encoder_fingerprint(tiny_encoder) == encoder_fingerprint(other)
+    torch.manual_seed(0)
+    probe = SequenceClassifier(tiny_encoder, 3, "mean").eval()
+    cached = with_prefix(tiny_encoder, data, 4, "fp32")
+    assert prefix_cache.stats["hit"] == 1 and prefix_cache.stats["miss"] == 1
+    np.testing.assert_allclose(predict_logits(probe, cached, 4, "fp32"), predict_logits(probe, data, 4, "fp32"),
+                               rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="cached layer 3 must be one of the frozen layers"):
+        freeze_prefix(tiny_encoder, 2, cached=3)
+

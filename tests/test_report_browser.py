@@ -78,7 +78,7 @@ def make_study(root: Path) -> list[str]:
     return evals
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("study")
     params = build(ReportParams, {"evaluation_runs": make_study(root), "smoke": True, "permutation_samples": 500,

@@ -46,7 +46,7 @@ def _install() -> str:
     return ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def slurm():
     """A running one-node cluster; yields the environment for its clients (SLURM_CONF)."""
     why = _install()
@@ -126,7 +126,7 @@ def _results(tmp) -> dict:
             for p in (tmp / "runs" / "slurm-tiny").glob("*/*/results.json")}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def local(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("local")
     res = _study(dict(os.environ), tmp, "--executor", "local")
@@ -134,7 +134,7 @@ def local(tmp_path_factory):
     return tmp
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other files run in between
 def on_slurm(slurm, tmp_path_factory):
     """The study through Slurm; its 04_tiers job is cancelled while it waits, then retried alone."""
     tmp = tmp_path_factory.mktemp("slurm")

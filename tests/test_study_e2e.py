@@ -25,7 +25,9 @@ def _study(tmp, *extra, wait=True):
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 
 
-@pytest.fixture(scope="module")
+# session scope: a worker may run other files' tests between these, and a module-scoped fixture would then be torn
+# down and the smoke study built again (minutes of CI)
+@pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("smoke")
     t0 = time.time()
@@ -43,8 +45,8 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
     tmp, seconds, out = smoke
     res = _results(tmp)
     phases = [k.split("/")[0] for k in res]
-    # smoke grid: 1 seed × {direct, intermediate} × {erm, adversarial, rs_rp, rs_da}
-    assert {p: phases.count(p) for p in set(phases)} == {"01_intermediate": 1, "02_finetune": 8, "03_evaluate": 8, "04_tiers": 1,
+    # smoke grid: 1 seed × (probe + {direct, intermediate} × {erm, rs_rp, rs_da}) on SIB-200
+    assert {p: phases.count(p) for p in set(phases)} == {"01_intermediate": 1, "02_finetune": 7, "03_evaluate": 7, "04_tiers": 1,
                                                          "05_report": 1}
     for key, r in res.items():
         assert r["status"] == "complete", key
@@ -53,21 +55,25 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
     ev = [r for k, r in res.items() if k.startswith("03_evaluate")]
     for r in ev:
         langs = r["metrics"]["per_language"]
-        assert sorted(langs) == sorted(["en", "de", "ja", "el", "sw", "yo", "zu"])
+        assert sorted(langs) == sorted(["en", "deu_Latn", "jpn_Jpan", "ell_Grek", "swh_Latn", "yor_Latn", "zul_Latn"])
         for m in langs.values():
             assert 0 <= m["ci_low"] <= m["accuracy"] <= m["ci_high"] <= 1 and m["n"] == 12
-        assert r["samples"]["test"]["de"]["used"] == 12 and r["samples"]["test"]["de"]["original"] > 12
+        assert r["samples"]["test"]["deu_Latn"]["used"] == 12 and r["samples"]["test"]["deu_Latn"]["original"] == 204
         assert r["metrics"]["average"]["english_in_grid"] is True
-    assert {r["condition"] for r in ev} == {f"{c}{o}" for c in ("direct", "intermediate")
-                                            for o in ("", "+adversarial", "+rs_rp", "+rs_da")}
+    assert {r["condition"] for r in ev} == {"probe"} | {f"{c}{o}" for c in ("direct", "intermediate")
+                                                        for o in ("", "+rs_rp", "+rs_da")}
     ft = [r for k, r in res.items() if k.startswith("02_finetune")]
     inter = next(r for r in ft if r["condition"] == "intermediate")
     assert "01_intermediate" in inter["config"]["init_from"]
     da = next(r for r in ft if r["condition"] == "direct+rs_da")
     train = da["samples"]["train"]
-    # WordNet never replaces capitalised words, and territory names are all capitalised: the run says so
-    assert train["used"] == 2 * train["original"] and train["fraction_of_texts_changed"] == 0.0
-    assert train["method"].startswith("WordNet synonym augmentation") and "no text changed" in train["note"]
+    # the paper's RS-DA: its synonym list (shipped), 2 copies, the originals dropped
+    assert train["used"] == 2 * train["original"] == 2 * 701 and 0.5 < train["fraction_of_texts_changed"] < 1
+    assert "RS-DA" in train["method"] and "note" not in train
+    probe = next(r for r in ft if r["condition"] == "probe")
+    assert probe["config"]["linear_probe"] and not probe["config"]["init_from"]
+    # the frozen lower layers: the same for every run (their output was computed once for all evaluations)
+    assert {r["config"]["frozen_layers"] for r in ft} == {1}
     tiers = next(r for k, r in res.items() if k.startswith("04_tiers"))
     assert "SMOKE" in tiers["metrics"]["answer"] and tiers["english_in_tier_averages"] is False
     assert (tmp / "runs" / "embedded-smoke" / next(k for k in res if k.startswith("04_tiers")) / "tidy_results.csv").is_file()
@@ -79,10 +85,24 @@ def test_every_phase_ran_and_wrote_complete_results(smoke):
         assert (tmp / "runs" / "embedded-smoke" / report_key / name).is_file(), name
 
 
+def test_the_report_says_how_the_study_was_sized(smoke):
+    """The study report reads back each condition's sizes from its runs: what trained, the items per language."""
+    tmp, _, _ = smoke
+    report = next(r for k, r in _results(tmp).items() if k.startswith("05_report"))
+    setup = {row["condition"]: row for row in report["design"]["setup"]}
+    assert list(setup)[:3] == ["probe", "direct", "direct+rs_da"] and len(setup) == 7
+    assert setup["probe"]["encoder"] == "2 layers, all frozen (linear head only)"
+    assert setup["direct"]["encoder"] == "2 layers, first 1 frozen, top 1 trained"
+    assert all(row["test items per language"] == "12 of 204" and row["seeds"] == "0" for row in setup.values())
+    assert setup["intermediate"]["intermediate"] == "wordnet-gloss → fortune-topic, 1 epoch(s), ≤ 200 items per task"
+    assert setup["direct+rs_da"]["objective"] == "rs_da: 2 copies, synonyms: paper list"
+    assert "parallel" in report["design"]["items_note"]
+
+
 def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     tmp, _, _ = smoke
     reports = sorted((tmp / "reports" / "embedded-smoke").glob("*/*.html"))
-    assert len(reports) == 19
+    assert len(reports) == 17
     for page in reports:
         text = page.read_text()
         assert not re.search(r"<script[^>]+src=", text), page  # no CDN (or any external) scripts
@@ -95,21 +115,21 @@ def test_reports_are_offline_html_with_figures_and_an_index(smoke):
     assert "../03_evaluate/" in report_page  # links to every run's report
     # progress bars end as one final text line, not one line per refresh
     ft_page = next(p for p in reports if p.parent.name == "02_finetune" and p.name.startswith("direct-erm")).read_text()
-    assert ft_page.count("cldr-territory: 100%") == 1
+    assert ft_page.count("sib200: 100%") == 1
     for page in reports:  # for reading: the run's resolved parameters are its first table, no defaults cell, no code
         text = page.read_text()
         assert re.search("data-rxlt=[\"']parameters", text).start() < text.index("<table"), page
         assert "celltag_parameters" not in text and "celltag_injected-parameters" not in text, page
         assert 'class="jp-CodeMirrorEditor' not in text, page  # code cells hidden
     index = (tmp / "reports" / "index.html").read_text()
-    assert index.count("<tr id='run-") == 19 and "smoke study" in index and "Full study report" in index
+    assert index.count("<tr id='run-") == 17 and "smoke study" in index and "Full study report" in index
     assert "embedded-smoke/05_report/" in index and "embedded-smoke/05_report/report-" in index
     assert len(list((tmp / "reports" / "embedded-smoke" / "05_report").glob("*-headline-figure.png"))) == 1
     assert "<code>init_from</code>=<code>runs/embedded-smoke/01_intermediate/inter-s0-" in index  # folded config
     entries = json.loads((tmp / "reports" / "index.json").read_text())["studies"]["embedded-smoke"]
     assert all(isinstance(e["seconds"], float) and e["seconds"] > 0 for e in entries.values())  # wall time of each run
     assert {e["condition"] for e in entries.values() if e["phase"] == "03_evaluate"} == \
-        {f"{c}{o}" for c in ("direct", "intermediate") for o in ("", "+adversarial", "+rs_rp", "+rs_da")}
+        {"probe"} | {f"{c}{o}" for c in ("direct", "intermediate") for o in ("", "+rs_rp", "+rs_da")}
 
 
 def test_reports_folder_reads_first_and_travels_in_chromium(smoke, tmp_path):
@@ -157,8 +177,8 @@ def test_reports_folder_reads_first_and_travels_in_chromium(smoke, tmp_path):
     first = pages["index"]["marks"]
     assert first["answer"][1] <= 900 and first["headline-figure"][1] <= 900, first  # the first screen at 1400 × 900
     table = first["run-table"]
-    assert table[1] - table[0] < 2 * 900, "the run table of 19 runs should fit in two screens"
-    assert pages["report"]["extra"] == {"shown": ["lang-sw"], "first": "lang-zu"}
+    assert table[1] - table[0] < 2 * 900, "the run table of 17 runs should fit in two screens"
+    assert pages["report"]["extra"] == {"shown": ["lang-swh_Latn"], "first": "lang-zul_Latn"}
     headless.screenshot(browser, index, tmp_path / "index.png", size="1400,900")
     assert headless.ink(tmp_path / "index.png") > 0.02, "the index's first screen painted (nearly) blank"
 
@@ -169,7 +189,7 @@ def test_rerun_recomputes_nothing(smoke):
     t0 = time.time()
     res = _study(tmp)
     assert res.returncode == 0, res.stderr
-    assert "19 already finished, 0 to run" in res.stdout
+    assert "17 already finished, 0 to run" in res.stdout
     assert {k: r["provenance"]["finished"] for k, r in _results(tmp).items()} == before
     assert time.time() - t0 < 60
 
@@ -267,10 +287,10 @@ def test_ctrl_c_stops_at_once_and_a_killed_study_resumes_without_redoing_finishe
                and "05_report" not in k)
     res = _study(tmp)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    assert "16 already finished, 3 to run" in res.stdout
+    assert "14 already finished, 3 to run" in res.stdout
     after = _results(tmp)
     assert all(after[k]["provenance"]["finished"] == v for k, v in kept.items())
-    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 19
+    assert all(r["status"] == "complete" for r in after.values()) and len(after) == 17
     # the runs done again after the interruptions give what the uninterrupted study gave
     assert {k: after[k]["metrics"] for k in redone} == uninterrupted
 
@@ -306,15 +326,15 @@ def test_smoothing_sigma_is_stored_with_the_model_and_independent_of_the_evaluat
     tmp, _, _ = smoke
     ft = next((tmp / "runs" / "embedded-smoke" / "02_finetune").glob("direct-rs_rp-*"))
     scale = json.loads((ft / "model" / "embedding_scale.json").read_text())
-    assert 0.05 < scale["embedding_rms"] < 0.2 and "English cldr-territory train" in scale["source"]
+    assert 0.05 < scale["embedding_rms"] < 0.2 and "English sib200 train" in scale["source"]
     runs = {}
-    for langs in (["en", "de"], ["ja", "sw"]):
+    for langs in (["en", "deu_Latn"], ["jpn_Jpan", "swh_Latn"]):
         cfg = build(EvaluateParams, {"finetune_run": str(ft), "languages": langs, "max_test_items": 4,
                                      "smoothing_samples": 12, "smoothing_selection_samples": 4, "smoothing_sigma": 0.25,
                                      "bootstrap_samples": 100, "run_dir": str(tmp_path / "-".join(langs))})
         run_evaluation(start_run("03_evaluate", cfg))
         runs[tuple(langs)] = json.loads((tmp_path / "-".join(langs) / "results.json").read_text())["metrics"]
-    a, b = runs[("en", "de")], runs[("ja", "sw")]
+    a, b = runs[("en", "deu_Latn")], runs[("jpn_Jpan", "swh_Latn")]
     assert a["smoothing"]["sigma_absolute"] == b["smoothing"]["sigma_absolute"] == pytest.approx(0.25 * scale["embedding_rms"])
     assert (a["smoothing"]["selection_samples"], a["smoothing"]["estimation_samples"]) == (4, 12)
     assert "not a cross-lingual guarantee" in a["smoothing"]["guarantee"]
@@ -346,5 +366,6 @@ def test_explore_notebook_slices_the_finished_study(smoke, tmp_path):
     outputs = [o for c in out.cells if c.cell_type == "code" for o in c.outputs]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
     table = outputs[-1]["data"]["text/plain"]  # the per-language table
-    # unseen (yo, zu) and high (en, de, ja) kept; low (sw) and mid (el) filtered out
-    assert set(re.findall(r"\b(en|de|ja|el|sw|yo|zu)\b", table)) == {"en", "de", "ja", "yo", "zu"}
+    # unseen (yor_Latn, zul_Latn) and high (en, deu_Latn, jpn_Jpan) kept; low (swh_Latn) and mid (ell_Grek) filtered out
+    codes = r"\b(en|deu_Latn|jpn_Jpan|ell_Grek|swh_Latn|yor_Latn|zul_Latn)\b"
+    assert set(re.findall(codes, table)) == {"en", "deu_Latn", "jpn_Jpan", "yor_Latn", "zul_Latn"}

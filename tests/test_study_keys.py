@@ -16,7 +16,10 @@ from rxlt.run.study import StudyParams, expand, load_study
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 
-# `expand(load_study("params/embedded.yaml"[, smoke=True]), runs_dir)` keys on main at c9ae913 (any runs_dir)
+# `expand(load_study("params/cldr.yaml"[, smoke=True]), runs_dir)` keys (any runs_dir): the CLDR study was the
+# embedded default until SIB-200 replaced it; its full-study ids are those of main at c9ae913. The smoke ids
+# changed once on purpose: --smoke caps intermediate training items (SMOKE's intermediate_max_items), which moved the
+# smoke intermediate runs and the runs downstream of them.
 EMBEDDED_IDS = [
     '01_intermediate/inter-s0-9c4871377f',
     '01_intermediate/inter-s1-21343f9793',
@@ -57,25 +60,25 @@ EMBEDDED_IDS = [
 ]
 
 EMBEDDED_SMOKE_IDS = [
-    '01_intermediate/inter-s0-07a3deeb9f',
+    '01_intermediate/inter-s0-6eae057e05',
     '02_finetune/direct-adversarial-s0-d3b36b1b89',
     '02_finetune/direct-erm-s0-d21301ec23',
     '02_finetune/direct-rs_da-s0-2aa9de884a',
     '02_finetune/direct-rs_rp-s0-1663d2e6be',
-    '02_finetune/intermediate-adversarial-s0-4526400a3d',
-    '02_finetune/intermediate-erm-s0-812302f493',
-    '02_finetune/intermediate-rs_da-s0-cb7c3b874f',
-    '02_finetune/intermediate-rs_rp-s0-16acb468e2',
+    '02_finetune/intermediate-adversarial-s0-69779a3a81',
+    '02_finetune/intermediate-erm-s0-7e83a54ba0',
+    '02_finetune/intermediate-rs_da-s0-b05f367a94',
+    '02_finetune/intermediate-rs_rp-s0-495eef08aa',
     '03_evaluate/direct-adversarial-s0-2782eb6546',
     '03_evaluate/direct-erm-s0-5d337a5a7b',
     '03_evaluate/direct-rs_da-s0-07a7cfe858',
     '03_evaluate/direct-rs_rp-s0-9fa11aa07e',
-    '03_evaluate/intermediate-adversarial-s0-d014d59953',
-    '03_evaluate/intermediate-erm-s0-f4c0d37483',
-    '03_evaluate/intermediate-rs_da-s0-0d29c261f6',
-    '03_evaluate/intermediate-rs_rp-s0-72d672a6b5',
-    '04_tiers/tiers-f0f7698d48',
-    '05_report/report-fbd6bad6f2',
+    '03_evaluate/intermediate-adversarial-s0-39bf8a7e30',
+    '03_evaluate/intermediate-erm-s0-afdfbbc356',
+    '03_evaluate/intermediate-rs_da-s0-1399c6d4d7',
+    '03_evaluate/intermediate-rs_rp-s0-3a217d5959',
+    '04_tiers/tiers-b350495f03',
+    '05_report/report-848a6c4024',
 ]
 
 BASE = {"study": "keys", "objectives": ["erm", "rs_da"], "seeds": [0], "conditions": ["direct", "intermediate"]}
@@ -90,8 +93,8 @@ def by_phase(cfg, root):
 
 @pytest.mark.parametrize("smoke,golden", [(False, EMBEDDED_IDS), (True, EMBEDDED_SMOKE_IDS)])
 def test_embedded_study_run_ids_are_unchanged(smoke, golden, tmp_path):
-    """Finished embedded runs stay valid: new study keys at their defaults change no phase value, so no id."""
-    assert sorted(s.key for s in expand(load_study(PARAMS / "embedded.yaml", smoke=smoke), tmp_path)) == golden
+    """Finished CLDR runs stay valid: new study keys at their defaults change no phase value, so no id."""
+    assert sorted(s.key for s in expand(load_study(PARAMS / "cldr.yaml", smoke=smoke), tmp_path)) == golden
 
 
 def test_study_defaults_equal_the_phase_defaults_of_keys_with_the_same_name():

@@ -18,7 +18,13 @@ XTREME_OPTIMIZER = dict(weight_decay=0.0, warmup_ratio=0.0, freeze_word_embeddin
 
 # file -> what its expansion must give: runs per phase, and the settings phases 1-2 receive
 EXPECTED = {
-    "embedded.yaml": dict(
+    "embedded.yaml": dict(  # the default study: SIB-200 in 205 varieties, offline (params/embedded.yaml says why)
+        phases={"01_intermediate": 3, "02_finetune": 21, "03_evaluate": 21, "04_tiers": 1, "05_report": 1},
+        model="e5-small", task="sib200", intermediate=("wordnet-gloss", "fortune-topic"), epochs=6,
+        intermediate_epochs=1, lr=2e-4, head_lr=1e-3, max_length=128, batch_size=32, seeds=(0, 1, 2),
+        objectives={"erm", "rs_rp", "rs_da"}, rs_da_copies=2, frozen_layers=11,
+        weight_decay=0.01, warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file=str(PAPER_SYNONYMS_FILE)),
+    "cldr.yaml": dict(  # the default study until SIB-200 replaced it
         phases={"01_intermediate": 2, "02_finetune": 16, "03_evaluate": 16, "04_tiers": 1, "05_report": 1},
         model="e5-small", task="cldr-territory", intermediate=("cldr-unit", "cldr-reltime"), epochs=10,
         intermediate_epochs=10, lr=5e-5, head_lr=1e-3, max_length=32, batch_size=32, seeds=(0, 1),
@@ -73,11 +79,13 @@ EXPECTED = {
         model="xlm-roberta-base", task="nusax", intermediate=("squad", "hellaswag"), epochs=10, intermediate_epochs=3,
         lr=2e-5, head_lr=2e-5, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4), objectives={"erm"},
         **XTREME_OPTIMIZER),
-    "sib200.yaml": dict(  # offline: the shipped SIB-200 copy and the package tasks (rxlt.data.package_tasks)
-        phases={"01_intermediate": 3, "02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
-        model="e5-small", task="sib200", intermediate=("wordnet-gloss", "fortune-topic"), epochs=10,
-        intermediate_epochs=1, lr=5e-5, head_lr=1e-3, max_length=128, batch_size=32, seeds=(0, 1, 2),
-        objectives={"erm", "rs_rp"}, weight_decay=0.01, warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file=""),
+    "sib200.yaml": dict(  # the default design at full size: every test item, five seeds, PGD as well
+        phases={"01_intermediate": 5, "02_finetune": 45, "03_evaluate": 45, "04_tiers": 1, "05_report": 1},
+        model="e5-small", task="sib200", intermediate=("wordnet-gloss", "fortune-topic"), epochs=6,
+        intermediate_epochs=1, lr=2e-4, head_lr=1e-3, max_length=128, batch_size=32, seeds=(0, 1, 2, 3, 4),
+        objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=2, frozen_layers=11, weight_decay=0.01,
+        warmup_ratio=0.1,
+        freeze_word_embeddings=True, synonyms_file=str(PAPER_SYNONYMS_FILE)),
     "pawsx-robust.yaml": dict(
         phases={"02_finetune": 12, "03_evaluate": 12, "04_tiers": 1, "05_report": 1},
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,
@@ -103,7 +111,13 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
              "04_tiers": TiersParams, "05_report": ReportParams}
     assert all(isinstance(p, types[phase]) for phase, ps in by_phase.items() for p in ps)
 
-    trained = by_phase["02_finetune"] + by_phase.get("01_intermediate", [])
+    probes = [p for p in by_phase["02_finetune"] if p.linear_probe]  # a linear head on the frozen encoder per seed
+    assert len(probes) == (len(cfg.seeds) if "probe" in cfg.conditions else 0)
+    for p in probes:
+        assert (p.objective, p.epochs, p.head_lr, p.init_from) == ("erm", cfg.probe_epochs, cfg.probe_head_lr, "")
+    trained = [p for p in by_phase["02_finetune"] if not p.linear_probe] + by_phase.get("01_intermediate", [])
+    for p in trained + probes:
+        assert p.frozen_layers == want.get("frozen_layers", 0)
     for p in trained:
         assert (p.model, p.lr, p.head_lr, p.max_length, p.batch_size, p.encoder_layers) == (
             want["model"], pytest.approx(want["lr"]), pytest.approx(want["head_lr"]), want["max_length"],
@@ -113,7 +127,7 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
     for p in by_phase.get("01_intermediate", []):
         assert p.tasks == want["intermediate"] and p.epochs == want["intermediate_epochs"]
     inter_dirs = {p.run_dir for p in by_phase.get("01_intermediate", [])}
-    finetunes = by_phase["02_finetune"]
+    finetunes = [p for p in by_phase["02_finetune"] if not p.linear_probe]
     assert {p.task for p in finetunes} == {want["task"]} and {p.epochs for p in finetunes} == {want["epochs"]}
     assert {p.objective for p in finetunes} == want["objectives"] and {p.seed for p in finetunes} == set(want["seeds"])
     # the intermediate condition starts from a phase-1 encoder, `direct` from the plain model
@@ -127,7 +141,7 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
             assert (p.rs_da_keep_original, p.synonyms_file) == (False, "")
     # phase 3 evaluates each fine-tuned model once; phases 4 and 5 take every evaluation
     evaluations = by_phase["03_evaluate"]
-    assert sorted(p.finetune_run for p in evaluations) == sorted(p.run_dir for p in finetunes)
+    assert sorted(p.finetune_run for p in evaluations) == sorted(p.run_dir for p in finetunes + probes)
     assert {p.languages for p in evaluations} == {("all",)}
     for phase in ("04_tiers", "05_report"):
         (p,) = by_phase[phase]

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from rxlt.features.batching import Encoded, length_sorted_batches, pad_rows
-from rxlt.model.frozen_prefix import frozen_layers, prefix_states
+from rxlt.model.frozen_prefix import prefix_layer, prefix_states
 from rxlt.model.precision import autocast, resolve_precision
 
 FORMAT = "1"  # bump when the stored layout or the computation changes
@@ -66,7 +66,7 @@ class PrefixEncoded(Encoded):
 def encoder_fingerprint(encoder) -> str:
     """SHA-256 of the frozen part's parameters (names, shapes and bytes) and the model class; memoised on the encoder
     (its frozen parameters never change)."""
-    layers = frozen_layers(encoder)
+    layers = prefix_layer(encoder)
     cached = getattr(encoder, "_rxlt_prefix_fingerprint", None)
     if cached and cached[0] == layers:
         return cached[1]
@@ -122,7 +122,7 @@ def _store(path: Path, states: list[np.ndarray]) -> None:
 def _compute(encoder, data: Encoded, rows: np.ndarray, batch_size: int, precision: str) -> list[np.ndarray]:
     """States of data's rows `rows` (length-sorted batches, scattered back in order)."""
     device = next(encoder.parameters()).device
-    layers = frozen_layers(encoder)
+    layers = prefix_layer(encoder)
     sub = Encoded([data.input_ids[i] for i in rows], None, data.pad_id,
                   None if data.segment_starts is None else [data.segment_starts[i] for i in rows])
     out: list[np.ndarray] = [None] * len(rows)
@@ -142,7 +142,7 @@ def with_prefix(encoder, data: Encoded, batch_size: int, precision: str, groups=
     """`data` with the output of the encoder's frozen layers for every row (a PrefixEncoded), from the cache where
     it was computed before; `data` unchanged when nothing is frozen. `groups`: one label per row (e.g. language):
     each group is one cache entry, so studies over other subsets of groups reuse the shared ones."""
-    if frozen_layers(encoder) == 0 or not len(data) or type(data) is not Encoded:  # sequence rows only
+    if prefix_layer(encoder) == 0 or not len(data) or type(data) is not Encoded:  # sequence rows only
         return data
     precision = resolve_precision(precision)
     was_training = encoder.training

@@ -151,7 +151,7 @@ def load_model(source: str | Path, keep_ids=None) -> tuple[TaskHead, object, lis
         raise FileNotFoundError(f"{source}: no {HEAD_META}; expected a fine-tuned model directory (phase 2 output)")
     head_meta = json.loads((source / HEAD_META).read_text())
     encoder, tokenizer, meta = load_encoder(str(source), keep_ids=keep_ids)
-    freeze_prefix(encoder, meta.get("frozen_layers", 0))  # as trained: its frozen layers' outputs can be cached
+    freeze_prefix(encoder, meta.get("frozen_layers", 0), meta.get("prefix_layer"))  # as trained; cacheable
     model = build_head(head_meta.get("kind", "classification"), encoder, head_meta.get("labels"),
                        head_meta.get("pooling", "mean"), tag_subword=head_meta.get("tag_subword", "first"),
                        lengths=(head_meta.get("query_length", 64), head_meta.get("candidate_length", 64)))

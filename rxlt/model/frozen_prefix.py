@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 FROZEN_ATTR = "rxlt_frozen_layers"  # on the encoder: how many transformer layers are frozen (0 = none)
+PREFIX_ATTR = "rxlt_prefix_layer"  # ... and whose output is cached: the frozen layers, or fewer (the linear probe)
 
 
 def layer_count(encoder: nn.Module) -> int:
@@ -29,6 +30,11 @@ def layer_count(encoder: nn.Module) -> int:
 
 def frozen_layers(encoder: nn.Module) -> int:
     return int(getattr(encoder, FROZEN_ATTR, 0))
+
+
+def prefix_layer(encoder: nn.Module) -> int:
+    """The layer whose output the prefix cache holds (0 = none); the layers above it run on those states."""
+    return int(getattr(encoder, PREFIX_ATTR, frozen_layers(encoder)))
 
 
 def _stay_in_eval(module: nn.Module, mode: bool = True) -> nn.Module:
@@ -43,12 +49,18 @@ def _freeze(module: nn.Module) -> None:
     module.train = types.MethodType(_stay_in_eval, module)  # parent.train() recurses through child.train()
 
 
-def freeze_prefix(encoder: nn.Module, layers: int) -> None:
+def freeze_prefix(encoder: nn.Module, layers: int, cached: int | None = None) -> None:
     """Freeze the embeddings and the first `layers` transformer layers (0: nothing); `layers` = all layers freezes
-    the whole encoder (the linear probe). The frozen modules keep eval mode, so they compute without dropout."""
+    the whole encoder (the linear probe). The frozen modules keep eval mode, so they compute without dropout.
+    `cached` (≤ layers; default = layers): the layer whose output the prefix cache holds — a probe in a study whose
+    other runs freeze fewer layers shares their cache and runs its remaining frozen layers itself."""
     total = layer_count(encoder)
     if not 0 <= layers <= total:
         raise ValueError(f"frozen_layers={layers}, but the encoder has {total} layers: use 0..{total}")
+    cached = layers if cached is None else cached
+    if not 0 <= cached <= layers:
+        raise ValueError(f"the cached layer {cached} must be one of the frozen layers 0..{layers}")
+    setattr(encoder, PREFIX_ATTR, cached)
     if layers == 0:
         return
     _freeze(encoder.embeddings)
@@ -78,12 +90,13 @@ def prefix_states(encoder: nn.Module, layers: int, input_ids: torch.Tensor, atte
 
 
 def top_outputs(encoder: nn.Module, states: torch.Tensor, attention_mask: torch.Tensor):
-    """The encoder's outputs computed from the states of its last frozen layer: layers K+1..L, then the pooler."""
+    """The encoder's outputs computed from the cached states of layer K = prefix_layer: layers K+1..L, then the
+    pooler."""
     from transformers.modeling_outputs import BaseModelOutputWithPooling
 
     hidden = states
     mask = _mask(encoder, hidden, attention_mask)
-    for layer in encoder.encoder.layer[frozen_layers(encoder):]:
+    for layer in encoder.encoder.layer[prefix_layer(encoder):]:
         hidden = layer(hidden, mask)
     pooler = getattr(encoder, "pooler", None)
     return BaseModelOutputWithPooling(last_hidden_state=hidden, pooler_output=None if pooler is None else pooler(hidden))

@@ -168,6 +168,8 @@ class IntermediateParams(TrainingParams):
     mixing: str = param("sequence", "sequence: one task after another (a fresh head each); mixture: all at once, "
                         "one head per task, batches sampled by task size")
     mixture_temperature: float = param(1.0, "mixture sampling ∝ n_task^(1/T): 1 = proportional, larger = flatter")
+    max_train_items: int = param(0, "train on at most this many English items per task (a seeded sample, the same "
+                                 "for every seed); 0 = all")
 
     def __post_init__(self):
         super().__post_init__()
@@ -176,6 +178,7 @@ class IntermediateParams(TrainingParams):
         check_tasks(self.tasks, "tasks")
         require(self.mixing in MIXING, "mixing", f"{self.mixing!r}: expected one of {MIXING}")
         require(self.mixture_temperature > 0, "mixture_temperature", "must be > 0")
+        require(self.max_train_items >= 0, "max_train_items", f"must be >= 0 (0 = all), got {self.max_train_items}")
 
 
 @dataclass(frozen=True)

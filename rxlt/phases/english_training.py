@@ -94,8 +94,8 @@ def prepare_encoder(cfg, source: str, keep_ids=None):
     if cfg.freeze_word_embeddings:
         freeze_word_embeddings(encoder)
     frozen = layer_count(encoder) if getattr(cfg, "linear_probe", False) else cfg.frozen_layers
-    freeze_prefix(encoder, frozen)
-    return encoder, tokenizer, {**meta, "frozen_layers": frozen}
+    freeze_prefix(encoder, frozen, cached=cfg.frozen_layers)  # a probe shares the study's cached layer
+    return encoder, tokenizer, {**meta, "frozen_layers": frozen, "prefix_layer": cfg.frozen_layers}
 
 
 def vocabulary(cfg, frames: list[tuple[str, pd.DataFrame | None]]):

@@ -17,6 +17,7 @@ from rxlt.data.catalog import SOURCE_LANGUAGE
 from rxlt.languages.covariates import PREDICTORS, covariate_table, exclusion_reasons, predictor_values, resolve_predictor
 from rxlt.languages.tier_schemes import assign_tiers
 from rxlt.phases.conclusion import conclusion
+from rxlt.phases.study_setup import study_setup
 from rxlt.phases.tiers import check_complete_grid, model_selection  # noqa: F401  (model_selection: re-exported)
 from rxlt.reporting.tidy import export_table, item_results, tidy_results
 from rxlt.results import is_complete, read_results
@@ -270,6 +271,7 @@ def run_report(run) -> dict:
     robustness = pd.concat([analyses[c]["robustness"] for c in ordered], ignore_index=True) if analyses else pd.DataFrame()
     power = pd.concat([a["power"].assign(condition=c) for c, a in analyses.items()], ignore_index=True) if analyses else pd.DataFrame()
     links = _links(cfg.evaluation_runs)
+    setup = study_setup(cfg.evaluation_runs)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
     run.finish(
         metrics={"answer": text, "headline_condition": headline, "resource_predictor": predictor,
@@ -285,13 +287,13 @@ def run_report(run) -> dict:
         samples={"runs": len(cfg.evaluation_runs), "languages": len(langs), "conditions": conditions,
                  "seeds": design["seeds"],
                  "test_items": int(items.groupby("run").size().iloc[0]) if len(items) else int(tidy.groupby("run").n.sum().iloc[0])},
-        artifacts=artifacts, design=design, english_in_averages=cfg.include_english,
+        artifacts=artifacts, design={**design, "setup": records(setup)}, english_in_averages=cfg.include_english,
         model_selection=model_selection(design), smoke=cfg.smoke,
     )
     return {"answer": text, "design": design, "metric": metric, "scores": scores, "per_language": per_lang,
             "covariates": cov, "gains": gains, "language_gains": lang_gains, "tests": tests, "interaction": main_table,
             "robustness": robustness, "power": power, "seed_spread": seeds, "links": links, "headline": headline,
-            "analyses": analyses, "resource_predictor": predictor}
+            "analyses": analyses, "resource_predictor": predictor, "setup": setup}
 
 
 def robustness_overview(robustness: pd.DataFrame) -> pd.DataFrame:

@@ -149,7 +149,29 @@ class Zygote:
         self.launched += 1
         return ForkedKernel(int(reply["pid"]))
 
-    def close(self) -> None:
+    def kernels(self) -> list[int]:
+        """The zygote's children still running: the kernels it forked (read from /proc)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.process.pid and fields[0] not in ("Z", "X"):
+                found.append(int(stat.parent.name))
+        return found
+
+    def close(self, grace: float = 2.0) -> None:
+        """Stop the zygote. A kernel still shutting down gets `grace` seconds and is then killed, so none outlives the
+        study (a launched kernel would be ended by its kernel manager the same way) and none is left parentless."""
+        deadline = time.time() + grace
+        while self.process.poll() is None and self.kernels() and time.time() < deadline:
+            time.sleep(0.1)
+        for pid in self.kernels() if self.process.poll() is None else []:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # a forked kernel leads its own process group
+            except (ProcessLookupError, PermissionError):
+                pass
         if self.process.poll() is None:
             self.process.terminate()
             try:

@@ -223,7 +223,9 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
     with _Stop(resume) as stop, (warm_kernels() if pending else nullcontext()):
         try:
             while (pending or running) and stop.signum is None:
-                for spec in list(pending):
+                # earlier phases first (stable): every intermediate run starts early instead of holding back its seed's
+                # runs at the end, and the evaluations, which share one cache of the frozen layers, run side by side
+                for spec in sorted(pending, key=lambda s: s.phase):
                     if len(running) >= cfg.max_workers or stop.signum is not None:
                         break
                     states = [outcomes[n].status if n in outcomes else None for n in spec.needs]

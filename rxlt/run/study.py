@@ -12,8 +12,8 @@ import re
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from rxlt.languages.metadata import LANGUAGES
-from rxlt.lookup import suggest
+from rxlt.languages.metadata import LANGUAGES, resolve
+from rxlt.lookup import UnknownNameError, suggest
 from rxlt.model.aliases import MODELS
 from rxlt.model.availability import looks_like_path
 from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediateParams, ReportParams, TiersParams,
@@ -45,6 +45,7 @@ SMOKE: dict = {
     "epochs": 2,
     "intermediate_epochs": 1,
     "max_test_items": 12,
+    "intermediate_max_items": 200,
     # one language per tier at least: high (de, ja), mid (el), low (sw), unseen (yo, zu), + English
     "languages": ["en", "de", "ja", "el", "sw", "yo", "zu"],
     "bootstrap_samples": 200,
@@ -93,6 +94,8 @@ class StudyParams:
     seeds: tuple[int, ...] = param((0, 1), "one run per seed and condition")
     epochs: int = param(10, "fine-tuning epochs")
     intermediate_epochs: int = param(10, "epochs per intermediate task")
+    intermediate_max_items: int = param(0, "train on at most this many English items per intermediate task (a seeded "
+                                        "sample, the same for every seed); 0 = all")
     batch_size: int = param(32, "training batch size")
     lr: float = param(5e-5, "encoder learning rate")
     head_lr: float = param(1e-3, "head learning rate")
@@ -157,8 +160,10 @@ class StudyParams:
                 f"['all'] alone means every language; otherwise list language codes, got {list(self.languages)}")
         require(len(self.languages) >= 1, "languages", "name languages or use ['all']")
         for code in self.languages if tuple(self.languages) != ("all",) else ():
-            if code not in LANGUAGES:
-                raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")
+            try:
+                resolve(code)  # any form the language table knows: de, deu, deu_Latn, hau, ...
+            except UnknownNameError:
+                raise ParamsError(f"key 'languages': unknown language {code!r}: {suggest(code, LANGUAGES)}") from None
         require("intermediate" not in self.conditions or len(self.intermediate_tasks) >= 1, "intermediate_tasks",
                 "the intermediate condition needs at least one intermediate task")
         require(not self.rs_da_length_match or "rs_da" in self.objectives, "rs_da_length_match",
@@ -255,13 +260,19 @@ def load_study(path: str | Path, smoke: bool = False) -> StudyParams:
     return cfg
 
 
-def smoke_languages(task: str) -> list[str]:
-    """SMOKE's languages as the task codes them (SIB-200's FLORES varieties: `de` -> `deu_Latn`), those it has."""
-    from rxlt.languages.metadata import flores_code
+def task_language(code: str, available) -> str | None:
+    """`code` as the task writes it (SIB-200's FLORES varieties: `de` -> `deu_Latn`; AfriSenti's `hau`; XTREME's
+    `sw` for `swh_Latn`), or None when the task has no such language."""
+    if code in available:
+        return code
+    row = LANGUAGES[resolve(code)]
+    return next((c for c in (row["code"], row["flores"], row["rxlt_code"]) if c and c in available), None)
 
+
+def smoke_languages(task: str) -> list[str]:
+    """SMOKE's languages as the task codes them, those it has."""
     available = set(kind_handlers.evaluation_languages(task))
-    codes = [c if c in available else flores_code(c) for c in SMOKE["languages"]]
-    return [c for c in codes if c in available]
+    return [c for c in (task_language(code, available) for code in SMOKE["languages"]) if c]
 
 
 def validate_runs(cfg: StudyParams, source: str) -> None:
@@ -296,11 +307,13 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
     """The study's runs in dependency order, each with fully validated phase parameters."""
     root = runs_dir / cfg.study
     available = kind_handlers.evaluation_languages(cfg.target_task)  # embedded and every XTREME-R kind
+    languages = cfg.languages
     if tuple(cfg.languages) != ("all",):
-        missing = [l for l in cfg.languages if l not in available]
+        missing = [l for l in cfg.languages if task_language(l, available) is None]
         if missing:
             raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
                               f"{suggest(missing[0], available)}")
+        languages = tuple(task_language(l, available) for l in cfg.languages)
     train = dict(model=model_path(cfg.model), encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
                  head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
                  weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
@@ -320,14 +333,15 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
 
     def evaluate(ft: RunSpec, name: str, seed: int) -> None:
         evaluations.append(add("03_evaluate", name, EvaluateParams(
-            finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
+            finetune_run=ft.params.run_dir, languages=languages, max_test_items=cfg.max_test_items,
             precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key]))
 
     for seed in cfg.seeds:
         inter = None
         if "intermediate" in cfg.conditions:
             inter = add("01_intermediate", f"inter-s{seed}", IntermediateParams(
-                **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs))
+                **train, tasks=cfg.intermediate_tasks, seed=seed, epochs=cfg.intermediate_epochs,
+                max_train_items=cfg.intermediate_max_items))
         if "probe" in cfg.conditions:  # no objective: a linear head on the frozen encoder, trained with plain ERM
             probe = add("02_finetune", f"probe-s{seed}", FinetuneParams(
                 **{**train, "head_lr": cfg.probe_head_lr}, task=cfg.target_task, seed=seed, epochs=cfg.probe_epochs,
