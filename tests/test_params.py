@@ -102,7 +102,8 @@ def test_expansion_is_a_dependency_ordered_dag_with_stable_ids(tmp_path):
         assert all(n in seen for n in s.needs), s.key
         seen.add(s.key)
     n = len(cfg.seeds)
-    fine_tuned = len([c for c in cfg.conditions if c != "probe"]) * len(cfg.objectives) + ("probe" in cfg.conditions)
+    fine_tuned = (len(cfg.objectives) * ("direct" in cfg.conditions) + ("probe" in cfg.conditions)
+                  + len(cfg.intermediate_objectives or cfg.objectives) * ("intermediate" in cfg.conditions))
     assert [s.phase for s in specs].count("03_evaluate") == n * fine_tuned and [s.phase for s in specs[-2:]] == ["04_tiers", "05_report"]
     assert [s.key for s in expand(cfg, tmp_path / "elsewhere")] == [s.key for s in specs]  # ids do not depend on location
     other = build(StudyParams, {**{k: v for k, v in cfg.__dict__.items()}, "epochs": cfg.epochs + 1})

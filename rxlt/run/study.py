@@ -66,6 +66,8 @@ class StudyParams:
     conditions: tuple[str, ...] = param(("direct", "intermediate"), "direct fine-tuning, intermediate-then-fine-tune "
                                         "and/or probe (a linear head on the frozen encoder, one run per seed)")
     objectives: tuple[str, ...] = param(("erm",), "fine-tuning objectives, each run under every condition (rxlt.train.objectives)")
+    intermediate_objectives: tuple[str, ...] = param((), "the objectives the intermediate condition runs (a subset of "
+                                                     "`objectives`); empty = all of them")
     adv_eps: float = param(1.0, "adversarial: perturbation radius on the word embeddings")
     adv_alpha: float = param(0.5, "adversarial: ascent step size")
     adv_steps: int = param(2, "adversarial: PGD steps")
@@ -151,8 +153,13 @@ class StudyParams:
         for o in self.objectives:
             check_known(o, OBJECTIVES, "objectives", "objective")
         require(len(self.objectives) >= 1, "objectives", "name at least one objective")
+        outside = [o for o in self.intermediate_objectives if o not in self.objectives]
+        require(not outside, "intermediate_objectives", f"{outside} are not among objectives {list(self.objectives)}: "
+                "each intermediate run is compared with the direct run of the same objective")
+        require(not self.intermediate_objectives or "intermediate" in self.conditions, "intermediate_objectives",
+                "applies to the intermediate condition, which is not among conditions")
         # two equal entries would make two runs with one id, trained at once into one directory
-        for key in ("conditions", "objectives", "intermediate_tasks", "languages"):
+        for key in ("conditions", "objectives", "intermediate_objectives", "intermediate_tasks", "languages"):
             values = list(getattr(self, key))
             twice = sorted({v for v in values if values.count(v) > 1})
             require(not twice, key, f"duplicate entries {twice} in {values}: list each once")
@@ -197,6 +204,8 @@ class StudyParams:
         for key in ("epochs", "intermediate_epochs", "batch_size", "max_length"):
             require(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
         require(self.probe_epochs >= 1, "probe_epochs", f"must be >= 1, got {self.probe_epochs}")
+        require(self.intermediate_max_items >= 0, "intermediate_max_items",
+                f"must be >= 0 (0 = every item), got {self.intermediate_max_items}")
         require(self.frozen_layers >= 0, "frozen_layers", f"must be >= 0 (0 = none frozen), got {self.frozen_layers}")
         for key in ("lr", "head_lr", "probe_head_lr"):
             require(getattr(self, key) > 0, key, f"must be > 0, got {getattr(self, key)}")
@@ -349,7 +358,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
             evaluate(probe, f"probe-s{seed}", seed)
         for condition in (c for c in cfg.conditions if c != "probe"):
             up = inter if condition == "intermediate" else None
-            for objective in cfg.objectives:
+            for objective in (cfg.intermediate_objectives or cfg.objectives) if up else cfg.objectives:
                 name = f"{condition}-{objective}-s{seed}"
                 ft = add("02_finetune", name, FinetuneParams(
                     **train, task=cfg.target_task, seed=seed, epochs=cfg.epochs, objective=objective,
