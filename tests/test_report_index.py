@@ -153,7 +153,7 @@ def test_report_code_is_a_study_key_that_changes_no_run_id(tmp_path):
     from test_study_keys import EMBEDDED_SMOKE_IDS  # the golden ids
 
     shown = tmp_path / "shown.yaml"
-    shown.write_text((PARAMS / "embedded.yaml").read_text() + "\nreport_code: show\n")
+    shown.write_text((PARAMS / "cldr.yaml").read_text() + "\nreport_code: show\n")
     cfg = load_study(shown, smoke=True)
     assert cfg.report_code == "show" and load_study(PARAMS / "embedded.yaml").report_code == "hide"
     assert sorted(s.key for s in expand(cfg, tmp_path)) == EMBEDDED_SMOKE_IDS

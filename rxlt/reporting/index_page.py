@@ -151,6 +151,22 @@ def split_params(rows: list[dict]) -> tuple[dict, list[str]]:
     return shared, differ
 
 
+def split_defaults(shared: dict, rows: list[dict]) -> tuple[dict, dict]:
+    """(shared values the study set, shared values equal to their phase's default): the first say what the study is,
+    the rest are folded (rxlt.params.phases.PHASES gives each phase's defaults; paths compare as shown)."""
+    from dataclasses import MISSING, fields
+
+    from rxlt.params.phases import PHASES
+
+    defaults: dict[str, set] = {}
+    for phase in {r["phase"] for r in rows if r["phase"] in PHASES}:
+        for f in fields(PHASES[phase]):
+            value = f.default if f.default is not MISSING else f.default_factory()
+            defaults.setdefault(f.name, set()).add(json.dumps(list(value) if isinstance(value, tuple) else value))
+    chosen = {k: v for k, v in shared.items() if json.dumps(v) not in defaults.get(k, set())}
+    return chosen, {k: v for k, v in shared.items() if k not in chosen}
+
+
 def _value(v) -> str:
     return v if isinstance(v, str) else json.dumps(v)
 
@@ -185,9 +201,12 @@ def _runs_block(study: str, runs: dict) -> str:
                     f"<ul>{''.join(item(r) for r in skipped)}</ul></details>")
         out.append(f"<div class='problems' data-rxlt='problems'>{box}</div>")
     if shared:
-        out.append("<div class='shared'><b>Shared by every run that has the key:</b> "
-                   + " ".join(f"<code>{html.escape(k)}={html.escape(_value(v))}</code>" for k, v in sorted(shared.items()))
-                   + "</div>")
+        chosen, default = split_defaults(shared, rows)
+        code = lambda items: " ".join(f"<code>{html.escape(k)}={html.escape(_value(v))}</code>"  # noqa: E731
+                                      for k, v in sorted(items.items()))
+        out.append("<div class='shared'><b>Shared by every run that has the key:</b> " + code(chosen)
+                   + (f"<details class='how'><summary>and {len(default)} phase defaults</summary>{code(default)}"
+                      "</details>" if default else "") + "</div>")
     columns = ["phase", "run", "condition", "objective", "seed", "status", "headline metric", "seconds", *differ, "config"]
     table = []
     for r in rows:

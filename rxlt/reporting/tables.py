@@ -72,7 +72,10 @@ def cell(value, digits: int = 3, significant: bool = False) -> tuple[str, str]:
     if isinstance(value, bool):
         return ("yes" if value else "no"), ("1" if value else "0")
     if isinstance(value, (int, float)):
-        text = (f"{value:.3g}" if significant else f"{value:.{digits}f}") if isinstance(value, float) else str(value)
+        # a small non-zero value keeps 3 significant digits rather than rounding to zero (learning rates: 0.0002)
+        small = isinstance(value, float) and value != 0 and abs(value) < 10 ** -digits * 5
+        text = ((f"{value:.3g}" if significant or small else f"{value:.{digits}f}") if isinstance(value, float)
+                else str(value))
         return text, repr(float(value))
     return str(value), ""
 
