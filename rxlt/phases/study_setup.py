@@ -30,6 +30,10 @@ def _layers(config: dict) -> str:
     return f"{kept or 'all'} layers, first {frozen} frozen" + (f", top {kept - frozen} trained" if kept else "")
 
 
+def _rate(value) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
 def study_setup(evaluation_runs) -> pd.DataFrame:
     """One row per condition: encoder, trained part, epochs and rates, the objective's settings, intermediate tasks,
     seeds, and the test items per language (used of available, and whether they are the same items everywhere)."""
@@ -40,19 +44,22 @@ def study_setup(evaluation_runs) -> pd.DataFrame:
         c = ft["config"]
         cond = ft.get("condition", "?")
         row = rows.setdefault(cond, {"condition": cond, "seeds": set(), "items": set(), "of": set()})
-        row["seeds"].add(c.get("seed"))
+        row["seeds"].add(ev.get("finetune_seed", c.get("seed")))
         tests = ev.get("samples", {}).get("test", {})
         row["items"].update(v["used"] for v in tests.values())
         row["of"].update(v["original"] for v in tests.values())
         if "model" in row:
             continue
         inter = read_results(c["init_from"])["config"] if c.get("init_from") else None
-        setting = _OBJECTIVE_SETTINGS.get(c.get("objective", "erm"), lambda _: "")(c)
+        try:  # runs written by other tools or older versions may lack a setting: then it is not shown
+            setting = _OBJECTIVE_SETTINGS.get(c.get("objective", "erm"), lambda _: "")(c)
+        except KeyError:
+            setting = ""
         row.update({
             "model": c.get("model"), "encoder": _layers(c),
-            "epochs": c.get("epochs"), "lr (encoder / head)": f"{c.get('lr'):g} / {c.get('head_lr'):g}",
+            "epochs": c.get("epochs"), "lr (encoder / head)": f"{_rate(c.get('lr'))} / {_rate(c.get('head_lr'))}",
             "objective": c.get("objective", "erm") + (f": {setting}" if setting else ""),
-            "intermediate": (f"{' → '.join(inter['tasks'])}, {inter['epochs']} epoch(s)"
+            "intermediate": (f"{' → '.join(inter.get('tasks', []))}, {inter.get('epochs', '?')} epoch(s)"
                              + (f", ≤ {inter['max_train_items']} items per task" if inter.get("max_train_items") else ""))
             if inter else "—",
             "max length": c.get("max_length"),
@@ -60,8 +67,8 @@ def study_setup(evaluation_runs) -> pd.DataFrame:
     out = []
     for row in rows.values():
         items, of = sorted(row.pop("items")), sorted(row.pop("of"))
-        row["seeds"] = ", ".join(str(s) for s in sorted(row["seeds"]))
-        row["test items per language"] = (f"{items[0]} of {of[-1]}" if len(items) == 1 else
+        row["seeds"] = ", ".join(str(s) for s in sorted(row["seeds"], key=str))
+        row["test items per language"] = ("—" if not items else f"{items[0]} of {of[-1]}" if len(items) == 1 else
                                           f"{items[0]}–{items[-1]} of ≤ {of[-1]}")
         out.append(row)
     order = {"probe": 0, "direct": 1, "intermediate": 2}
