@@ -87,7 +87,7 @@ def markdown(results: list[dict], args, sample: list[str]) -> str:
 
     df = pd.DataFrame(results)
     g = df.groupby(["depth", "condition"], sort=False)
-    lines = [f"# SIB-200 design table: accuracy and time by encoder depth and trained layers (embedded e5-small)", "",
+    lines = ["# SIB-200 design table: accuracy and time by encoder depth and trained layers (embedded e5-small)", "",
              f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/sib200_design.py` (fp32, {df.threads.iloc[0]} "
              f"thread(s), seeds {sorted(df.seed.unique())}): English train 701 / dev 99 / test 204; zero-shot "
              f"{len(sample)} varieties (every 5th) × the first {args.items} test items. Mean ± SD over seeds. CPU "

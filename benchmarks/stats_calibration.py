@@ -31,7 +31,7 @@ import argparse
 import json
 import platform
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +95,6 @@ def _boot_slope_miss(rng, x, y) -> bool:
 def _one_study(st, rng, S: int) -> dict:
     """0/1 outcome of every procedure on one simulated study (NaN where a procedure does not apply)."""
     out = {}
-    L = st.gains.shape[0]
     # per language: the old pooled sign test over items × seeds
     plus, minus = st.plus_minus[:, 0], st.plus_minus[:, 1]
     m, k = plus + minus, plus

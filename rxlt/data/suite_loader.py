@@ -25,6 +25,7 @@ from rxlt.data import hub_tasks, provenance, suite_readers
 from rxlt.data.lowres_tasks import ENGLISH_SOURCES, LOWRES_TASKS
 from rxlt.data.metric_directions import METRICS
 from rxlt.data.readers import DataFileError
+from rxlt.data.split_summary import split_summary
 from rxlt.data.xglue_tasks import FILE_LABELS, XGLUE_TASKS
 from rxlt.lookup import UnknownNameError, lookup, suggest
 
@@ -318,18 +319,7 @@ def evaluation_languages(task: str, data_dir=None) -> list[str]:
 
 def summary(task: str, data_dir=None) -> pd.DataFrame:
     """Examples per split × language that `load` finds, as rxlt.data.xtreme_loader.summary."""
-    rows = []
-    for split in SPLITS:
-        try:
-            df = load(task, split, data_dir=data_dir)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-        except DataFileError as exc:
-            rows.append({"task": task, "split": split, "language": "-", "examples": 0, "problem": str(exc)})
-            continue
-        for lg, n in df.groupby("language").size().items():
-            rows.append({"task": task, "split": split, "language": lg, "examples": int(n), "problem": ""})
-    return pd.DataFrame(rows, columns=["task", "split", "language", "examples", "problem"])
+    return split_summary(task, SPLITS, lambda split: load(task, split, data_dir=data_dir))
 
 
 def catalogue() -> pd.DataFrame:

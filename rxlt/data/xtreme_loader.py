@@ -22,6 +22,7 @@ import pandas as pd
 
 from rxlt.data import hub_tasks, mewslix, provenance, readers
 from rxlt.data.readers import DataFileError
+from rxlt.data.split_summary import split_summary
 from rxlt.data.xtreme_tasks import TATOEBA_LANG3, TYDIQA_NAMES, xtreme_task
 from rxlt.languages.metadata import language as language_info
 from rxlt.lookup import UnknownNameError, suggest
@@ -442,20 +443,8 @@ def summary(task: str, data_dir=None) -> pd.DataFrame:
     absent; a split whose files are unusable (e.g. test labels removed by download_data.sh) gets one row
     with language "-", 0 examples and the reason in `problem`. Nothing is downloaded when a local copy exists."""
     spec = xtreme_task(task)
-    rows = []
-    for split in splits(task):
-        try:
-            df = load(task, split, data_dir=data_dir)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-        except DataFileError as exc:
-            rows.append({"task": task, "split": split, "language": "-", "examples": 0, "problem": str(exc)})
-            continue
-        if spec["kind"] == "retrieval":
-            df = df[df.role == "query"]
-        for lg, n in df.groupby("language").size().items():
-            rows.append({"task": task, "split": split, "language": lg, "examples": int(n), "problem": ""})
-    return pd.DataFrame(rows, columns=["task", "split", "language", "examples", "problem"])
+    queries = (lambda df: df[df.role == "query"]) if spec["kind"] == "retrieval" else None
+    return split_summary(task, splits(task), lambda split: load(task, split, data_dir=data_dir), queries)
 
 
 def split_by_item(frame: pd.DataFrame, fractions: dict[str, float], seed: int = 0) -> pd.DataFrame:
