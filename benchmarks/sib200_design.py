@@ -89,7 +89,7 @@ def markdown(results: list[dict], args, sample: list[str]) -> str:
     g = df.groupby(["depth", "condition"], sort=False)
     lines = ["# SIB-200 design table: accuracy and time by encoder depth and trained layers (embedded e5-small)", "",
              f"Measured {time.strftime('%Y-%m-%d')} with `benchmarks/sib200_design.py` (fp32, {df.threads.iloc[0]} "
-             f"thread(s), seeds {sorted(df.seed.unique())}): English train 701 / dev 99 / test 204; zero-shot "
+             f"thread(s), seeds {sorted(int(x) for x in df.seed.unique())}): English train 701 / dev 99 / test 204; zero-shot "
              f"{len(sample)} varieties (every 5th) × the first {args.items} test items. Mean ± SD over seeds. CPU "
              "seconds of this process; an evaluation run costs eval s/1000 × sentences.", "",
              "| depth | trained | epochs | English dev | English test | zero-shot mean | best epoch | train CPU s | "
@@ -104,6 +104,10 @@ def markdown(results: list[dict], args, sample: list[str]) -> str:
     for (depth, cond), r in g:
         curve = np.mean(np.stack(r.dev_by_epoch.to_list()), axis=0)
         lines.append(f"| {depth} | {cond} | {' '.join(f'{100 * v:.0f}' for v in curve)} |")
+    lines += ["", "Reading (the default study's choice, params/embedded.yaml): all 12 layers — every shallower encoder loses "
+              "zero-shot accuracy (top-1: 76.9 at 12 layers, 74.8 at 10, 71.8 at 6; the probe 78.1 → 63.9) — with the "
+              "top layer trained: two trained layers gain English accuracy but not zero-shot accuracy, at twice the "
+              "training and evaluation cost. Epochs: the top-1 dev curve is flat from epoch 6 of 10.", ""]
     return "\n".join(lines) + "\n"
 
 
