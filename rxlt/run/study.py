@@ -21,6 +21,7 @@ from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediatePara
 from rxlt.params.strict import ParamsError, build, check_seed, param, read_yaml, require, to_dict
 from rxlt.phases import kind_handlers
 from rxlt.reporting.render import CODE_DISPLAY
+from rxlt.run import alignment_grid
 from rxlt.results import repo_root
 from rxlt.train.objectives import OBJECTIVES
 from rxlt.train.synonyms import DEFAULT_WORDNET_DIR
@@ -106,6 +107,19 @@ class StudyParams:
     max_test_items: int = param(0, "cap of test items per language (0 = all)")
     bootstrap_samples: int = param(1000, "bootstrap resamples")
     tier_scheme: str = param("joshi", "resource tier scheme (rxlt.languages.tier_schemes.TIER_SCHEMES)")
+    # alignment with parallel data, the other side of Huang et al.'s contrast (rxlt.run.alignment_grid); off by default
+    alignment_methods: tuple[str, ...] = param((), "alignment conditions, each at every N of parallel_sentences: "
+                                               "rotation (Procrustes on the direct+erm model's pooled head inputs, "
+                                               "phase 3), align_l2 / align_contrastive (alignment fine-tuning on "
+                                               "translation pairs before direct+erm fine-tuning; Cao et al. 2020)")
+    parallel_sentences: tuple[int | str, ...] = param((), "parallel items per language N swept by the alignment "
+                                                      "methods: non-negative integers or 'all'; never test items "
+                                                      "(rxlt.data.parallel); N = 0 is plain fine-tuning itself")
+    alignment_epochs: int = param(1, "alignment fine-tuning: passes over the translation pairs (Cao et al.: 1)")
+    alignment_weight: float = param(1.0, "alignment fine-tuning: weight of the English regulariser (Cao et al.: 1)")
+    alignment_temperature: float = param(0.05, "align_contrastive: softmax temperature")
+    alignment_diagnostic: bool = param(False, "phase 3, first seed: nearest-neighbour rates of translations per "
+                                       "language and layer (x→en, en→x, MEXA) on the test items of every evaluation")
     max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
     smoke: bool = param(False, "smoke study (set by --smoke)")
     report_code: str = param("hide", "code cells in the rendered HTML reports: hide, fold (under a 'code' toggle) or "
@@ -197,6 +211,7 @@ class StudyParams:
                 require(getattr(self, f.name) >= low, f.name, f"must be >= {low}")
         require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
                 f"must not contain the target task {self.target_task!r}")
+        alignment_grid.check_keys(self)
 
 
 @dataclass(frozen=True)
@@ -282,6 +297,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
         if missing:
             raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
                               f"{suggest(missing[0], available)}")
+    alignment_grid.check_budgets(cfg, available if tuple(cfg.languages) == ("all",) else list(cfg.languages))
     train = dict(model=model_path(cfg.model), encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
                  head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
                  weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
@@ -323,8 +339,10 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 ev = add("03_evaluate", name, EvaluateParams(
                     finetune_run=ft.params.run_dir, languages=cfg.languages, max_test_items=cfg.max_test_items,
-                    precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key])
+                    precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed,
+                    alignment_diagnostic=cfg.alignment_diagnostic and seed == cfg.seeds[0]), needs=[ft.key])
                 evaluations.append(ev)
+    evaluations += alignment_grid.add_runs(cfg, add, train, specs)
     tiers = add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
