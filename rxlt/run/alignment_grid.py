@@ -26,8 +26,11 @@ ALIGNMENT_METHODS = {
     "align_contrastive": "alignment fine-tuning, in-batch InfoNCE to the English translations + English regulariser "
                          "(phase 1)",
 }
+# Cao et al.'s optimiser for every alignment run, whatever the study's fine-tuning uses (rxlt.train.alignment): Adam
+# without weight decay, a linear warm-up over 10% of the steps, then constant
+CAO_OPTIMISER = {"weight_decay": 0.0, "warmup_ratio": 0.1}
 # keys that only matter to alignment fine-tuning: refused without an align_* method (they would change nothing)
-FINETUNING_KEYS = {"alignment_epochs": 1, "alignment_weight": 1.0, "alignment_temperature": 0.05}
+FINETUNING_KEYS = {"alignment_epochs": 1, "alignment_lr": 5e-5, "alignment_weight": 1.0, "alignment_temperature": 0.05}
 
 
 def check_keys(cfg) -> None:
@@ -57,6 +60,7 @@ def check_keys(cfg) -> None:
     require(cfg.alignment_temperature == 0.05 or "align_contrastive" in methods, "alignment_temperature",
             "applies to align_contrastive only")
     require(cfg.alignment_epochs >= 1, "alignment_epochs", f"must be >= 1, got {cfg.alignment_epochs}")
+    require(cfg.alignment_lr > 0, "alignment_lr", f"must be > 0, got {cfg.alignment_lr}")
     require(cfg.alignment_weight >= 0, "alignment_weight", f"must be >= 0, got {cfg.alignment_weight}")
     require(cfg.alignment_temperature > 0, "alignment_temperature", f"must be > 0, got {cfg.alignment_temperature}")
     if cfg.alignment_diagnostic or methods:
@@ -104,9 +108,9 @@ def add_runs(cfg, add, train: dict, specs: list) -> list:
                                                                                       run_dir=""), needs=[ft.key]))
                     continue
                 align = add("01_intermediate", f"{label}-s{seed}", IntermediateParams(
-                    **{**train, "weight_decay": 0.0},  # Cao et al.'s Adam: no weight decay
+                    **{**train, **CAO_OPTIMISER, "lr": cfg.alignment_lr},
                     tasks=(), seed=seed, epochs=cfg.alignment_epochs, alignment_objective=method.removeprefix("align_"),
-                    parallel_task=cfg.target_task, parallel_sentences=n,
+                    parallel_task=cfg.target_task, alignment_sentences=n,
                     alignment_languages=alignment_languages(cfg.languages), alignment_weight=cfg.alignment_weight,
                     alignment_temperature=cfg.alignment_temperature if method == "align_contrastive" else 0.05))
                 tuned = add("02_finetune", f"{label}-erm-s{seed}", replace(ft.params, init_from=align.params.run_dir,
