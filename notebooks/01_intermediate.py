@@ -25,7 +25,7 @@
 # The embedded tasks are word/phrase-level classification derived from Unicode CLDR (not XTREME-R).
 #
 # **Alignment mode** (`alignment_objective: l2 | contrastive`, `tasks: []`): instead of tasks, align the encoder on
-# `parallel_sentences` translation pairs per language of `alignment_languages`, drawn from `parallel_task`'s items that
+# `alignment_sentences` translation pairs per language of `alignment_languages`, drawn from `parallel_task`'s items that
 # are never test items — each language's pooled sentence representation pulled to the initial encoder's English one,
 # with Cao et al.'s (2020) regulariser keeping English in place (`rxlt.phases.alignment`, `rxlt.train.alignment`).
 # The run records N, the draw's seed and the exact items; phase 2 fine-tunes the aligned encoder like any other.
@@ -38,7 +38,7 @@ mixing = "sequence"
 mixture_temperature = 1.0
 alignment_objective = ""
 parallel_task = ""
-parallel_sentences = 0
+alignment_sentences = 0
 alignment_languages = []
 alignment_weight = 1.0
 alignment_temperature = 0.05

@@ -29,7 +29,7 @@ def check_alignment_keys(cfg) -> None:
     if cfg.parallel_task not in PARALLEL_SOURCES:
         raise ParamsError(f"key 'parallel_task': {cfg.parallel_task!r} has no parallel items rxlt can use: "
                           f"{suggest(cfg.parallel_task, PARALLEL_SOURCES)} (one of {', '.join(PARALLEL_SOURCES)})")
-    check_budget_value(cfg.parallel_sentences, "parallel_sentences", allow_zero=False)
+    check_budget_value(cfg.alignment_sentences, "alignment_sentences", allow_zero=False)
     check_languages(cfg.alignment_languages, "alignment_languages")
     require(cfg.alignment_weight >= 0, "alignment_weight", f"must be >= 0, got {cfg.alignment_weight}")
     require(cfg.alignment_temperature > 0, "alignment_temperature", f"must be > 0, got {cfg.alignment_temperature}")

@@ -168,7 +168,7 @@ class IntermediateParams(TrainingParams):
                                      "empty = intermediate tasks")
     parallel_task: str = param("", "alignment: the task whose parallel items are the translation pairs (never its "
                                "test items): " + ", ".join(PARALLEL_SOURCES) + " (rxlt.data.parallel)")
-    parallel_sentences: int | str = param(0, "alignment: parallel items per language, N >= 1 or 'all', drawn with "
+    alignment_sentences: int | str = param(0, "alignment: parallel items per language, N >= 1 or 'all', drawn with "
                                           "`seed` (the first N of one permutation: N = 10 is within N = 100)")
     alignment_languages: tuple[str, ...] = param((), "alignment: languages aligned to English, or ['all'] (every "
                                                  "language with parallel items)")
@@ -181,7 +181,7 @@ class IntermediateParams(TrainingParams):
         if self.alignment_objective:
             check_alignment_keys(self)
             return
-        for key in ("parallel_task", "parallel_sentences", "alignment_languages", "alignment_weight",
+        for key in ("parallel_task", "alignment_sentences", "alignment_languages", "alignment_weight",
                     "alignment_temperature"):
             require(getattr(self, key) == IntermediateParams.__dataclass_fields__[key].default, key,
                     "applies to alignment runs (alignment_objective: l2 or contrastive) only")

@@ -1,7 +1,7 @@
 """Phase 1, alignment mode: fine-tune the encoder on translation pairs before the task (rxlt.train.alignment);
 the aligned encoder is the run's artifact, and phase 2 fine-tunes it on English like any phase-1 encoder.
 
-A run draws `parallel_sentences` items per language of `alignment_languages` from the target task's parallel pool
+A run draws `alignment_sentences` items per language of `alignment_languages` from the target task's parallel pool
 (rxlt.data.parallel: never a test item), refuses a language with too few before the model loads, trains for
 `epochs` passes (Cao et al. 2020: one) and records what it drew (N, seed, keys and their sha256) in results.json
 under `alignment`, which phases 2 and 3 carry forward and phase 5 reads to name the condition.
@@ -56,7 +56,7 @@ def run_alignment(run: Run) -> pd.DataFrame:
     """Align the encoder on the drawn pairs; save the encoder; return the per-epoch history."""
     cfg = run.config
     languages = alignment_languages(cfg)
-    drawn, available = draw_pairs(cfg.parallel_task, languages, cfg.parallel_sentences, cfg.seed)
+    drawn, available = draw_pairs(cfg.parallel_task, languages, cfg.alignment_sentences, cfg.seed)
     x_rows = drawn[drawn.language != parallel.SOURCE_LANGUAGE].reset_index(drop=True)
     en_rows = drawn[drawn.language == parallel.SOURCE_LANGUAGE].reset_index(drop=True)
     encoder, tokenizer, meta = prepare_encoder(cfg, cfg.model)
@@ -68,12 +68,12 @@ def run_alignment(run: Run) -> pd.DataFrame:
     name = f"align_{cfg.alignment_objective}"
     history = train_alignment(model, x, en, pair_en, objective, cfg, cfg.seed,
                               desc=f"{name}: {len(x_rows)} pairs, {len(languages)} languages")
-    record = {"method": name, "condition": condition_name(name, cfg.parallel_sentences),
+    record = {"method": name, "condition": condition_name(name, cfg.alignment_sentences),
               "objective": cfg.alignment_objective, "english_regulariser_weight": cfg.alignment_weight,
               **({"temperature": cfg.alignment_temperature} if cfg.alignment_objective == "contrastive" else {}),
               "representation": f"the task head's pooling ({default_pooling(cfg.model)}) of the last layer",
               "reference": REFERENCE,
-              **parallel.describe(drawn, cfg.parallel_task, cfg.parallel_sentences, cfg.seed)}
+              **parallel.describe(drawn, cfg.parallel_task, cfg.alignment_sentences, cfg.seed)}
     save_encoder(encoder, run.dir / ENCODER_DIR, {**meta, "alignment": {k: record[k] for k in
                                                                         ("method", "condition", "keys_sha256")}})
     last = history[-1]

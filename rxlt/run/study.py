@@ -116,8 +116,8 @@ class StudyParams:
                                                       "methods: non-negative integers or 'all'; never test items "
                                                       "(rxlt.data.parallel); N = 0 is plain fine-tuning itself")
     alignment_epochs: int = param(1, "alignment fine-tuning: passes over the translation pairs (Cao et al.: 1)")
-    alignment_lr: float = param(5e-5, "alignment fine-tuning: learning rate, constant after a warm-up over "
-                                "warmup_ratio of the steps (Cao et al.'s code: 5e-5 after 10%)")
+    alignment_lr: float = param(5e-5, "alignment fine-tuning: learning rate, constant after a linear warm-up over "
+                                "the first 10% of the steps, no weight decay (Cao et al.'s code: 5e-5)")
     alignment_weight: float = param(1.0, "alignment fine-tuning: weight of the English regulariser (Cao et al.: 1)")
     alignment_temperature: float = param(0.05, "align_contrastive: softmax temperature")
     alignment_diagnostic: bool = param(False, "phase 3, first seed: nearest-neighbour rates of translations per "
