@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 
 import numpy as np
 import pandas as pd
@@ -110,15 +111,16 @@ def _check_disjoint(frame: pd.DataFrame, test: pd.DataFrame, task: str) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _counts(task: str, languages: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+def _counts(task: str, languages: tuple[str, ...], sources: tuple) -> tuple[tuple[str, int], ...]:
     frame = pool(task, languages)
     n = frame.groupby("language").size()
     return tuple((lg, int(n.get(lg, 0))) for lg in languages)
 
 
 def counts(task: str, languages) -> dict[str, int]:
-    """Parallel items per language (those of `languages`)."""
-    return dict(_counts(task, tuple(languages)))
+    """Parallel items per language (those of `languages`); cached per data source (a study expands twice)."""
+    sources = tuple(os.environ.get(k) for k in ("RXLT_DATA_DIR", "RXLT_SIB200_SOURCE"))
+    return dict(_counts(task, tuple(languages), sources))
 
 
 def counts_if_local(task: str, languages) -> dict[str, int] | None:
