@@ -163,8 +163,8 @@ def test_alignment_files_sweep_their_methods_and_budgets_on_every_seed(name, tmp
         assert {p.alignment_objective} <= want["objectives"] and p.tasks == ()
         assert (p.epochs, p.lr, p.weight_decay, p.warmup_ratio) == (want["epochs"], pytest.approx(want["lr"]), 0.0, 0.1)
         assert p.alignment_languages == want["languages"] and p.parallel_task == EXPECTED[name]["task"]
-    plain = {p.seed: p.run_dir for p in (s.params for s in specs if s.phase == "02_finetune")
-             if p.objective == "erm" and not p.init_from}
+    plain = {s.params.seed: s.params.run_dir for s in specs
+             if s.phase == "02_finetune" and s.run_id.startswith(f"direct-erm-s{s.params.seed}-")}
     rotations = [s.params for s in specs if s.phase == "03_evaluate" and s.params.rotation_sentences]
     assert {(p.rotation_sentences, p.finetune_run) for p in rotations} == {(n, plain[seed]) for n in want["budgets"]
                                                                           for seed in plain}

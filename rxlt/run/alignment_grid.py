@@ -97,8 +97,7 @@ def add_runs(cfg, add, train: dict, specs: list) -> list:
     evaluations = []
     budgets = [n for n in cfg.parallel_sentences if n != 0]
     for seed in cfg.seeds:
-        ft = next(s for s in specs if s.phase == "02_finetune" and s.params.seed == seed
-                  and s.params.objective == "erm" and not s.params.init_from)
+        ft = next(s for s in specs if s.phase == "02_finetune" and s.run_id.startswith(f"direct-erm-s{seed}-"))
         ev = next(s for s in specs if s.phase == "03_evaluate" and s.params.finetune_run == ft.params.run_dir)
         for method in cfg.alignment_methods:
             for n in budgets:
