@@ -20,7 +20,11 @@ translation (rxlt.data.parallel). Two objectives, each with Cao et al.'s English
   e.g. Wu & Dredze 2020, "Do Explicit Alignments Robustly Improve Multilingual Encoders?", EMNLP), + the same
   λ regulariser. τ is a key (default 0.05, Gao et al. 2021's SimCSE value; not from an alignment paper).
 f₀'s English vectors are computed once before training, with the initial encoder in evaluation mode (as Cao et
-al.'s `model_base.eval()`), so no second encoder is held in memory.
+al.'s `model_base.eval()`), so no second encoder is held in memory. A batch encodes each of its English sentences
+once (pairs of one item in several languages share it; for `contrastive` a translation is then never its own
+negative). `l2` batches hold the translations of consecutive items in every language (Cao et al.'s loop steps every
+language at once), so the regulariser's English passes cost little; `contrastive` batches are random pairs, for
+more in-batch negatives.
 
 Pure loss functions, a thin objective with `loss(model, batch)`, and the fixed-length loop (no model selection:
 there is no task to select on, and Cao et al. keep the last state).
@@ -48,12 +52,14 @@ def l2_alignment_loss(aligned: torch.Tensor, english_base: torch.Tensor) -> torc
     return F.mse_loss(aligned.float(), english_base.float())
 
 
-def contrastive_alignment_loss(aligned: torch.Tensor, english_base: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Cross-entropy of each x sentence (row i) over the batch's English sentences by cosine / τ, target i."""
+def contrastive_alignment_loss(aligned: torch.Tensor, english_base: torch.Tensor, temperature: float,
+                               target: torch.Tensor | None = None) -> torch.Tensor:
+    """Cross-entropy of each x sentence (row i) over the batch's distinct English sentences by cosine / τ; its class
+    is its translation's row, target[i] (default i)."""
     a = F.normalize(aligned.float(), dim=-1)
     b = F.normalize(english_base.float(), dim=-1)
     logits = a @ b.T / temperature
-    return F.cross_entropy(logits, torch.arange(len(a), device=a.device))
+    return F.cross_entropy(logits, torch.arange(len(a), device=a.device) if target is None else target)
 
 
 def english_regulariser(english: torch.Tensor, english_base: torch.Tensor) -> torch.Tensor:
@@ -85,13 +91,20 @@ class SentenceAlignment:
         self.kind, self.weight, self.temperature = kind, weight, temperature
         self.last: dict[str, float] = {}
 
+    @property
+    def grouped(self) -> bool:
+        """Batches of whole items (every language of an item together): l2 needs no in-batch negatives."""
+        return self.kind == "l2"
+
     def loss(self, model: SentenceEncoder, batch: dict) -> torch.Tensor:
+        """`x` and `en` token rows, `en_base` the initial vectors of the (distinct) English rows, `target[i]` the
+        English row of x row i."""
         x = model(**batch["x"])
         en = model(**batch["en"])
         if self.kind == "l2":
-            align = l2_alignment_loss(x, batch["en_base"])
+            align = l2_alignment_loss(x, batch["en_base"][batch["target"]])
         else:
-            align = contrastive_alignment_loss(x, batch["en_base"], self.temperature)
+            align = contrastive_alignment_loss(x, batch["en_base"], self.temperature, batch["target"])
         keep = english_regulariser(en, batch["en_base"])
         self.last = {"alignment_loss": float(align.detach()), "english_regulariser": float(keep.detach())}
         return align + self.weight * keep
@@ -114,9 +127,22 @@ def base_vectors(model: SentenceEncoder, data: Encoded, batch_size: int, precisi
     return torch.cat(out) if out else torch.zeros((0, model.encoder.config.hidden_size))
 
 
+def pair_batches(pair_en: np.ndarray, batch_size: int, rng: np.random.Generator, grouped: bool) -> list[np.ndarray]:
+    """One epoch of batches of pair indices: random, or (grouped) the pairs of items in a random item order, the
+    languages of an item in random order, cut every batch_size pairs."""
+    if not grouped:
+        order = rng.permutation(len(pair_en))
+    else:
+        items = rng.permutation(np.unique(pair_en))
+        rank = np.zeros(int(pair_en.max()) + 1 if len(pair_en) else 0, dtype=np.int64)
+        rank[items] = np.arange(len(items))
+        order = np.lexsort((rng.permutation(len(pair_en)), rank[pair_en]))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
 def train_alignment(model: SentenceEncoder, x: Encoded, en: Encoded, pair_en: np.ndarray, objective: SentenceAlignment,
                     cfg, seed: int, desc: str = "alignment") -> list[dict]:
-    """Train on the pairs (x row i, English row pair_en[i]) for cfg.epochs shuffled passes of cfg.batch_size pairs;
+    """Train on the pairs (x row i, English row pair_en[i]) for cfg.epochs passes of cfg.batch_size pairs (pair_batches);
     Adam as Cao et al. (betas 0.9/0.98, eps 1e-9, lr cfg.lr, weight decay cfg.weight_decay), linear warm-up over
     cfg.warmup_ratio of the steps then constant, no clipping. Returns one history row per epoch; the last state is
     kept."""
@@ -137,12 +163,10 @@ def train_alignment(model: SentenceEncoder, x: Encoded, en: Encoded, pair_en: np
     for epoch in range(cfg.epochs):
         model.train()
         terms = {"train_loss": [], "alignment_loss": [], "english_regulariser": []}
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), cfg.batch_size):
-            index = order[start:start + cfg.batch_size]
-            english = pair_en[index]
+        for index in pair_batches(pair_en, cfg.batch_size, rng, objective.grouped):
+            english, target = np.unique(pair_en[index], return_inverse=True)  # each English sentence once
             batch = {"x": _rows(x, index, device), "en": _rows(en, english, device),
-                     "en_base": base[english].to(device)}
+                     "en_base": base[english].to(device), "target": torch.from_numpy(target.ravel()).to(device)}
             optimizer.zero_grad(set_to_none=True)
             with autocast(precision):
                 loss = objective.loss(model, batch)
