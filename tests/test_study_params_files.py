@@ -80,7 +80,7 @@ EXPECTED = {
     # alignment vs robust training (rxlt.run.alignment_grid): the alignment runs' own settings under `alignment`
     "align-vs-robust.yaml": dict(  # offline: the shipped SIB-200 copy
         phases={"01_intermediate": 6, "02_finetune": 15, "03_evaluate": 21, "04_tiers": 1, "05_report": 1},
-        model="e5-small", task="sib200", intermediate=None, epochs=1, lr=5e-5, head_lr=1e-3, max_length=128,
+        model="e5-small", task="sib200", intermediate=None, epochs=2, lr=5e-5, head_lr=1e-3, max_length=128,
         batch_size=8, seeds=(0, 1, 2), objectives={"erm", "adversarial", "rs_rp"}, weight_decay=0.01,
         warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file="",
         alignment=dict(objectives={"l2"}, budgets={10, 100}, epochs=1, lr=5e-5,

@@ -106,7 +106,9 @@ def diagnostic_by_layer(out: dict):
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(names)), 3.6))
     for cond, g in d.groupby("condition", sort=True):
         g = g.assign(x=g.representation.map(pos)).sort_values("x")
-        ax.plot(g.x, g.mexa, marker="o", ms=3, lw=1.8 if cond == "direct" else 1, label=cond)
+        plain = cond == "direct"  # the plain model: drawn on top (rotation runs share its layers)
+        ax.plot(g.x, g.mexa, marker="o", ms=3, lw=2 if plain else 1, color="black" if plain else None,
+                zorder=5 if plain else 2, label=cond)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("MEXA (mutual nearest neighbour)", fontsize=8)
