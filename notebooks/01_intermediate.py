@@ -27,6 +27,12 @@
 # `frozen_layers` = K keeps the embeddings and the first K layers fixed, as in phase 2, so the encoder this run
 # passes on shares its frozen part (and its cached output) with every other run of the study; `max_train_items`
 # trains on a seeded sample of each task (the same items for every seed).
+#
+# **Alignment mode** (`alignment_objective: l2 | contrastive`, `tasks: []`): instead of tasks, align the encoder on
+# `alignment_sentences` translation pairs per language of `alignment_languages`, drawn from `parallel_task`'s items that
+# are never test items — each language's pooled sentence representation pulled to the initial encoder's English one,
+# with Cao et al.'s (2020) regulariser keeping English in place (`rxlt.phases.alignment`, `rxlt.train.alignment`).
+# The run records N, the draw's seed and the exact items; phase 2 fine-tunes the aligned encoder like any other.
 
 # %% tags=["parameters"]
 model = "e5-small"
@@ -35,6 +41,12 @@ tasks = ["cldr-unit", "cldr-reltime"]
 mixing = "sequence"
 mixture_temperature = 1.0
 max_train_items = 0
+alignment_objective = ""
+parallel_task = ""
+alignment_sentences = 0
+alignment_languages = []
+alignment_weight = 1.0
+alignment_temperature = 0.05
 seed = 0
 epochs = 10
 batch_size = 32

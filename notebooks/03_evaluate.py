@@ -35,6 +35,10 @@
 # output of layer 8 of 12 / 14 of 24), pooled by `retrieval_pooling`, `retrieval_max_length` tokens (0 = the
 # task's upstream length: 512 for Tatoeba). Tagging: every word of a sentence gets a predicted tag (sentences
 # longer than `max_length` sub-words are split into several rows, as XTREME's preprocessing does).
+# Alignment (classification): `rotation_sentences` = N > 0 rotates each language's pooled head inputs onto English by
+# an orthogonal map fitted on N parallel items (never test items; 0 = off, the plain evaluation bit for bit), and
+# `alignment_diagnostic` writes how often a test sentence's translation is its nearest English neighbour (and back;
+# MEXA) per language and layer to `alignment_diagnostic.csv` (`rxlt.phases.rotation_evaluation`).
 
 # %% tags=["parameters"]
 finetune_run = "runs/scratch/02_finetune"  # relative paths start at the repository
@@ -56,6 +60,8 @@ max_answer_length = 30
 retrieval_layer = -1
 retrieval_pooling = "mean"
 retrieval_max_length = 0
+rotation_sentences = 0
+alignment_diagnostic = False
 run_dir = ""
 
 # %%

@@ -40,8 +40,9 @@ smoke = False
 run_dir = ""
 
 # %%
-from rxlt.notebook import (ReportParams, from_namespace, robustness_overview, run_report, show_conclusion, show_config,
-                           show_language_scores, show_links, show_other_conditions, show_table, start_run)
+from rxlt.notebook import (ReportParams, alignment_comparison, from_namespace, robustness_overview, run_report,
+                           show_conclusion, show_config, show_language_scores, show_links, show_other_conditions,
+                           show_table, start_run)
 from rxlt.notebook import study_figures as fig
 
 cfg = from_namespace(ReportParams, globals())
@@ -63,6 +64,32 @@ show_config(cfg)
 # %%
 show_table(out["setup"])
 print(out["design"]["items_note"])
+
+# %% [markdown]
+# ## Alignment with parallel data vs robust training, by tier
+# Studies with `alignment_methods` (`rxlt.phases.alignment_report`): each robust objective's and each alignment
+# method's gain over plain fine-tuning (`direct` + `erm`) at every number N of parallel sentences per language, per
+# resource tier, with 95% intervals over languages and seeds; the difference to the tier's best robust objective
+# (paired by language and seed); and the smallest N at which alignment *matches* it — its mean gain at least as
+# large (point estimate; the interval says how sure). N = 0 is plain fine-tuning itself.
+
+# %%
+alignment_comparison.show_alignment_comparison(out)
+
+# %%
+alignment_comparison.gain_by_budget(out);
+
+# %% [markdown]
+# ### Which languages the encoder already aligns (MEXA-style diagnostic)
+# On the test items (first seed): how often a sentence's translation is its nearest English neighbour (`x_to_en`),
+# the reverse (`en_to_x`), and both at once (`mexa`, Kargaran et al. 2024), per layer (mean-pooled), for the head's
+# input and — for rotation — its rotated input; before (plain fine-tuning) and after each method.
+
+# %%
+alignment_comparison.show_alignment_diagnostic(out)
+
+# %%
+alignment_comparison.diagnostic_by_layer(out);
 
 # %% [markdown]
 # ## The hypothesis test per condition (one per task)

@@ -18,6 +18,7 @@ from rxlt.phases.finetune import run_finetune
 from rxlt.phases.intermediate import run_intermediate
 from rxlt.phases.report import robustness_overview, run_report
 from rxlt.phases.tiers import run_tiers
+from rxlt.reporting import alignment_comparison
 from rxlt.reporting import phase_figures as plots
 from rxlt.reporting import study_figures
 from rxlt.reporting.display import (show_conclusion, show_config, show_language_scores, show_languages, show_links,
@@ -26,7 +27,7 @@ from rxlt.phases.explore import load_tidy, metric_column, select, summarize
 from rxlt.results import repo_root, start_run
 
 __all__ = ["EvaluateParams", "ExploreParams", "FinetuneParams", "IntermediateParams", "ReportParams", "TiersParams",
-           "from_namespace", "load_tidy", "metric_column", "plots", "robustness_overview", "run_evaluation",
+           "alignment_comparison", "from_namespace", "load_tidy", "metric_column", "plots", "robustness_overview", "run_evaluation",
            "run_finetune", "run_intermediate", "run_report", "run_tiers", "select", "show_answer", "show_conclusion",
            "show_config", "show_generalized", "show_language_scores", "show_languages", "show_links",
            "show_other_conditions", "show_table", "start_run", "study_figures", "summarize",

@@ -34,6 +34,11 @@ BASE = {
 }
 
 
+# the base study on SIB-200 with both alignment methods (a valid control; rows edit one key)
+ALIGN = {"target_task": "sib200", "intermediate_tasks": "[wordnet-gloss]", "languages": "[en, yor_Latn]",
+         "alignment_methods": "[rotation, align_l2]", "parallel_sentences": "[0, 10]"}
+
+
 class Reached(BaseException):
     """Validation passed: the entry point got to the point of running a notebook."""
 
@@ -481,6 +486,18 @@ CASES = [
          target_task="xglue-nc", languages="[de]"), good=True, env={"RXLT_DATA_DIR": "{tmp}/data"}),
     Case("control: SIB-200 with local files", "study", study_on(suite_data("sib200", fixture=SIB200),
          target_task="sib200", languages="[yor_Latn]"), good=True, env={"RXLT_DATA_DIR": "{tmp}/data"}),
+    # ---- alignment keys (rxlt.run.alignment_grid, rxlt.data.parallel) ----
+    Case("parallel sentences above a language's items", "study", study(**{**ALIGN, "parallel_sentences": "[10, 1000]"}),
+         (F, "'parallel_sentences'", "yor_Latn has 800"), ("fewer", "N = 1000")),
+    Case("negative parallel sentences", "study", study(**{**ALIGN, "parallel_sentences": "[-5]"}),
+         (F, "'parallel_sentences'"), ("non-negative integer or 'all'",)),
+    Case("parallel sentences as words", "study", study(**{**ALIGN, "parallel_sentences": "[some]"}),
+         (F, "'parallel_sentences'"), ("non-negative integer or 'all'",)),
+    Case("unknown alignment method", "study", study(**{**ALIGN, "alignment_methods": "[rotate]"}),
+         (F, "'alignment_methods'"), ("did you mean 'rotation'",)),
+    Case("alignment without parallel data", "study", study(alignment_methods="[rotation]", parallel_sentences="[10]"),
+         (F, "'alignment_methods'", "cldr-territory"), ("no parallel items",)),
+    Case("control: an alignment study", "study", study(**ALIGN), good=True),
 ]
 
 

@@ -91,6 +91,21 @@ EXPECTED = {
         model="mbert", task="pawsx", intermediate=None, epochs=3, lr=2e-5, head_lr=2e-5, max_length=128,
         batch_size=32, seeds=(7, 8, 9), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=10,
         **XTREME_OPTIMIZER, synonyms_file=str(PAPER_SYNONYMS_FILE)),  # the paper's list, shipped with rxlt
+    # alignment vs robust training (rxlt.run.alignment_grid): the alignment runs' own settings under `alignment`
+    "align-vs-robust.yaml": dict(  # offline: the shipped SIB-200 copy
+        phases={"01_intermediate": 6, "02_finetune": 15, "03_evaluate": 21, "04_tiers": 1, "05_report": 1},
+        model="e5-small", task="sib200", intermediate=None, epochs=2, lr=5e-5, head_lr=1e-3, max_length=128,
+        batch_size=8, seeds=(0, 1, 2), objectives={"erm", "adversarial", "rs_rp"}, weight_decay=0.01,
+        warmup_ratio=0.1, freeze_word_embeddings=True, synonyms_file="",
+        alignment=dict(objectives={"l2"}, budgets={10, 100}, epochs=1, lr=5e-5,
+                       languages=("deu_Latn", "rus_Cyrl", "zho_Hans", "ukr_Cyrl", "tha_Thai", "ind_Latn", "swh_Latn",
+                                  "amh_Ethi", "hau_Latn", "yor_Latn", "ibo_Latn", "kin_Latn"))),
+    "align-vs-robust-xnli.yaml": dict(  # XTREME's train_xnli.sh settings; parallel items: the XNLI dev files
+        phases={"01_intermediate": 12, "02_finetune": 24, "03_evaluate": 36, "04_tiers": 1, "05_report": 1},
+        model="xlm-roberta-base", task="xnli", intermediate=None, epochs=5, lr=2e-5, head_lr=2e-5, max_length=128,
+        batch_size=32, seeds=(0, 1, 2), objectives={"erm", "adversarial", "rs_rp", "rs_da"}, rs_da_copies=3,
+        **XTREME_OPTIMIZER, synonyms_file=str(PAPER_SYNONYMS_FILE),
+        alignment=dict(objectives={"l2"}, budgets={10, 100, 1000, "all"}, epochs=1, lr=5e-5, languages=("all",))),
 }
 
 
@@ -111,11 +126,13 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
              "04_tiers": TiersParams, "05_report": ReportParams}
     assert all(isinstance(p, types[phase]) for phase, ps in by_phase.items() for p in ps)
 
+    aligned = {p.run_dir for p in by_phase.get("01_intermediate", []) if p.alignment_objective}  # next test
+    intermediate = [p for p in by_phase.get("01_intermediate", []) if not p.alignment_objective]
     probes = [p for p in by_phase["02_finetune"] if p.linear_probe]  # a linear head on the frozen encoder per seed
     assert len(probes) == (len(cfg.seeds) if "probe" in cfg.conditions else 0)
     for p in probes:
         assert (p.objective, p.epochs, p.head_lr, p.init_from) == ("erm", cfg.probe_epochs, cfg.probe_head_lr, "")
-    trained = [p for p in by_phase["02_finetune"] if not p.linear_probe] + by_phase.get("01_intermediate", [])
+    trained = [p for p in by_phase["02_finetune"] if not p.linear_probe] + intermediate
     for p in trained + probes:
         assert p.frozen_layers == want.get("frozen_layers", 0)
     for p in trained:
@@ -124,10 +141,10 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
             want["batch_size"], cfg.encoder_layers)
         assert (p.weight_decay, p.warmup_ratio, p.freeze_word_embeddings) == (
             want["weight_decay"], want["warmup_ratio"], want["freeze_word_embeddings"])
-    for p in by_phase.get("01_intermediate", []):
+    for p in intermediate:
         assert p.tasks == want["intermediate"] and p.epochs == want["intermediate_epochs"]
-    inter_dirs = {p.run_dir for p in by_phase.get("01_intermediate", [])}
-    finetunes = [p for p in by_phase["02_finetune"] if not p.linear_probe]
+    inter_dirs = {p.run_dir for p in intermediate}
+    finetunes = [p for p in by_phase["02_finetune"] if p.init_from not in aligned and not p.linear_probe]
     assert {p.task for p in finetunes} == {want["task"]} and {p.epochs for p in finetunes} == {want["epochs"]}
     assert {p.objective for p in finetunes} == want["objectives"] and {p.seed for p in finetunes} == set(want["seeds"])
     # the intermediate condition starts from a phase-1 encoder, `direct` from the plain model
@@ -142,13 +159,39 @@ def test_params_file_expands_with_its_settings_in_every_phase(name, tmp_path, mo
         else:
             assert (p.rs_da_keep_original, p.synonyms_file) == (False, "")
     # phase 3 evaluates each fine-tuned model once; phases 4 and 5 take every evaluation
-    evaluations = by_phase["03_evaluate"]
+    tuned = {p.run_dir for p in finetunes + probes}
+    evaluations = [p for p in by_phase["03_evaluate"] if not p.rotation_sentences and p.finetune_run in tuned]
     assert sorted(p.finetune_run for p in evaluations) == sorted(p.run_dir for p in finetunes + probes)
-    assert {p.languages for p in evaluations} == {("all",)}
+    if "alignment" not in want:
+        assert {p.languages for p in evaluations} == {("all",)}
     for phase in ("04_tiers", "05_report"):
         (p,) = by_phase[phase]
-        assert sorted(p.evaluation_runs) == sorted(e.run_dir for e in evaluations)
+        assert sorted(p.evaluation_runs) == sorted(e.run_dir for e in by_phase["03_evaluate"])
         assert p.baseline_condition == "direct"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, w in EXPECTED.items() if "alignment" in w))
+def test_alignment_files_sweep_their_methods_and_budgets_on_every_seed(name, tmp_path, monkeypatch):
+    """Every N > 0 for every seed: an alignment run (Cao et al.'s optimiser: no weight decay, 10% warm-up), the
+    direct+erm fine-tuning from it, its evaluation, and a rotation evaluation of the seed's direct+erm model."""
+    monkeypatch.delenv("RXLT_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    want = EXPECTED[name]["alignment"]
+    specs = expand(load_study(PARAMS / name), tmp_path)
+    aligned = [s.params for s in specs if s.phase == "01_intermediate" and s.params.alignment_objective]
+    assert {(p.alignment_sentences, p.seed) for p in aligned} == {(n, seed) for n in want["budgets"]
+                                                                  for seed in EXPECTED[name]["seeds"]}
+    for p in aligned:
+        assert {p.alignment_objective} <= want["objectives"] and p.tasks == ()
+        assert (p.epochs, p.lr, p.weight_decay, p.warmup_ratio) == (want["epochs"], pytest.approx(want["lr"]), 0.0, 0.1)
+        assert p.alignment_languages == want["languages"] and p.parallel_task == EXPECTED[name]["task"]
+    plain = {s.params.seed: s.params.run_dir for s in specs
+             if s.phase == "02_finetune" and s.run_id.startswith(f"direct-erm-s{s.params.seed}-")}
+    rotations = [s.params for s in specs if s.phase == "03_evaluate" and s.params.rotation_sentences]
+    assert {(p.rotation_sentences, p.finetune_run) for p in rotations} == {(n, plain[seed]) for n in want["budgets"]
+                                                                          for seed in plain}
+    assert {p.seed for p in (s.params for s in specs if s.phase == "03_evaluate") if p.alignment_diagnostic} == \
+        {EXPECTED[name]["seeds"][0]}
 
 
 def test_pawsx_robust_runs_every_objective_on_every_seed_without_intermediate_training(tmp_path, monkeypatch):

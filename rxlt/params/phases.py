@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rxlt.data.cldr import SOURCE_LANGUAGE
+from rxlt.data.parallel import PARALLEL_SOURCES
 from rxlt.features.tagging import SUBWORD_POSITIONS
 from rxlt.languages.covariates import PREDICTORS
 from rxlt.languages.metadata import LANGUAGES
 from rxlt.languages.tier_schemes import TIER_SCHEMES
 from rxlt.lookup import UnknownNameError, suggest
 from rxlt.model.aliases import MODELS
+from rxlt.params.alignment_keys import check_alignment_keys, check_rotation_keys
 from rxlt.params.strict import ParamsError, check_seed, param, require
 from rxlt.train.augmentation import TOKEN_MODES
 from rxlt.train.objectives import EPS_SCALES, OBJECTIVES
@@ -170,9 +172,30 @@ class IntermediateParams(TrainingParams):
     mixture_temperature: float = param(1.0, "mixture sampling ∝ n_task^(1/T): 1 = proportional, larger = flatter")
     max_train_items: int = param(0, "train on at most this many English items per task (a seeded sample, the same "
                                  "for every seed); 0 = all")
+    # alignment mode (rxlt.phases.alignment): translation pairs instead of intermediate tasks; defaults = off
+    alignment_objective: str = param("", "alignment fine-tuning instead of intermediate tasks (then tasks: []): l2 "
+                                     "(Cao et al. 2020's loss at the sentence level) or contrastive (in-batch "
+                                     "InfoNCE), each with Cao et al.'s English regulariser (rxlt.train.alignment); "
+                                     "empty = intermediate tasks")
+    parallel_task: str = param("", "alignment: the task whose parallel items are the translation pairs (never its "
+                               "test items): " + ", ".join(PARALLEL_SOURCES) + " (rxlt.data.parallel)")
+    alignment_sentences: int | str = param(0, "alignment: parallel items per language, N >= 1 or 'all', drawn with "
+                                          "`seed` (the first N of one permutation: N = 10 is within N = 100)")
+    alignment_languages: tuple[str, ...] = param((), "alignment: languages aligned to English, or ['all'] (every "
+                                                 "language with parallel items)")
+    alignment_weight: float = param(1.0, "alignment: weight λ of the English regulariser (Cao et al.'s code: 1)")
+    alignment_temperature: float = param(0.05, "alignment, contrastive: temperature τ of the in-batch softmax "
+                                         "(SimCSE's 0.05; not from an alignment paper)")
 
     def __post_init__(self):
         super().__post_init__()
+        if self.alignment_objective:
+            check_alignment_keys(self)
+            return
+        for key in ("parallel_task", "alignment_sentences", "alignment_languages", "alignment_weight",
+                    "alignment_temperature"):
+            require(getattr(self, key) == IntermediateParams.__dataclass_fields__[key].default, key,
+                    "applies to alignment runs (alignment_objective: l2 or contrastive) only")
         require(len(self.tasks) >= 1, "tasks", "name at least one intermediate task")
         require(len(set(self.tasks)) == len(self.tasks), "tasks", f"a task is listed twice: {list(self.tasks)}")
         check_tasks(self.tasks, "tasks")
@@ -315,6 +338,13 @@ class EvaluateParams:
     retrieval_pooling: str = param("mean", "retrieval: mean over real tokens, or cls (first token)")
     retrieval_max_length: int = param(0, "retrieval: tokens per sentence/candidate; 0 = the task's upstream length "
                                       "(Tatoeba 512 as run_tatoeba.sh, else 128)")
+    # alignment (rxlt.phases.rotation_evaluation): defaults = off, the plain evaluation
+    rotation_sentences: int | str = param(0, "classification: rotate each language's pooled head inputs onto English "
+                                          "by an orthogonal map (Procrustes) fitted on this many parallel items of "
+                                          "the task (never test items; drawn with `seed`, nested), or 'all'; 0 = off, "
+                                          "the plain evaluation bit for bit")
+    alignment_diagnostic: bool = param(False, "classification: nearest-neighbour rates of translations (x→en, en→x, "
+                                       "MEXA) per language and layer on the test items (alignment_diagnostic.csv)")
     run_dir: str = param("", "where outputs go; empty = runs/scratch/03_evaluate")
 
     def __post_init__(self):
@@ -340,6 +370,7 @@ class EvaluateParams:
         require(self.retrieval_pooling in ("mean", "cls"), "retrieval_pooling", f"{self.retrieval_pooling!r}: expected mean or cls")
         require(self.retrieval_max_length >= 0, "retrieval_max_length", "must be >= 1, or 0 for the task's upstream length")
         check_seed(self.seed, "seed")
+        check_rotation_keys(self)
         for code in ([] if tuple(self.generalized_languages) == ("all",) else self.generalized_languages):
             if code not in LANGUAGES:
                 raise ParamsError(f"key 'generalized_languages': unknown language {code!r}: {suggest(code, LANGUAGES)}")

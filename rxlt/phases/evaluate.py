@@ -27,6 +27,7 @@ from rxlt.features.prefix_cache import with_prefix
 from rxlt.model.checkpoint import load_classifier, load_model
 from rxlt.model.precision import compute_device
 from rxlt.phases.kind_handlers import evaluation_languages, handler, headline, task_examples, task_labels
+from rxlt.phases.rotation_evaluation import diagnostic_summary, evaluate_alignment, rotation_plan
 from rxlt.phases.task_metrics import add_task_metric, task_metric
 from rxlt.results import Run, read_results
 from rxlt.scoring.retrieval import embed, golds, ranked_keys
@@ -94,6 +95,7 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         if missing:
             raise ValueError(f"generalized_languages {missing} have too few {task} test items")
     languages = _languages(cfg, task, available)
+    plan = rotation_plan(cfg, task, languages)  # before the model loads: refuses a language short of parallel items
     full = catalog.examples(task, "test", languages)
     used = cap(full, cfg.max_test_items).reset_index(drop=True)
     index = {label: i for i, label in enumerate(catalog.labels(task))}  # checked against the model's below
@@ -111,9 +113,11 @@ def run_evaluation(run: Run) -> pd.DataFrame:
         raise ValueError(f"{cfg.finetune_run}: the model's labels {labels} do not match task {task!r}'s "
                          f"{catalog.labels(task)}")
     data = encode_frame(tokenizer, used, index, max_length)
+    aligned = evaluate_alignment(model, tokenizer, used, data, cfg, upstream, max_length, plan, run.dir)
     # with frozen lower layers, their output per language comes from the cache the study's runs share
-    cached = with_prefix(model.encoder, data, cfg.batch_size, cfg.precision, groups=used.language.to_numpy())
-    logits = predict_logits(model, cached, cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
+    logits = aligned.logits if aligned.logits is not None else predict_logits(
+        model, with_prefix(model.encoder, data, cfg.batch_size, cfg.precision, groups=used.language.to_numpy()),
+        cfg.batch_size, cfg.precision, desc=f"{task}: {len(languages)} languages")
     predictions = used.assign(prediction=[labels[i] for i in logits.argmax(-1)])
     predictions["correct"] = (predictions.prediction == predictions.label).astype(int)
     smoothing = {}
@@ -137,15 +141,18 @@ def run_evaluation(run: Run) -> pd.DataFrame:
                              for row in table.to_dict("records")},
             "average": averages(table),
             **({"smoothing": smoothing} if smoothing else {}),
+            **({"alignment_diagnostic": diagnostic_summary(aligned.diagnostic)} if aligned.diagnostic is not None else {}),
             **({"generalized": {f"{r.first}-{r.second}": {"accuracy": float(r.accuracy), "n": int(r.n)}
                                 for r in generalized.itertuples()}} if generalized is not None else {}),
         },
         samples={"test": {lang: {"original": int(original[lang]), "used": int((used.language == lang).sum())} for lang in languages}},
-        artifacts={"predictions": PREDICTIONS, **({"generalized": GENERALIZED} if generalized is not None else {})},
+        artifacts={"predictions": PREDICTIONS, **({"generalized": GENERALIZED} if generalized is not None else {}),
+                   **aligned.artifacts},
         task=task,
-        condition=upstream.get("condition"),
+        condition=aligned.condition,
         finetune_seed=upstream["config"]["seed"],
         finetune_run=str(cfg.finetune_run),
+        **({"alignment": aligned.record} if aligned.record else {}),
     )
     return table
 
@@ -258,6 +265,9 @@ def check_supported(cfg, kind: str) -> None:
                          f"heads only; this task is {kind} (set smoothing_samples: 0)")
     if cfg.generalized_languages:
         raise ValueError(f"generalized_languages needs a sentence-pair classification task; this task is {kind}")
+    if cfg.rotation_sentences or cfg.alignment_diagnostic:
+        raise ValueError(f"rotation_sentences and alignment_diagnostic read a classification head's pooled inputs; "
+                         f"this task is {kind} (set rotation_sentences: 0, alignment_diagnostic: false)")
 
 
 def evaluate_task(run: Run, upstream: dict, task: str, kind: str, languages: list[str]) -> pd.DataFrame:

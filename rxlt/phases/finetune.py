@@ -47,9 +47,10 @@ def training_data(cfg, objective) -> tuple[pd.DataFrame, dict]:
 def run_finetune(run: Run) -> pd.DataFrame:
     """Fine-tune on the English target task, from the plain model or a phase-1 encoder."""
     cfg = run.config
-    source = cfg.model
+    source, alignment = cfg.model, None
     if cfg.init_from:
         upstream = read_results(cfg.init_from)
+        alignment = upstream.get("alignment")  # an aligned encoder (rxlt.phases.alignment): its record travels on
         if upstream["config"]["model"] != cfg.model:
             raise ValueError(f"init_from {cfg.init_from} trained model {upstream['config']['model']!r}, "
                              f"but this run's model is {cfg.model!r}")
@@ -95,19 +96,21 @@ def run_finetune(run: Run) -> pd.DataFrame:
                                                    "used": 0 if test_df is None else len(test_df)}},
         artifacts={"model": MODEL_DIR},
         training=[summary],
-        condition=condition_of(cfg),
+        condition=condition_of(cfg, alignment),
         kind=stream.kind,
         trained_task=trained,
+        **({"alignment": alignment} if alignment else {}),
     )
     return history_table([summary])
 
 
-def condition_of(cfg) -> str:
-    """'probe' (a linear probe of the frozen encoder), or 'direct' / 'intermediate' (encoder from phase 1) plus the
-    objective when it is not plain ERM."""
+def condition_of(cfg, alignment: dict | None = None) -> str:
+    """'probe' (a linear probe of the frozen encoder), or 'direct', 'intermediate' (encoder from phase 1) or the
+    alignment condition of an aligned phase-1 encoder (e.g. 'align_l2-n100'), plus the objective when it is not plain
+    ERM."""
     if getattr(cfg, "linear_probe", False):
         return "probe"
-    base = "intermediate" if cfg.init_from else "direct"
+    base = alignment["condition"] if alignment else ("intermediate" if cfg.init_from else "direct")
     return base if cfg.objective == "erm" else f"{base}+{cfg.objective}"
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 import torch
 
 from rxlt.model.checkpoint import default_pooling, save_encoder
+from rxlt.phases.alignment import run_alignment
 from rxlt.phases.english_training import (english, english_rows, history_table, make_stream, prepare_encoder,
                                           sample_counts, summarize_training, vocabulary)
 from rxlt.results import Run
@@ -32,8 +33,11 @@ def counts(stream, dev_df, cfg) -> dict:
 
 
 def run_intermediate(run: Run) -> pd.DataFrame:
-    """Train on the intermediate tasks (in sequence, or as one mixture); save the encoder only."""
+    """Train on the intermediate tasks (in sequence, or as one mixture); save the encoder only. With
+    `alignment_objective`, align on translation pairs instead (rxlt.phases.alignment)."""
     cfg = run.config
+    if cfg.alignment_objective:
+        return run_alignment(run)
     encoder, tokenizer, meta = prepare_encoder(cfg, cfg.model, vocabulary(cfg, [r for t in cfg.tasks for r in english_rows(t)]))
     pooling = default_pooling(cfg.model)
     summaries = []

@@ -16,6 +16,8 @@ import pandas as pd
 from rxlt.data.catalog import SOURCE_LANGUAGE
 from rxlt.languages.covariates import PREDICTORS, covariate_table, exclusion_reasons, predictor_values, resolve_predictor
 from rxlt.languages.tier_schemes import assign_tiers
+from rxlt.phases.alignment_report import compare as compare_alignment
+from rxlt.phases.alignment_report import to_record as alignment_record
 from rxlt.phases.conclusion import conclusion
 from rxlt.phases.study_setup import study_setup
 from rxlt.phases.tiers import check_complete_grid, model_selection  # noqa: F401  (model_selection: re-exported)
@@ -273,6 +275,11 @@ def run_report(run) -> dict:
     links = _links(cfg.evaluation_runs)
     setup = study_setup(cfg.evaluation_runs)
     records = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
+    # alignment with parallel data vs robust training, per tier (studies with alignment_methods; else None)
+    alignment = compare_alignment(cfg.evaluation_runs, gains, cov, scores, main_table, cfg.baseline_condition,
+                                  cfg.bootstrap_samples, cfg.seed)
+    if alignment:
+        text += "\n\n**Alignment with parallel data vs robust training, per tier.** " + alignment["answer"]
     run.finish(
         metrics={"answer": text, "headline_condition": headline, "resource_predictor": predictor,
                  "resource_predictor_choice": choice, "pretraining_corpus": corpus,
@@ -283,7 +290,8 @@ def run_report(run) -> dict:
                  if len(tests) else [],
                  "seed_spread": records(seeds), "item_scores": sources,
                  "excluded_from_slope": {c: a["excluded"] for c, a in analyses.items()},
-                 "excluded_from_slope_by_reason": {c: a["exclusions"] for c, a in analyses.items()}},
+                 "excluded_from_slope_by_reason": {c: a["exclusions"] for c, a in analyses.items()},
+                 **({"alignment_vs_robust": alignment_record(alignment, records)} if alignment else {})},
         samples={"runs": len(cfg.evaluation_runs), "languages": len(langs), "conditions": conditions,
                  "seeds": design["seeds"],
                  "test_items": int(items.groupby("run").size().iloc[0]) if len(items) else int(tidy.groupby("run").n.sum().iloc[0])},
@@ -293,7 +301,7 @@ def run_report(run) -> dict:
     return {"answer": text, "design": design, "metric": metric, "scores": scores, "per_language": per_lang,
             "covariates": cov, "gains": gains, "language_gains": lang_gains, "tests": tests, "interaction": main_table,
             "robustness": robustness, "power": power, "seed_spread": seeds, "links": links, "headline": headline,
-            "analyses": analyses, "resource_predictor": predictor, "setup": setup}
+            "analyses": analyses, "resource_predictor": predictor, "setup": setup, "alignment": alignment}
 
 
 def robustness_overview(robustness: pd.DataFrame) -> pd.DataFrame:

@@ -70,6 +70,13 @@ def gain_vs_size(gains: pd.DataFrame, langs: pd.DataFrame):
 def training_curves(history: pd.DataFrame):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3))
     sns.lineplot(data=history, x="epoch", y="train_loss", hue="task", ax=axes[0], marker="o")
+    if "alignment_loss" in history:  # alignment runs (rxlt.phases.alignment): no dev score, the loss's two terms
+        terms = history.melt(id_vars="epoch", value_vars=["alignment_loss", "english_regulariser"], var_name="term")
+        sns.lineplot(data=terms, x="epoch", y="value", hue="term", ax=axes[1], marker="o")
+        axes[1].set_title("alignment term and English regulariser (no model selection: the last epoch is kept)")
+        axes[0].set_title("training loss")
+        fig.tight_layout()
+        return fig
     col = "dev_score" if "dev_score" in history else "dev_accuracy"  # a frame built before the rename
     sns.lineplot(data=history, x="epoch", y=col, hue="task", ax=axes[1], marker="o", legend=False)
     sel = history[history.selected]

@@ -21,6 +21,7 @@ from rxlt.params.phases import (EvaluateParams, FinetuneParams, IntermediatePara
 from rxlt.params.strict import ParamsError, build, check_seed, param, read_yaml, require, to_dict
 from rxlt.phases import kind_handlers
 from rxlt.reporting.render import CODE_DISPLAY
+from rxlt.run import alignment_grid
 from rxlt.results import repo_root
 from rxlt.run.study_checks import check_study_values, check_synonyms_file
 from rxlt.train.objectives import OBJECTIVES
@@ -119,6 +120,21 @@ class StudyParams:
     max_test_items: int = param(0, "cap of test items per language (0 = all)")
     bootstrap_samples: int = param(1000, "bootstrap resamples")
     tier_scheme: str = param("joshi", "resource tier scheme (rxlt.languages.tier_schemes.TIER_SCHEMES)")
+    # alignment with parallel data, the other side of Huang et al.'s contrast (rxlt.run.alignment_grid); off by default
+    alignment_methods: tuple[str, ...] = param((), "alignment conditions, each at every N of parallel_sentences: "
+                                               "rotation (Procrustes on the direct+erm model's pooled head inputs, "
+                                               "phase 3), align_l2 / align_contrastive (alignment fine-tuning on "
+                                               "translation pairs before direct+erm fine-tuning; Cao et al. 2020)")
+    parallel_sentences: tuple[int | str, ...] = param((), "parallel items per language N swept by the alignment "
+                                                      "methods: non-negative integers or 'all'; never test items "
+                                                      "(rxlt.data.parallel); N = 0 is plain fine-tuning itself")
+    alignment_epochs: int = param(1, "alignment fine-tuning: passes over the translation pairs (Cao et al.: 1)")
+    alignment_lr: float = param(5e-5, "alignment fine-tuning: learning rate, constant after a linear warm-up over "
+                                "the first 10% of the steps, no weight decay (Cao et al.'s code: 5e-5)")
+    alignment_weight: float = param(1.0, "alignment fine-tuning: weight of the English regulariser (Cao et al.: 1)")
+    alignment_temperature: float = param(0.05, "align_contrastive: softmax temperature")
+    alignment_diagnostic: bool = param(False, "phase 3, first seed: nearest-neighbour rates of translations per "
+                                       "language and layer (x→en, en→x, MEXA) on the test items of every evaluation")
     max_workers: int = param(1, "runs executed at once by the local executor (each uses all cores)")
     smoke: bool = param(False, "smoke study (set by --smoke)")
     report_code: str = param("hide", "code cells in the rendered HTML reports: hide, fold (under a 'code' toggle) or "
@@ -218,6 +234,7 @@ class StudyParams:
         require(self.target_task not in self.intermediate_tasks, "intermediate_tasks",
                 f"must not contain the target task {self.target_task!r}")
         check_study_values(self)  # a zero-shot language, the model's longest input, bootstrap_samples' cap
+        alignment_grid.check_keys(self)
 
 
 @dataclass(frozen=True)
@@ -323,6 +340,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
             raise ParamsError(f"key 'languages': {missing} have too few {cfg.target_task} test items; "
                               f"{suggest(missing[0], available)}")
         languages = tuple(task_language(l, available) for l in cfg.languages)
+    alignment_grid.check_budgets(cfg, available if tuple(cfg.languages) == ("all",) else list(languages))
     train = dict(model=model_path(cfg.model), encoder_layers=cfg.encoder_layers, batch_size=cfg.batch_size, lr=cfg.lr,
                  head_lr=cfg.head_lr, max_length=cfg.max_length, precision=cfg.precision,
                  weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
@@ -340,10 +358,11 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
 
     evaluations = []
 
-    def evaluate(ft: RunSpec, name: str, seed: int) -> None:
+    def evaluate(ft: RunSpec, name: str, seed: int, diagnostic: bool = True) -> None:
         evaluations.append(add("03_evaluate", name, EvaluateParams(
             finetune_run=ft.params.run_dir, languages=languages, max_test_items=cfg.max_test_items,
-            precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed), needs=[ft.key]))
+            precision=cfg.precision, bootstrap_samples=cfg.bootstrap_samples, seed=seed,
+            alignment_diagnostic=diagnostic and cfg.alignment_diagnostic and seed == cfg.seeds[0]), needs=[ft.key]))
 
     for seed in cfg.seeds:
         inter = None
@@ -355,7 +374,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
             probe = add("02_finetune", f"probe-s{seed}", FinetuneParams(
                 **{**train, "head_lr": cfg.probe_head_lr}, task=cfg.target_task, seed=seed, epochs=cfg.probe_epochs,
                 linear_probe=True))
-            evaluate(probe, f"probe-s{seed}", seed)
+            evaluate(probe, f"probe-s{seed}", seed, diagnostic=False)
         for condition in (c for c in cfg.conditions if c != "probe"):
             up = inter if condition == "intermediate" else None
             for objective in (cfg.intermediate_objectives or cfg.objectives) if up else cfg.objectives:
@@ -375,6 +394,7 @@ def expand(cfg: StudyParams, runs_dir: Path) -> list[RunSpec]:
                                  else DEFAULT_WORDNET_DIR),  # only where it is read: no new ids otherwise
                     init_from=up.params.run_dir if up else ""), needs=[up.key] if up else [])
                 evaluate(ft, name, seed)
+    evaluations += alignment_grid.add_runs(cfg, add, train, specs, languages)
     tiers = add("04_tiers", "tiers", TiersParams(
         evaluation_runs=tuple(e.params.run_dir for e in evaluations), tier_scheme=cfg.tier_scheme,
         baseline_condition="direct" if "direct" in cfg.conditions else cfg.conditions[0],
