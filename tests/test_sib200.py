@@ -163,7 +163,9 @@ def test_phases_and_the_study_accept_sib200_and_reject_bad_languages_before_comp
 
     cfg = load_study(Path(__file__).parents[1] / "params" / "sib200.yaml")  # its expansion: test_study_params_files
     evaluations = [r.params for r in expand(cfg, tmp_path) if r.phase == "03_evaluate"]
-    assert len(evaluations) == 12 and {p.languages for p in evaluations} == {("all",)}
+    # probe once per seed, direct and intermediate once per objective and seed
+    assert len(evaluations) == len(cfg.seeds) * (1 + 2 * len(cfg.objectives)) == 45
+    assert {p.languages for p in evaluations} == {("all",)}
     assert build(FinetuneParams, {"task": "sib200"}).task == "sib200"
     assert build(EvaluateParams, {"languages": ["yor_Latn", "en", "nqo_Nkoo"], "finetune_run": str(tmp_path)}).languages[0] == "yor_Latn"
     with pytest.raises(ParamsError, match="key 'languages'.*did you mean 'yor_Latn'"):
