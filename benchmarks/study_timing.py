@@ -10,7 +10,9 @@ The converted encoder, the token cache and the frozen layers' cache (`$RXLT_CACH
 second study on a machine; `--cold` starts from an empty cache, as a fresh machine does (the encoder is converted,
 every text tokenised, the frozen layers computed). Next to the wall time: where it went (the runs' seconds summed by
 phase), and the study's useful FLOPs (benchmarks/study_flops.py: what its design requires, counted once) ÷ (wall ×
-the machine's fp32 matrix-product peak from benchmarks/results/speed.json). Writes
+this machine's matrix-product peak in the precision the study computes in: `precision: auto` resolves to bf16 on
+CPUs with AVX512-BF16/AMX, else fp32), measured here before the study (benchmarks/speed.py's matmul_peak, 2 threads
+as the runs use). Writes
 benchmarks/results/study_timing{,_smoke}.{md,json}.
 """
 from __future__ import annotations
@@ -52,9 +54,34 @@ def phase_seconds(log: Path) -> dict:
     return out
 
 
-def fp32_peak() -> float:
-    speed = ROOT / "benchmarks" / "results" / "speed.json"
-    return json.loads(speed.read_text())["peaks"]["fp32"]["peak_gflops"] * 1e9 if speed.is_file() else float("nan")
+def matmul_peaks() -> dict:
+    """FLOP/s of this machine's best matrix product in fp32 and bf16 (speed.matmul_peak, the runs' thread count)."""
+    import torch
+    from speed import matmul_peak
+
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    return {"fp32": matmul_peak(torch.float32)["peak_gflops"] * 1e9,
+            "bf16": matmul_peak(torch.bfloat16)["peak_gflops"] * 1e9}
+
+
+def cpu_model() -> str:
+    """The CPU's model name and whether it has bf16 matrix units (from /proc/cpuinfo; '?' elsewhere)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "?"
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    units = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
+    return f"{name} ({', '.join(units) if units else 'no bf16 units'})"
+
+
+def study_precision(params: str) -> str:
+    """The precision the study's runs compute in on this machine (its `precision` key resolved here)."""
+    from rxlt.model.precision import resolve_precision
+    from rxlt.run.study import load_study
+
+    return resolve_precision(load_study(ROOT / params).precision)
 
 
 def timed_study(params: str, smoke: bool, workdir: Path, log: Path, env_extra: dict | None = None) -> dict:
@@ -86,6 +113,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--cold", action="store_true", help="an empty $RXLT_CACHE, as on a fresh machine")
     args = ap.parse_args()
+    peaks, precision = matmul_peaks(), study_precision(args.params)
+    print(f"matmul peaks: fp32 {peaks['fp32'] / 1e9:.0f}, bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s; the study computes in "
+          f"{precision}", flush=True)
     with tempfile.TemporaryDirectory(prefix="rxlt-study-timing-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -98,17 +128,18 @@ def main() -> None:
         study_dir = next(d for d in (work / "runs").iterdir() if d.is_dir())
         flops = study_flops(study_dir) if not args.smoke else {}
     name = "study_timing_smoke" if args.smoke else "study_timing"
-    peak = fp32_peak()
+    peak = peaks.get(precision, peaks["fp32"])
     efficiency = flops["total"] / (fresh["wall_s"] * peak) if flops else float("nan")
-    payload = {"params": args.params, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(), "cold_cache": args.cold,
-               "fresh": fresh, "cached": cached, "useful_flops": flops, "fp32_peak_flops": peak,
+    payload = {"params": args.params, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(), "cpu": cpu_model(), "cold_cache": args.cold,
+               "fresh": fresh, "cached": cached, "useful_flops": flops, "precision": precision,
+               "matmul_peak_flops": peaks, "peak_flops_used": peak,
                "flops_per_wall_peak": efficiency, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(payload, indent=2))
     (out / f"{name}.md").write_text("\n".join([
         f"# Study timing: `rxlt study {args.params}{' --smoke' if args.smoke else ''}` (benchmarks/study_timing.py)", "",
-        f"{payload['date']}, {os.cpu_count()} CPUs, {runs} runs. Peak = largest summed RSS of the process tree "
+        f"{payload['date']}, {os.cpu_count()} CPUs ({payload['cpu']}), {runs} runs. Peak = largest summed RSS of the process tree "
         "(CLI + kernels), sampled every 0.5 s.", "",
         "| run | wall | peak memory (process tree RSS) |", "|---|---|---|",
         f"| fresh runs dir | {fresh['wall_s']:.1f} s ({fresh['wall_s'] / 60:.1f} min) | {fresh['peak_tree_rss_mb']:.0f} MB |",
@@ -118,8 +149,10 @@ def main() -> None:
         + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(fresh["run_seconds_by_phase"].items())) + ".", "",
         *([f"Useful FLOPs (benchmarks/study_flops.py): {flops['total'] / 1e12:.1f} TFLOP — "
            + ", ".join(f"{k} {v / 1e12:.1f}" for k, v in flops.items() if k not in ("total", "layers", "hidden", "ffn"))
-           + f". ÷ (wall × fp32 peak {peak / 1e9:.0f} GFLOP/s) = **{100 * efficiency:.0f} %** of the machine's "
-           "fp32 matrix-product capacity over the whole study, set-up excluded.", ""] if flops else [])]))
+           + f". The study computes in {precision} (measured peaks here: fp32 {peaks['fp32'] / 1e9:.0f}, bf16 "
+           f"{peaks['bf16'] / 1e9:.0f} GFLOP/s); ÷ (wall × {precision} peak {peak / 1e9:.0f} GFLOP/s) = "
+           f"**{100 * efficiency:.0f} %** of the machine's {precision} matrix-product capacity over the whole study, "
+           "set-up excluded.", ""] if flops else [])]))
     print((out / f"{name}.md").read_text())
 
 

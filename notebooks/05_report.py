@@ -132,7 +132,10 @@ fig.gain_by_tier(out["language_gains"]);
 # %% [markdown]
 # ## What the design can detect (power)
 # Minimum detectable slope at the target power for this design and for more seeds/languages
-# (same spread of the predictor), from the observed between-language and seed-to-seed variance.
+# (same spread of the predictor), from the observed between-language, seed-to-seed and seed-slope variance:
+# `mde` is simulated with the test this report runs (`draws` studies; with 2-3 seeds its seed-specific slope has
+# 1-2 degrees of freedom), `mde_normal_theory` is the noncentral-t value at the expected SE and df, which
+# overstates the power of few seeds (rxlt.stats.power, benchmarks/results/stats_calibration.md).
 
 # %%
 show_table(out["power"], max_rows=200)

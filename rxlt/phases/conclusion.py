@@ -85,7 +85,8 @@ def _power_line(r: dict, m: dict, design: dict, cfg, k: float, unit_name: str) -
     mde = p[p.this_design].mde.iloc[0] if len(p) else float("nan")
     line = (f"- **Power:** with {m['n_groups']} languages, {design['seeds']} seed(s) and a median of "
             f"{design['items_per_language_median']:.0f} test items per language, the design detects a slope of "
-            f"±{mde * k:.2f} points per {unit_name} with {cfg.target_power:.0%} power (α = {cfg.alpha})"
+            f"±{mde * k:.2f} points per {unit_name} with {cfg.target_power:.0%} power (α = {cfg.alpha}; simulated with "
+            f"the test above and the fitted variance components)"
             if np.isfinite(mde) else "- **Power:** could not be estimated")
     if design["seeds"] < 2:
         line += " — optimistic: seed-to-seed variance is not estimable from one seed"

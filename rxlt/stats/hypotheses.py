@@ -28,8 +28,9 @@ the claimed power. With few languages and a small between-language variance the 
 variance is often 0; the test is then conservative (type-I ≈ 0.01-0.03 at 12 languages, 2 seeds). It is liberal
 where the seed-specific slope has too few degrees of freedom for what it must absorb: with 2 seeds, large seed
 shifts and a baseline near the ceiling it rejected ≈ 12 % of the time between identical procedures (the log-odds
-reading kept its level there); its power at the claimed minimum detectable slope is below the claimed 0.8 with
-2-3 seeds. benchmarks/results/stats_calibration.md has every rate.
+reading kept its level there). With 2-3 seeds its power is far below that of a t-test on L − 2 df: the detectable
+slope a report states is simulated with this test (rxlt.stats.power.design_power).
+benchmarks/results/stats_calibration.md has every rate.
 """
 from __future__ import annotations
 
