@@ -61,11 +61,13 @@ def main() -> None:
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     ap.add_argument("--pawsx-dir", default="", help="XTREME-layout data dir with pawsx/dev-en.tsv: sentence pairs")
     ap.add_argument("--max-length", type=int, default=0, help="tokens per input (default 32 CLDR, 128 PAWS-X)")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                    help="autocast precision (auto: bf16 where the CPU has bf16 units, else fp32)")
     args = ap.parse_args()
     torch.manual_seed(0)
     encoder, tok, _ = load_encoder("e5-small", args.layers)
     freeze_word_embeddings(encoder)
-    precision = resolve_precision("auto")
+    precision = resolve_precision(args.precision)
     if args.pawsx_dir:  # protocols.md §1.3: Robust-XLT trains PAWS-X at max_seq_length 128
         from rxlt.data.xtreme_loader import load
 

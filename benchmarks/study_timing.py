@@ -1,6 +1,7 @@
 """Wall time, peak memory and compute efficiency of a whole study: once fresh, once again cached (every run finished).
 
     PYTHONPATH=. .venv/bin/python benchmarks/study_timing.py [params/embedded.yaml] [--smoke] [--keep DIR] [--cold]
+        [--precision fp32]
 
 Runs `rxlt study PARAMS --runs-dir <tmp>/runs --reports-dir <tmp>/reports` twice in a fresh temporary
 directory, sampling every 0.5 s the summed resident memory (RSS) of the whole process tree (the CLI, its
@@ -112,25 +113,37 @@ def main() -> None:
     ap.add_argument("--keep", default="", help="run in this directory and keep it (default: a temporary one)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--cold", action="store_true", help="an empty $RXLT_CACHE, as on a fresh machine")
+    ap.add_argument("--precision", default="", choices=["", "fp32", "bf16"],
+                    help="run the study with this `precision` instead of its own (e.g. fp32 on a bf16 machine, to "
+                         "see what a CPU without bf16 units computes); writes study_timing_<precision>.*")
     args = ap.parse_args()
-    peaks, precision = matmul_peaks(), study_precision(args.params)
+    study_file = args.params
+    if args.precision:  # the same study file with one key changed, beside the originals' results
+        import yaml
+
+        cfg = yaml.safe_load((ROOT / args.params).read_text())
+        cfg["precision"] = args.precision
+        override = Path(tempfile.mkdtemp(prefix="rxlt-study-timing-params-")) / Path(args.params).name
+        override.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        study_file = str(override)
+    peaks, precision = matmul_peaks(), study_precision(study_file)
     print(f"matmul peaks: fp32 {peaks['fp32'] / 1e9:.0f}, bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s; the study computes in "
           f"{precision}", flush=True)
     with tempfile.TemporaryDirectory(prefix="rxlt-study-timing-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         cache = {"RXLT_CACHE": str(work / "cache")} if args.cold else {}
-        fresh = timed_study(args.params, args.smoke, work, work / "fresh.log", cache)
+        fresh = timed_study(study_file, args.smoke, work, work / "fresh.log", cache)
         print(f"fresh: {fresh['wall_s']:.1f} s, peak {fresh['peak_tree_rss_mb']:.0f} MB", flush=True)
-        cached = timed_study(args.params, args.smoke, work, work / "cached.log", cache)
+        cached = timed_study(study_file, args.smoke, work, work / "cached.log", cache)
         print(f"cached: {cached['wall_s']:.1f} s, peak {cached['peak_tree_rss_mb']:.0f} MB", flush=True)
         runs = sum(1 for _ in (work / "runs").rglob("results.json"))
         study_dir = next(d for d in (work / "runs").iterdir() if d.is_dir())
         flops = study_flops(study_dir) if not args.smoke else {}
-    name = "study_timing_smoke" if args.smoke else "study_timing"
+    name = "study_timing" + ("_smoke" if args.smoke else "") + (f"_{args.precision}" if args.precision else "")
     peak = peaks.get(precision, peaks["fp32"])
     efficiency = flops["total"] / (fresh["wall_s"] * peak) if flops else float("nan")
-    payload = {"params": args.params, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(), "cpu": cpu_model(), "cold_cache": args.cold,
+    payload = {"params": args.params, "precision_override": args.precision or None, "smoke": args.smoke, "runs": runs, "cpus": os.cpu_count(), "cpu": cpu_model(), "cold_cache": args.cold,
                "fresh": fresh, "cached": cached, "useful_flops": flops, "precision": precision,
                "matmul_peak_flops": peaks, "peak_flops_used": peak,
                "flops_per_wall_peak": efficiency, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
@@ -138,7 +151,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(payload, indent=2))
     (out / f"{name}.md").write_text("\n".join([
-        f"# Study timing: `rxlt study {args.params}{' --smoke' if args.smoke else ''}` (benchmarks/study_timing.py)", "",
+        f"# Study timing: `rxlt study {args.params}{' --smoke' if args.smoke else ''}`"
+        f"{f' with precision: {args.precision}' if args.precision else ''} (benchmarks/study_timing.py)", "",
         f"{payload['date']}, {os.cpu_count()} CPUs ({payload['cpu']}), {runs} runs. Peak = largest summed RSS of the process tree "
         "(CLI + kernels), sampled every 0.5 s.", "",
         "| run | wall | peak memory (process tree RSS) |", "|---|---|---|",
