@@ -117,21 +117,21 @@ def main() -> None:
                     help="run the study with this `precision` instead of its own (e.g. fp32 on a bf16 machine, to "
                          "see what a CPU without bf16 units computes); writes study_timing_<precision>.*")
     args = ap.parse_args()
-    study_file = args.params
-    if args.precision:  # the same study file with one key changed, beside the originals' results
-        import yaml
-
-        cfg = yaml.safe_load((ROOT / args.params).read_text())
-        cfg["precision"] = args.precision
-        override = Path(tempfile.mkdtemp(prefix="rxlt-study-timing-params-")) / Path(args.params).name
-        override.write_text(yaml.safe_dump(cfg, sort_keys=False))
-        study_file = str(override)
-    peaks, precision = matmul_peaks(), study_precision(study_file)
-    print(f"matmul peaks: fp32 {peaks['fp32'] / 1e9:.0f}, bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s; the study computes in "
-          f"{precision}", flush=True)
+    peaks = matmul_peaks()
     with tempfile.TemporaryDirectory(prefix="rxlt-study-timing-") as tmp:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        study_file = args.params
+        if args.precision:  # the same study file with one key changed, in the work folder
+            import yaml
+
+            cfg = yaml.safe_load((ROOT / args.params).read_text())
+            cfg["precision"] = args.precision
+            study_file = str(work / Path(args.params).name)
+            Path(study_file).write_text(yaml.safe_dump(cfg, sort_keys=False))
+        precision = study_precision(study_file)
+        print(f"matmul peaks: fp32 {peaks['fp32'] / 1e9:.0f}, bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s; the study "
+              f"computes in {precision}", flush=True)
         cache = {"RXLT_CACHE": str(work / "cache")} if args.cold else {}
         fresh = timed_study(study_file, args.smoke, work, work / "fresh.log", cache)
         print(f"fresh: {fresh['wall_s']:.1f} s, peak {fresh['peak_tree_rss_mb']:.0f} MB", flush=True)

@@ -133,3 +133,26 @@ def test_a_probe_shares_the_cache_of_the_studys_frozen_layers(tiny_encoder, e5_t
     with pytest.raises(ValueError, match="cached layer 3 must be one of the frozen layers"):
         freeze_prefix(tiny_encoder, 2, cached=3)
 
+
+
+def test_a_group_is_computed_in_batches_of_at_most_prefix_batch_rows(tiny_encoder, e5_tokenizer, prefix_dir,
+                                                                     monkeypatch):
+    """One language's items are not padded to one batch's longest row: the inference batch size is capped (the
+    padding this saves: benchmarks/results/prefix_batching.md), and the states do not depend on it."""
+    data = encode(e5_tokenizer, TEXTS, None, max_length=16)
+    freeze_prefix(tiny_encoder, 1)
+    monkeypatch.setenv("RXLT_PREFIX_CACHE", "0")
+    whole = with_prefix(tiny_encoder, data, len(TEXTS), "fp32")
+    seen = []
+    original = prefix_cache._compute
+    monkeypatch.setattr(prefix_cache, "PREFIX_BATCH_ROWS", 3)
+
+    def recording(encoder, data, rows, size, precision):
+        seen.append(size)
+        return original(encoder, data, rows, size, precision)
+
+    monkeypatch.setattr(prefix_cache, "_compute", recording)
+    capped = with_prefix(tiny_encoder, data, len(TEXTS), "fp32")
+    assert seen == [3]
+    for a, b in zip(capped.states, whole.states):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)

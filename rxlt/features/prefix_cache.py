@@ -127,8 +127,7 @@ PREFIX_BATCH_ROWS = 16
 
 
 def _compute(encoder, data: Encoded, rows: np.ndarray, batch_size: int, precision: str) -> list[np.ndarray]:
-    """States of data's rows `rows` (length-sorted batches of at most PREFIX_BATCH_ROWS, scattered back in order)."""
-    batch_size = min(batch_size, PREFIX_BATCH_ROWS)
+    """States of data's rows `rows` (length-sorted batches of `batch_size`, scattered back in order)."""
     device = next(encoder.parameters()).device
     layers = prefix_layer(encoder)
     sub = Encoded([data.input_ids[i] for i in rows], None, data.pad_id,
@@ -156,6 +155,7 @@ def with_prefix(encoder, data: Encoded, batch_size: int, precision: str, groups=
     was_training = encoder.training
     encoder.eval()
     fingerprint = encoder_fingerprint(encoder)
+    rows_per_batch = min(batch_size, PREFIX_BATCH_ROWS)
     labels = np.zeros(len(data), dtype=np.int64) if groups is None else np.asarray(groups)
     lengths = data.lengths()
     states: list[np.ndarray] = [None] * len(data)
@@ -177,13 +177,13 @@ def with_prefix(encoder, data: Encoded, batch_size: int, precision: str, groups=
                         continue
                     got = _load(path, lengths[rows]) if path.is_file() else None
                     if got is None:
-                        got = _compute(encoder, data, rows, batch_size, precision)
+                        got = _compute(encoder, data, rows, rows_per_batch, precision)
                         _store(path, got)
                         stats["miss"] += 1
                     else:
                         stats["hit"] += 1
             elif got is None:
-                got = _compute(encoder, data, rows, batch_size, precision)
+                got = _compute(encoder, data, rows, rows_per_batch, precision)
                 stats["miss"] += 1
             else:
                 stats["hit"] += 1

@@ -7,8 +7,8 @@ with the test's Satterthwaite df at the expected mean squares (`slope_df`).
 The minimum detectable slope a report states is that of the test it runs, found by simulation
 (`simulated_mde`): the main test (hypotheses.balanced_slope_test) adds the seed-specific slope's mean square, with
 seeds − 1 degrees of freedom, whenever it exceeds the residual's — in about half of all studies even when no seed
-slope exists — so with 2-3 seeds its power at the normal-theory slope (t with the df above) was 0.52-0.54, not the
-0.80 claimed (benchmarks/results/stats_calibration.md before this function). The simulation draws Gaussian language
+slope exists — so with 2-3 seeds its power at the normal-theory slope (t with the df above) was 0.52-0.57, not the
+0.80 claimed; at the simulated slope it is 0.80-0.83 (benchmarks/results/stats_calibration.md, power designs). The simulation draws Gaussian language
 × seed tables with the design's variance components and runs that test on them; a slope added along x moves the
 estimate and leaves every mean square unchanged, so one set of draws gives the power at every slope.
 `simulate_gains` draws item-level studies for checking the type-I rate and the claimed power
@@ -87,22 +87,30 @@ def slope_test_draws(between_var: float, within_var: float, seed_slope_var: floa
     return pd.DataFrame(rows, columns=["estimate", "se", "df"])
 
 
+def _critical_distance(draws: pd.DataFrame, alpha: float) -> np.ndarray:
+    """Each drawn study's |estimate| at which its test rejects: t_crit(df) × se."""
+    return sps.t.ppf(1 - alpha / 2, draws.df.to_numpy()) * draws.se.to_numpy()
+
+
+def _rejection_rate(slope: float, estimate: np.ndarray, crit: np.ndarray) -> float:
+    shifted = estimate + slope
+    return float(np.mean((shifted > crit) | (shifted < -crit)))
+
+
 def simulated_power(slope: float, draws: pd.DataFrame, alpha: float = 0.05) -> float:
     """Share of the drawn studies in which the test rejects once `slope` is added along x."""
-    crit = sps.t.ppf(1 - alpha / 2, draws.df.to_numpy()) * draws.se.to_numpy()
-    est = draws.estimate.to_numpy() + slope
-    return float(np.mean((est > crit) | (est < -crit)))
+    return _rejection_rate(slope, draws.estimate.to_numpy(), _critical_distance(draws, alpha))
 
 
 def simulated_mde(draws: pd.DataFrame, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Smallest slope > 0 at which the test rejects in a share `power` of the drawn studies."""
-    crit = sps.t.ppf(1 - alpha / 2, draws.df.to_numpy()) * draws.se.to_numpy()
+    """Smallest slope > 0 at which the test rejects in a share `power` of the drawn studies (bisection)."""
+    crit, estimate = _critical_distance(draws, alpha), draws.estimate.to_numpy()
     if not len(draws) or not np.isfinite(crit).all():
         return float("nan")
-    lo, hi = 0.0, float(np.max(crit - draws.estimate.to_numpy())) + 1e-12  # every draw rejects at hi
+    lo, hi = 0.0, float(np.max(crit - estimate)) + 1e-12  # every draw rejects at hi
     for _ in range(60):
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if simulated_power(mid, draws, alpha) >= power else (mid, hi)
+        lo, hi = (lo, mid) if _rejection_rate(mid, estimate, crit) >= power else (mid, hi)
     return hi
 
 
